@@ -1,0 +1,36 @@
+"""emr-dags: typed, exactly-once Airflow 3 building blocks for Amazon EMR.
+
+Public names load lazily (a name -> module map behind ``__getattr__``) so that importing
+``emr_dags`` in a DAG file costs almost nothing and never imports boto3 or provider operators.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it. Modules are imported on first attribute access.
+_LAZY: dict[str, str] = {}
+
+
+def _register(module: str, *names: str) -> None:
+    for name in names:
+        _LAZY[name] = module
+
+
+_register("emr_dags.errors", "EmrConfigError", "EmrDagsError")
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emr_dags' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -1,0 +1,101 @@
+"""A small client of Airflow's REST API (v2), as an operator would drive it: demo and e2e tests use it."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from emr_dags.errors import EmrDagsError
+
+TERMINAL_RUN_STATES = frozenset({"success", "failed"})
+
+
+class AirflowApiError(EmrDagsError):
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AirflowClient:
+    def __init__(self, api_url: str, username: str, password: str) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._username = username
+        self._password = password
+        self._token: str | None = None
+
+    # ---------------------------------------------------------------- plumbing
+    def token(self) -> str:
+        if self._token is None:
+            body = self._request(
+                "POST", "/auth/token", {"username": self._username, "password": self._password}, auth=False
+            )
+            self._token = str(body["access_token"])
+        return self._token
+
+    def _request(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self.token()}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:500]
+            raise AirflowApiError(f"{method} {path} -> HTTP {exc.code}: {detail}", exc.code) from exc
+        return json.loads(raw) if raw else None
+
+    def get(self, path: str, **params: Any) -> Any:
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
+        return self._request("GET", f"{path}?{query}" if query else path)
+
+    # ------------------------------------------------------------------- DAGs
+    def dags(self, tags: list[str] | None = None) -> list[dict[str, Any]]:
+        return list(self.get("/api/v2/dags", tags=tags, limit=100)["dags"])
+
+    def wait_for_dags(self, dag_ids: list[str], timeout: float = 120.0) -> None:
+        """Block until the dag-processor has parsed every DAG in `dag_ids`."""
+        deadline = time.monotonic() + timeout
+        missing = set(dag_ids)
+        while missing:
+            missing -= {dag["dag_id"] for dag in self.dags()}
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                errors = self.get("/api/v2/importErrors").get("import_errors", [])
+                raise AirflowApiError(f"DAGs not parsed in {timeout:.0f}s: {sorted(missing)}; import errors: {errors}")
+            time.sleep(2.0)
+
+    def unpause(self, dag_id: str) -> None:
+        self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": False})
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        if run_id:
+            body["dag_run_id"] = run_id
+        return dict(self._request("POST", f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns", body))
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return dict(self.get(f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns/{urllib.parse.quote(run_id)}"))
+
+    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        return list(self.get(f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns", limit=100)["dag_runs"])
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        path = f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
+        return list(self.get(path, limit=100)["task_instances"])
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 600.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.dag_run(dag_id, run_id)
+            if run["state"] in TERMINAL_RUN_STATES:
+                return run
+            if time.monotonic() > deadline:
+                raise AirflowApiError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f}s")
+            time.sleep(2.0)

@@ -1,0 +1,221 @@
+"""The rule table: which log line means which :class:`FailureCategory`.
+
+Each :class:`Rule` is a regular expression searched in one log line, the category it means and a
+priority. When several lines match, the highest priority wins; within one priority the root of a
+``Caused by:`` chain beats its wrappers, and an earlier failure beats a later one (later errors are
+usually consequences). Every rule carries a realistic ``example`` line; a unit test checks that it
+matches, so the table doubles as documentation.
+
+Priorities, from most to least decisive:
+
+* 95 the run was cancelled / timed out, or a bootstrap action failed: nothing else matters;
+* 89-93 permission problems and full disks: always decisive when they appear;
+* 80-88 specific causes (analysis errors, missing classes/modules, out of memory, missing S3 paths,
+  lost nodes);
+* 70-79 query engines' own "query failed" lines (Hive, Trino/Presto);
+* 50-60 bare exit codes (137 = SIGKILL, usually the OOM killer; 143 = SIGTERM);
+* 30-40 any exception at all (Python beats JVM: it is closer to the user's code);
+* 10 framework wrappers (``Py4JJavaError``, ``SparkException: Job aborted`` ...), used only when
+  nothing better is found;
+* 1 bare "it failed" markers (``Step failed with exitCode 1``), which make the category ``unknown``.
+
+``SUCCESS`` rules mark a run that finished well: if one matches and no failure marker or cause
+does, the diagnosis is ``no_failure_found``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from emr_dags.diagnostics.categories import FailureCategory as C
+
+
+class Kind(str, Enum):
+    CAUSE = "cause"  # a line that names a cause
+    EXCEPTION = "exception"  # any JVM/Python exception line; the exception is re-checked against WRAPPERS
+    FAILED = "failed"  # "it failed", without saying why
+    SUCCESS = "success"  # the run finished well
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    category: C
+    priority: int
+    pattern: str
+    example: str
+    kind: Kind = Kind.CAUSE
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(self.pattern))
+
+
+# Literal byte strings at least one of which appears in every line any rule can match. Lines
+# without any of them are never decoded, which is what makes a multi-GB log cheap to scan.
+NEEDLES: tuple[bytes, ...] = (
+    b"Exception", b"Error", b"error", b"rror:", b"Caused by", b"Traceback", b"illed", b"xit code",
+    b"xit status", b"exitCode", b"FAILED", b"Failed", b"failed", b"enied", b"No space left",
+    b"lost", b"Spot", b"spot", b"timed out", b"ancel", b"SUCCEEDED", b"succeeded", b"ootstrap",
+    b"Query", b"not authorized", b"NoSuch", b"memory limit", b"OOMKilled", b"Decommission",
+    b"decommission", b"FINISHED", b"uccess", b"Forbidden", b"does not exist", b"Lake Formation",
+)
+
+_EXC = r"(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)"
+
+R = Rule
+RULES: tuple[Rule, ...] = (
+    # --- cancelled, timed out, bootstrap -------------------------------------------------------
+    R("step-cancelled", C.TIMEOUT_OR_CANCELLED, 95,
+      r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b",
+      "Step state is CANCELLED: Job was cancelled by user"),
+    R("timed-out", C.TIMEOUT_OR_CANCELLED, 95,
+      r"(?i)(?:exceeded (?:the )?(?:maximum )?(?:execution )?timeout|timed out after \d+|execution ?timeout|"
+      r"Job run timed out|ActiveDeadlineSecondsExceeded|DeadlineExceeded)",
+      "Job run timed out after 720 minutes (executionTimeoutMinutes)"),
+    R("yarn-app-killed", C.TIMEOUT_OR_CANCELLED, 95,
+      r"Application (?:application_\d+_\d+ )?(?:was )?killed by user|Application killed by user",
+      "Final app status: KILLED, exitCode: 16, (reason: Application killed by user.)"),
+    R("bootstrap-action-failed", C.BOOTSTRAP_FAILURE, 95,
+      r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
+      r"bootstrap action .*(?:failed|non-zero)",
+      "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code"),
+    # --- permissions -----------------------------------------------------------------------------
+    R("iam-not-authorized-s3", C.S3_ACCESS_DENIED, 93,
+      r"is not authorized to perform: s3:", "User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: s3:GetObject on resource"),
+    R("s3-403", C.S3_ACCESS_DENIED, 92,
+      r"(?:AmazonS3Exception|S3Exception|S3ServiceException|AWSS3IOException)[^\n]*(?:Access Denied|AccessDenied|403)|"
+      r"Service: (?:Amazon )?S3[^)]*Status Code: 403|Error Code: AccessDenied|"
+      r"\(AccessDenied\) when calling the \w+Object\w* operation|\(403\) when calling the (?:Head|Get|Put)Object operation|"
+      r"AccessDeniedException: s3a?://|s3a?://\S+: getFileStatus on \S+: .*403 Forbidden",
+      "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied)"),
+    R("iam-not-authorized", C.IAM_PERMISSION_DENIED, 91,
+      r"is not authorized to perform: [a-z0-9-]+:\w+|\(AccessDeniedException\)|AccessDeniedException: User: |"
+      r"UnauthorizedOperation|not authorized to perform sts:AssumeRole|\(UnrecognizedClientException\)|"
+      r"AccessDeniedException \(Service: (?!Amazon S3)",
+      "An error occurred (AccessDeniedException) when calling the GetTable operation: User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: glue:GetTable"),
+    R("lake-formation-denied", C.IAM_PERMISSION_DENIED, 91,
+      r"Insufficient Lake Formation permission|lakeformation.*AccessDenied",
+      "Insufficient Lake Formation permission(s) on sales"),
+    # --- disk ------------------------------------------------------------------------------------
+    R("no-space-left", C.DISK_FULL, 90,
+      r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full",
+      "java.io.IOException: No space left on device"),
+    # --- specific causes -------------------------------------------------------------------------
+    R("spark-analysis", C.SPARK_ANALYSIS_ERROR, 88,
+      r"AnalysisException: |\[(?:TABLE_OR_VIEW_NOT_FOUND|UNRESOLVED_COLUMN[\w.]*|PATH_NOT_FOUND|SCHEMA_NOT_FOUND|"
+      r"UNRESOLVED_ROUTINE)\]",
+      "pyspark.errors.exceptions.captured.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales`.`orders` cannot be found."),
+    R("python-module-missing", C.PYTHON_MODULE_MISSING, 87,
+      r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)",
+      "ModuleNotFoundError: No module named 'pandas'"),
+    R("class-not-found", C.CLASS_NOT_FOUND, 87,
+      r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
+      r"Could not find or load main class|DATA_SOURCE_NOT_FOUND",
+      "java.lang.ClassNotFoundException: com.example.etl.DailyJob"),
+    R("yarn-memory-kill", C.EXECUTOR_OUT_OF_MEMORY, 86,
+      r"(?i)killed by YARN for exceeding (?:physical |virtual )?memory limits|running beyond (?:physical|virtual) memory limits|"
+      r"exceeding memory limits",
+      "Container killed by YARN for exceeding physical memory limits. 12.1 GB of 12 GB physical memory used."),
+    R("executor-oom", C.EXECUTOR_OUT_OF_MEMORY, 85,
+      r"(?:executor \d+[^\n]*|ExecutorLostFailure[^\n]*)OutOfMemoryError|OOMKilled[^\n]*exec|exec[^\n]*OOMKilled",
+      "Lost task 7.3 in stage 4.0 (TID 92) (ip-10-0-1-7.ec2.internal executor 3): java.lang.OutOfMemoryError: Java heap space"),
+    R("jvm-oom", C.DRIVER_OUT_OF_MEMORY, 84,
+      r"OutOfMemoryError|spark\.driver\.maxResultSize|\bMemoryError\b|OOMKilled|Cannot allocate memory",
+      'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space'),
+    R("s3-not-found", C.S3_PATH_NOT_FOUND, 83,
+      r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
+      r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
+      r"s3[an]?://\S+ does not exist|Status Code: 404",
+      "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'"),
+    R("node-lost", C.NODE_LOST_OR_SPOT_INTERRUPTED, 80,
+      r"released on a \*lost\* node|Exit status: -100|(?i:spot (?:instance )?(?:interruption|termination))|"
+      r"(?:Executor|Node|Host) decommission|decommissioned|Slave lost|INSTANCE_FAILURE|"
+      r"lost (?:an )?(?:executor|node|worker) \S+ .*(?:decommission|spot)",
+      "Reason: Container marked as failed: container_1_0001_01_000004 on host: ip-10-0-1-9. Exit status: -100. Diagnostics: Container released on a *lost* node."),
+    # --- query engines -----------------------------------------------------------------------------
+    R("hive-failed", C.HIVE_QUERY_ERROR, 75,
+      r"^FAILED: (?:SemanticException|ParseException|HiveException|HiveAccessControlException|"
+      r"Hive Internal Error|IllegalArgumentException)|Error while compiling statement: FAILED",
+      "FAILED: SemanticException [Error 10001]: Line 1:14 Table not found 'orders'"),
+    R("trino-failed", C.TRINO_QUERY_ERROR, 75,
+      r"Query \d{8}_\d{6}_\d{5}_\w{5} failed|(?:io\.trino|io\.prestosql|com\.facebook\.presto)\S*(?:Exception|Error): |"
+      r"^Query failed \(#\d+",
+      "Query 20251125_031245_00012_ab3cd failed: line 1:15: Table 'hive.sales.orders' does not exist"),
+    # --- bare exit codes -----------------------------------------------------------------------------
+    R("exit-137", C.EXECUTOR_OUT_OF_MEMORY, 60,
+      r"(?:[Ee]xit (?:code|status)(?: is)?:? ?137\b|exitCode[=:] ?137\b|\bcode 137\b)",
+      "Container killed on request. Exit code is 137"),
+    R("exit-143", C.EXECUTOR_OUT_OF_MEMORY, 55,
+      r"(?:[Ee]xit (?:code|status)(?: is)?:? ?143\b|exitCode[=:] ?143\b)",
+      "Container exited with a non-zero exit code 143. Killed by external signal"),
+    R("hive-execution-error", C.HIVE_QUERY_ERROR, 40,
+      r"FAILED: Execution Error, return code \d+ from|Vertex failed, vertexName=",
+      "FAILED: Execution Error, return code 2 from org.apache.hadoop.hive.ql.exec.tez.TezTask"),
+    # --- any exception: category and wrapper status decided in scan.py ---------------------------
+    R("python-exception", C.PYTHON_EXCEPTION, 35,
+      r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit))(?:: (.*))?$",
+      "ValueError: invalid literal for int() with base 10: 'N/A'", Kind.EXCEPTION),
+    R("jvm-exception", C.JVM_EXCEPTION, 30,
+      r".*?((?:Caused by: )?" + _EXC + r")(?::\s*(.*))?$",
+      "Caused by: java.lang.IllegalStateException: Duplicate key 42", Kind.EXCEPTION),
+    # --- "it failed" without a reason ----------------------------------------------------------------
+    R("failed-marker", C.UNKNOWN, 1,
+      r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
+      r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
+      r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)",
+      "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds", Kind.FAILED),
+    # --- success -------------------------------------------------------------------------------------
+    R("success-marker", C.NO_FAILURE_FOUND, 0,
+      r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
+      r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5} (?:finished|FINISHED)|"
+      r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
+      "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0", Kind.SUCCESS),
+)
+del R
+
+# Exceptions that wrap the real cause. When the decisive exception of a line matches one of these,
+# the line only counts as a wrapper (priority 10): the root cause is elsewhere (a ``Caused by:``
+# below it, the executor's log, or the end of the same line).
+WRAPPERS: tuple[str, ...] = (
+    r"Py4JJavaError",
+    r"An error occurred while calling [\w.]+",
+    r"SparkException: Job aborted",
+    r"SparkException: Exception thrown in awaitResult",
+    r"SparkException: Application application_\d+_\d+ finished with failed status",
+    r"SparkException: Task failed while writing rows",
+    r"SparkUserAppException",
+    r"SparkException: \[TASK_WRITE_FAILED\]",
+    r"ExecutionException",
+    r"InvocationTargetException",
+    r"UndeclaredThrowableException",
+    r"JobExecutionException: Job execution failed",
+    r"ProgramInvocationException",
+    r"JobException: Recovery is suppressed",
+    r"CompletionException",
+    r"PythonException: $",
+    r"ExitCodeException",
+    r"ApplicationMaster: User class threw exception",
+)
+WRAPPER_RX = re.compile("|".join(WRAPPERS))
+WRAPPER_PRIORITY = 10
+
+# Exception lines that are known noise on healthy EMR clusters; they never count as a cause.
+BENIGN: tuple[str, ...] = (
+    r"java\.lang\.InterruptedException",
+    r"RpcEnvStoppedException",
+    r"ClosedChannelException",
+    r"NativeCodeLoader",
+    r"HiveConf of name",
+    r"java\.net\.ConnectException: Connection refused.*(?:Retrying|retry)",
+    r"Failed to delete: ",
+    r"does not exist; ignoring",
+    r"FileAlreadyExistsException.*_SUCCESS",
+    r"SLF4J: ",
+)
+BENIGN_RX = re.compile("|".join(BENIGN))
+
+# Log4j level of a line, so that exceptions quoted in INFO/DEBUG lines don't count.
+LEVEL_RX = re.compile(r"^\S+(?: \S+)?\s+(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b")

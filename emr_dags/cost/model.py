@@ -21,12 +21,14 @@ EMR on EKS
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from emr_dags.cost.prices import PriceTable
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from emr_dags.cost.prices import PriceTable
 
 # EMR's normalization factors by instance size (AWS EMR management guide, "Normalized instance hours").
 _SIZE_FACTOR: dict[str, float] = {
@@ -41,12 +43,12 @@ _SIZE_FACTOR: dict[str, float] = {
 _NXL = re.compile(r"^(\d+)xlarge$")
 
 
-class Market(str, Enum):
+class Market(StrEnum):
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     NORMALIZED_INSTANCE_HOURS = "normalized-instance-hours"
     RUNTIME = "instance-count-x-runtime"
     SERVERLESS_BILLED = "serverless-billed-resource-utilization"

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ops_helpers import make_cluster, make_eks_run, owned
+
+from emr_dags import tags
+from emr_dags.cost.prices import load_price_table
+from emr_dags.ops.inventory import Kind, collect
+from emr_dags.ops.reaper import Action, Outcome, reap
+from emr_dags.ops.run_state import MappingRunStates
+
+FINISHED = MappingRunStates(
+    {("etl", "done"): "success", ("etl", "live"): "running", ("etl", "failed"): "failed"}
+)
+
+
+def _cluster_state(clients, cluster_id):
+    return clients.emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"]
+
+
+def test_inventory_lists_only_our_resources_with_an_estimate(clients):
+    ours = make_cluster(clients, name="ours", tag_set=owned(run_id="done"))
+    make_cluster(clients, name="someone-elses", tag_set={"team": "data"})
+    make_cluster(clients, name="no-tags", tag_set=None)
+    # Looks like ours but lacks the managed flag: not ours.
+    make_cluster(clients, name="lookalike", tag_set={tags.DAG_ID: "etl", tags.RUN_ID: "done"})
+    _, eks_run = make_eks_run(clients, tag_set=owned(run_id="done", task_id="spark.submit"))
+    make_eks_run(clients, tag_set={"team": "data"})
+
+    inv = collect(clients, table=load_price_table(use_airflow_conf=False), days=7)
+    by_kind = {(r.kind, r.id) for r in inv.resources}
+    assert by_kind == {(Kind.CLUSTER, ours), (Kind.EKS, eks_run)}
+    cluster = next(r for r in inv.resources if r.kind is Kind.CLUSTER)
+    assert (cluster.dag_id, cluster.run_id, cluster.task_id) == ("etl", "done", "cluster.create")
+    assert cluster.cost is not None
+    assert cluster.cost.amount is not None
+    assert "estimate" in cluster.cost.label
+    assert cluster.logs_url.startswith("https://s3.console.aws.amazon.com/s3/buckets/logs-bucket")
+
+
+def test_dry_run_changes_nothing(clients):
+    ids = [make_cluster(clients, name=f"c{i}", tag_set=owned(run_id="done")) for i in range(2)]
+    vc, eks_run = make_eks_run(clients, tag_set=owned(run_id="done"))
+
+    decisions, results, _ = reap(clients, FINISHED, dry_run=True)
+
+    assert {d.resource.id for d in decisions if d.action is Action.REAP} == {*ids, eks_run}
+    assert {r.outcome for r in results} == {Outcome.PLANNED}
+    assert [_cluster_state(clients, i) for i in ids] == ["WAITING", "WAITING"]
+    assert (
+        clients.containers.describe_job_run(id=eks_run, virtualClusterId=vc)["jobRun"]["state"] == "RUNNING"
+    )
+
+
+def test_reap_stops_orphans_and_never_touches_untagged_or_live(clients):
+    orphan = make_cluster(clients, name="orphan", tag_set=owned(run_id="done"))
+    failed_orphan = make_cluster(clients, name="failed", tag_set=owned(run_id="failed"))
+    live = make_cluster(clients, name="live", tag_set=owned(run_id="live"))
+    foreign = make_cluster(clients, name="foreign", tag_set={"team": "data"})
+    lookalike = make_cluster(clients, name="lookalike", tag_set={tags.DAG_ID: "etl", tags.RUN_ID: "done"})
+    vc, eks_orphan = make_eks_run(clients, tag_set=owned(run_id="done"))
+    _, eks_foreign = make_eks_run(clients, tag_set={"owner": "someone"})
+
+    _, results, warnings = reap(clients, FINISHED, dry_run=False)
+
+    done = {r.decision.resource.id for r in results if r.outcome is Outcome.DONE}
+    assert done == {orphan, failed_orphan, eks_orphan}
+    assert _cluster_state(clients, orphan) in ("TERMINATING", "TERMINATED")
+    assert _cluster_state(clients, failed_orphan) in ("TERMINATING", "TERMINATED")
+    for untouched in (live, foreign, lookalike):
+        assert _cluster_state(clients, untouched) == "WAITING"
+    eks = clients.containers.describe_job_run(id=eks_orphan, virtualClusterId=vc)["jobRun"]["state"]
+    assert eks in ("CANCEL_PENDING", "CANCELLED")
+    assert (
+        clients.containers.describe_job_run(id=eks_foreign, virtualClusterId=vc)["jobRun"]["state"]
+        == "RUNNING"
+    )
+
+
+def test_passed_deadline_reaps_a_live_runs_cluster(clients):
+    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    cid = make_cluster(clients, name="late", tag_set=owned(run_id="live", **{tags.DEADLINE: past}))
+    _, results, _ = reap(clients, FINISHED, dry_run=False)
+    assert [(r.decision.resource.id, r.outcome) for r in results] == [(cid, Outcome.DONE)]
+    assert "deadline" in results[0].decision.reason
+
+
+def test_resource_untagged_between_listing_and_acting_is_skipped(clients):
+    from emr_dags.ops.inventory import collect
+    from emr_dags.ops.reaper import execute, plan
+
+    cid = make_cluster(clients, name="c", tag_set=owned(run_id="done"))
+    decisions = plan(collect(clients, table=None, active_only=True).resources, FINISHED)
+    clients.emr.remove_tags(ResourceId=cid, TagKeys=[tags.MANAGED])
+    results = execute(clients, decisions, dry_run=False)
+    assert [r.outcome for r in results] == [Outcome.SKIPPED]
+    assert _cluster_state(clients, cid) == "WAITING"

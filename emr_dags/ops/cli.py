@@ -1,0 +1,201 @@
+"""``emr-dags reap`` and ``emr-dags cost``: on-call commands (registered by ``emr_dags.cli``).
+
+``reap`` is a dry run unless ``--yes`` is given. The DAG-run state comes from Airflow's REST API
+(``--airflow-url``, token from ``--airflow-token`` / env ``EMR_DAGS_AIRFLOW_TOKEN`` or
+user/password from ``EMR_DAGS_AIRFLOW_USER`` / ``EMR_DAGS_AIRFLOW_PASSWORD``), or with
+``--state-source db`` from the metadata DB of the Airflow configured in this environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emr_dags.ops.clients import AwsClients
+    from emr_dags.ops.run_state import RunStateSource
+
+
+def register(subparsers: Any) -> None:
+    reap = subparsers.add_parser(
+        "reap",
+        help="find (and with --yes, stop) EMR resources whose DAG run has ended",
+        description="Terminate clusters and cancel job runs tagged emr-dags:managed=true whose DAG run has "
+        "finished or whose emr-dags:deadline has passed. Dry run unless --yes. Never touches untagged resources.",
+    )
+    _aws_args(reap)
+    reap.add_argument("--yes", action="store_true", help="act; without it nothing is changed (dry run)")
+    reap.add_argument(
+        "--reap-missing", action="store_true", help="also stop resources whose DAG run Airflow does not know"
+    )
+    reap.add_argument(
+        "--state-source", choices=("rest", "db"), default="rest", help="where DAG-run states come from"
+    )
+    reap.add_argument(
+        "--airflow-url",
+        default=os.environ.get("EMR_DAGS_API_URL", "http://127.0.0.1:8080"),
+        help="Airflow api-server base URL (env EMR_DAGS_API_URL)",
+    )
+    reap.add_argument(
+        "--airflow-token", default=os.environ.get("EMR_DAGS_AIRFLOW_TOKEN"), help=argparse.SUPPRESS
+    )
+    reap.set_defaults(func=run_reap)
+
+    cost = subparsers.add_parser(
+        "cost",
+        help="estimated cost of what emr-dags launched, per resource, DAG run and DAG",
+        description="Estimated cost (list prices from a dated table) of tagged clusters and job runs.",
+    )
+    _aws_args(cost)
+    cost.add_argument("--days", type=int, default=7, help="look back this many days (default 7)")
+    cost.add_argument("--dag-id", help="only this DAG")
+    cost.add_argument("--price-file", help="JSON price table merged over the packaged one")
+    cost.add_argument(
+        "--pricing-api", action="store_true", help="refresh EC2 prices from the AWS Pricing API (best effort)"
+    )
+    cost.set_defaults(func=run_cost)
+
+
+def _aws_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint-url", help="AWS endpoint (e.g. the emr-dags emulator); default: real AWS")
+    p.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    p.add_argument(
+        "--aws-conn-id",
+        help="use this Airflow connection (via the amazon provider) instead of boto3 defaults",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _clients(args: argparse.Namespace) -> AwsClients:
+    from emr_dags.ops.clients import AwsClients
+
+    return AwsClients(region=args.region, endpoint_url=args.endpoint_url, aws_conn_id=args.aws_conn_id)
+
+
+def _state_source(args: argparse.Namespace) -> RunStateSource:
+    from emr_dags.ops.run_state import MetadataDbRunStates, RestApiRunStates
+
+    if args.state_source == "db":
+        return MetadataDbRunStates()
+    return RestApiRunStates(
+        args.airflow_url,
+        token=args.airflow_token,
+        username=os.environ.get("EMR_DAGS_AIRFLOW_USER"),
+        password=os.environ.get("EMR_DAGS_AIRFLOW_PASSWORD"),
+    )
+
+
+def run_reap(
+    args: argparse.Namespace, *, states: RunStateSource | None = None, clients: AwsClients | None = None
+) -> int:
+    from emr_dags.ops.reaper import Action, Outcome, reap
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    dry_run = not args.yes
+    decisions, results, warnings = reap(
+        clients or _clients(args),
+        states or _state_source(args),
+        dry_run=dry_run,
+        reap_missing=args.reap_missing,
+    )
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "dry_run": dry_run,
+                    "decisions": [d.to_dict() for d in decisions],
+                    "results": [r.to_dict() for r in results],
+                    "warnings": list(warnings),
+                },
+                indent=2,
+            )
+        )
+        return 1 if failed else 0
+    for w in warnings:
+        print(f"warning: {w}")
+    orphans = [d for d in decisions if d.action is Action.REAP]
+    print(f"{len(decisions)} active emr-dags resource(s); {len(orphans)} orphan(s)")
+    for d in decisions:
+        r = d.resource
+        mark = "ORPHAN" if d.action is Action.REAP else "keep  "
+        print(
+            f"  {mark} {r.kind.value:<19} {r.id:<24} {r.state:<10} {r.dag_id}/{r.run_id} [{r.task_id}]: {d.reason}"
+        )
+    for res in results:
+        r = res.decision.resource
+        verb = res.decision.verb
+        if res.outcome is Outcome.PLANNED:
+            print(f"would {verb} {r.kind.value} {r.id}")
+        elif res.outcome is Outcome.DONE:
+            print(f"{verb}d {r.kind.value} {r.id}")
+        else:
+            print(f"{res.outcome.value}: {verb} {r.kind.value} {r.id}: {res.detail}")
+    if dry_run and orphans:
+        print("dry run: nothing was changed; re-run with --yes to act")
+    return 1 if failed else 0
+
+
+def run_cost(args: argparse.Namespace, *, clients: AwsClients | None = None) -> int:
+    from emr_dags.cost.model import CostItem, format_money, rollup
+    from emr_dags.cost.prices import load_price_table, refresh_from_pricing_api
+    from emr_dags.ops.inventory import collect
+
+    table = load_price_table(args.price_file)
+    clients = clients or _clients(args)
+    now = datetime.now(UTC)
+    inv = collect(clients, table=table, days=args.days, now=now)
+    if args.pricing_api:
+        types = [ln.item.split(" ")[0] for r in inv.resources if r.cost for ln in r.cost.lines]
+        fresh = refresh_from_pricing_api(table, types, region=clients.region)
+        if fresh is not table:
+            table = fresh
+            inv = collect(clients, table=table, days=args.days, now=now)
+    resources = [r for r in inv.resources if not args.dag_id or r.dag_id == args.dag_id]
+    items = [
+        CostItem(dag_id=r.dag_id, run_id=r.run_id, task_id=r.task_id, estimate=r.cost, resource_id=r.id)
+        for r in resources
+        if r.cost is not None
+    ]
+    by_run = rollup(table, items, by="run")
+    by_dag = rollup(table, items, by="dag")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "estimate": True,
+                    "price_date": table.as_of,
+                    "currency": table.currency,
+                    "days": args.days,
+                    "resources": [r.to_dict(now) for r in resources],
+                    "runs": [{"dag_id": k[0], "run_id": k[1], **v.to_dict()} for k, v in by_run.items()],
+                    "dags": [{"dag_id": k[0], **v.to_dict()} for k, v in by_dag.items()],
+                    "warnings": list(inv.warnings),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"Estimated cost, last {args.days} day(s) ({table.label()}):")
+    for w in inv.warnings:
+        print(f"warning: {w}")
+
+    def money(e: Any) -> str:
+        return "n/a" if e.amount is None else "~" + format_money(e.amount, e.currency)
+
+    for r in resources:
+        print(
+            f"  {r.kind.value:<19} {r.id:<24} {r.state:<22} {r.dag_id}/{r.run_id} [{r.task_id}] {money(r.cost)}"
+        )
+    print("Per DAG run:")
+    for (dag_id, run_id), e in by_run.items():
+        print(f"  {dag_id}/{run_id}: {money(e)}")
+    print("Per DAG:")
+    for (dag_id,), e in by_dag.items():
+        print(f"  {dag_id}: {money(e)}")
+    return 0

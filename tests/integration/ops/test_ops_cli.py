@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import argparse
+import json
+
+from ops_helpers import make_cluster, owned
+
+from emr_dags.ops import cli
+from emr_dags.ops.run_state import MappingRunStates
+
+
+def _args(*argv):
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(list(argv))
+
+
+STATES = MappingRunStates({("etl", "done"): "success"})
+
+
+def test_reap_is_a_dry_run_by_default_and_says_so(clients, capsys):
+    cid = make_cluster(clients, name="c", tag_set=owned(run_id="done"))
+    assert cli.run_reap(_args("reap"), states=STATES, clients=clients) == 0
+    out = capsys.readouterr().out
+    assert f"would terminate emr-cluster {cid}" in out
+    assert "dry run: nothing was changed" in out
+    assert clients.emr.describe_cluster(ClusterId=cid)["Cluster"]["Status"]["State"] == "WAITING"
+
+
+def test_reap_yes_json_reports_what_it_did(clients, capsys):
+    cid = make_cluster(clients, name="c", tag_set=owned(run_id="done"))
+    assert cli.run_reap(_args("reap", "--yes", "--json"), states=STATES, clients=clients) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] is False
+    assert [(r["id"], r["outcome"], r["reason"]) for r in report["results"]] == [
+        (cid, "done", "DAG run ended (success)")
+    ]
+
+
+def test_cost_json_has_estimates_per_resource_run_and_dag(clients, capsys):
+    make_cluster(clients, name="a", tag_set=owned(run_id="r1"))
+    make_cluster(clients, name="b", tag_set=owned(run_id="r2"))
+    make_cluster(clients, name="x", tag_set={"team": "other"})
+    assert cli.run_cost(_args("cost", "--json", "--days", "1"), clients=clients) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["estimate"] is True
+    assert report["price_date"]
+    assert len(report["resources"]) == 2
+    assert {r["run_id"] for r in report["runs"]} == {"r1", "r2"}
+    assert [d["dag_id"] for d in report["dags"]] == ["etl"]
+    assert report["dags"][0]["label"].endswith(f"(prices as of {report['price_date']})")

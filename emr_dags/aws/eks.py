@@ -1,0 +1,65 @@
+"""EMR on EKS: idempotent job-run operations over a boto3 ``emr-containers`` client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from emr_dags.aws.backoff import call_with_backoff
+from emr_dags.aws.naming import client_token, has_marker, with_marker
+
+ACTIVE_JOB_STATES = ("PENDING", "SUBMITTED", "RUNNING", "CANCEL_PENDING")
+SUCCESS_JOB_STATES = ("COMPLETED",)
+FAILED_JOB_STATES = ("FAILED", "CANCELLED")
+TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
+
+
+class EksApi:
+    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = client
+        self._sleep = sleep
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+
+    def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+            page = self._call(operation, **params, **({"nextToken": token} if token else {}))
+            yield from page.get(items, [])
+            token = page.get("nextToken")
+            if not token:
+                return
+
+    def runs_with_key(self, virtual_cluster_id: str, key: str) -> list[dict[str, Any]]:
+        runs = [r for r in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id)
+                if has_marker(r.get("name"), key)]
+        return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
+
+    def start_job_run(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> tuple[str, bool]:
+        vc = str(request["virtualClusterId"])
+        runs = self.runs_with_key(vc, key)
+        if runs and runs[0].get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES:
+            return str(runs[0]["id"]), True
+        failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
+        req = dict(request)
+        req["name"] = with_marker(str(req.get("name", "job")), key, max_len=64)
+        req["tags"] = {**(req.get("tags") or {}), **tags}
+        req["clientToken"] = client_token(key, failed)
+        return str(self._call("start_job_run", **req)["id"]), False
+
+    def describe_job_run(self, virtual_cluster_id: str, job_id: str) -> dict[str, Any]:
+        return self._call("describe_job_run", virtualClusterId=virtual_cluster_id, id=job_id)["jobRun"]
+
+    def list_job_runs(self, virtual_cluster_id: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for run in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id):
+            if run["id"] in ids:
+                found[run["id"]] = run
+                if ids <= found.keys():
+                    break
+        return found
+
+    def cancel_job_run(self, virtual_cluster_id: str, job_id: str) -> None:
+        self._call("cancel_job_run", virtualClusterId=virtual_cluster_id, id=job_id)

@@ -1,0 +1,180 @@
+"""EMR on EC2: idempotent cluster and step operations over a boto3 ``emr`` client.
+
+Every method takes and returns plain dicts; the client is injected so unit tests use a fake.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from emr_dags import tags as tagmod
+from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
+from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
+
+log = logging.getLogger(__name__)
+
+ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
+READY_CLUSTER_STATES = ("RUNNING", "WAITING")
+ENDED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+ACTIVE_STEP_STATES = ("PENDING", "CANCEL_PENDING", "RUNNING")
+SUCCESS_STEP_STATES = ("COMPLETED",)
+FAILED_STEP_STATES = ("CANCELLED", "FAILED", "INTERRUPTED")
+TERMINAL_STEP_STATES = SUCCESS_STEP_STATES + FAILED_STEP_STATES
+
+
+def step_state(step: dict[str, Any]) -> str:
+    return str(step.get("Status", {}).get("State", ""))
+
+
+def reusable_step(step: dict[str, Any] | None) -> bool:
+    """An earlier step is re-attached to when it is still going or already succeeded.
+
+    A step that failed, was cancelled or interrupted is not reused: the new try adds a fresh one
+    (that is what a task retry is for).
+    """
+    return step is not None and step_state(step) in ACTIVE_STEP_STATES + SUCCESS_STEP_STATES
+
+
+class EmrApi:
+    """Idempotent EMR on EC2 operations. ``client`` is a boto3 ``emr`` client (or a fake)."""
+
+    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = client
+        self._sleep = sleep
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+
+    def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
+        marker: str | None = None
+        while True:
+            page = self._call(operation, **params, **({"Marker": marker} if marker else {}))
+            yield from page.get(items, [])
+            marker = page.get("Marker")
+            if not marker:
+                return
+
+    # -- clusters ---------------------------------------------------------------------------
+    def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
+        return self._call("describe_cluster", ClusterId=cluster_id)["Cluster"]
+
+    def find_cluster(self, key: str) -> dict[str, Any] | None:
+        """The active cluster carrying ``key`` (name marker, confirmed by tag), or None."""
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES)):
+            if not has_marker(summary.get("Name"), key):
+                continue
+            cluster = self.describe_cluster(summary["Id"])
+            if tag_dict(cluster.get("Tags")).get(tagmod.KEY) == key:
+                return cluster
+        return None
+
+    def find_cluster_id(
+        self, *, name: str | None = None, tags: dict[str, str] | None = None, states: Iterable[str] = ()
+    ) -> str | None:
+        """An active cluster by exact name and/or tags (newest first); None when nothing matches."""
+        wanted_tags = dict(tags or {})
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(states or ACTIVE_CLUSTER_STATES)):
+            if name is not None and summary.get("Name") != name:
+                continue
+            if wanted_tags:
+                got = tag_dict(self.describe_cluster(summary["Id"]).get("Tags"))
+                if any(got.get(k) != v for k, v in wanted_tags.items()):
+                    continue
+            return str(summary["Id"])
+        return None
+
+    def create_cluster(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> str:
+        """RunJobFlow with the key marker and ownership tags.
+
+        RunJobFlow has no client token. When a call fails with a retryable error the request may
+        still have succeeded server-side, so before each retry we look the key up again instead
+        of blindly re-sending (which could create a second cluster).
+        """
+        req = dict(request)
+        req["Name"] = with_marker(str(req.get("Name", "emr-dags")), key)
+        req["Tags"] = tag_list(tags, req.get("Tags"))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return str(self.client.run_job_flow(**req)["JobFlowId"])
+            except Exception as exc:
+                if attempt >= 8 or not is_retryable(exc):
+                    raise
+                self._sleep(backoff_delay(attempt))
+                found = self.find_cluster(key)
+                if found is not None:
+                    return str(found["Id"])
+
+    def terminate(self, cluster_id: str) -> None:
+        self._call("terminate_job_flows", JobFlowIds=[cluster_id])
+
+    def keep_alive_with_idle_timeout(self, cluster_id: str, idle_seconds: int) -> bool:
+        """Set an auto-termination policy as a safety net; False when the API is unavailable."""
+        try:
+            self._call(
+                "put_auto_termination_policy",
+                ClusterId=cluster_id,
+                AutoTerminationPolicy={"IdleTimeout": int(idle_seconds)},
+            )
+        except Exception as exc:  # older emulators and some partitions lack the API
+            log.warning("Could not set auto-termination on %s: %s", cluster_id, exc)
+            return False
+        return True
+
+    # -- steps ------------------------------------------------------------------------------
+    def find_step(self, cluster_id: str, key: str) -> dict[str, Any] | None:
+        """The step carrying ``key`` that a new try should re-attach to, else the newest one, else None.
+
+        A running or completed step wins over a newer failed one, so ordering ties in ListSteps
+        (same creation second) can never make a retry add a duplicate.
+        """
+        newest: dict[str, Any] | None = None
+        for step in self._pages("list_steps", "Steps", ClusterId=cluster_id):
+            if has_marker(step.get("Name"), key):
+                if reusable_step(step):
+                    return step
+                newest = newest or step
+        return newest
+
+    def add_step(self, cluster_id: str, step: dict[str, Any], key: str) -> str:
+        """AddJobFlowSteps for one step named with ``key``; re-checks by name before any resend."""
+        req = dict(step)
+        req["Name"] = with_marker(str(req.get("Name", "step")), key)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
+            except Exception as exc:
+                if attempt >= 8 or not is_retryable(exc):
+                    raise
+                self._sleep(backoff_delay(attempt))
+                found = self.find_step(cluster_id, key)
+                if reusable_step(found):
+                    return str(found["Id"])  # type: ignore[index]
+
+    def list_steps(self, cluster_id: str, step_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Step summaries by id; stops paging once every wanted id has been seen."""
+        wanted = set(step_ids or ())
+        found: dict[str, dict[str, Any]] = {}
+        for step in self._pages("list_steps", "Steps", ClusterId=cluster_id):
+            if not wanted or step["Id"] in wanted:
+                found[step["Id"]] = step
+            if wanted and wanted <= found.keys():
+                break
+        return found
+
+    def describe_step(self, cluster_id: str, step_id: str) -> dict[str, Any]:
+        return self._call("describe_step", ClusterId=cluster_id, StepId=step_id)["Step"]
+
+    def cancel_steps(self, cluster_id: str, step_ids: list[str]) -> list[dict[str, Any]]:
+        if not step_ids:
+            return []
+        resp = self._call(
+            "cancel_steps", ClusterId=cluster_id, StepIds=step_ids, StepCancellationOption="SEND_INTERRUPT"
+        )
+        return list(resp.get("CancelStepsInfoList", []))

@@ -1,0 +1,110 @@
+"""EMR Serverless: idempotent application and job-run operations over a boto3 ``emr-serverless`` client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from emr_dags import tags as tagmod
+from emr_dags.aws.backoff import call_with_backoff
+from emr_dags.aws.naming import client_token, has_marker, with_marker
+
+LIVE_APP_STATES = ("CREATING", "CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED")
+READY_APP_STATES = ("CREATED", "STARTED", "STOPPED")  # StartJobRun auto-starts a stopped app
+ACTIVE_JOB_STATES = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED", "CANCELLING")
+SUCCESS_JOB_STATES = ("SUCCESS",)
+FAILED_JOB_STATES = ("FAILED", "CANCELLED")
+TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
+
+
+def reusable_run(run: dict[str, Any] | None) -> bool:
+    return run is not None and run.get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES
+
+
+class ServerlessApi:
+    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = client
+        self._sleep = sleep
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+
+    def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+            page = self._call(operation, **params, **({"nextToken": token} if token else {}))
+            yield from page.get(items, [])
+            token = page.get("nextToken")
+            if not token:
+                return
+
+    # -- applications ---------------------------------------------------------------------
+    def get_application(self, application_id: str) -> dict[str, Any]:
+        return self._call("get_application", applicationId=application_id)["application"]
+
+    def find_application(self, name: str) -> dict[str, Any] | None:
+        for app in self._pages("list_applications", "applications", states=list(LIVE_APP_STATES)):
+            if app.get("name") == name:
+                return app
+        return None
+
+    def ensure_application(
+        self, request: dict[str, Any], key: str, tags: dict[str, str]
+    ) -> tuple[str, bool]:
+        """Reuse the live application with the requested name, else create it.
+
+        Returns ``(application_id, owned)``; ``owned`` is True when this key created it (now or in
+        an earlier try), which is what allows a teardown to stop or delete it.
+        """
+        existing = self.find_application(str(request["name"]))
+        if existing is not None:
+            app = self.get_application(existing["id"])
+            return str(app["applicationId"]), (app.get("tags") or {}).get(tagmod.KEY) == key
+        req = dict(request)
+        req["tags"] = {**(req.get("tags") or {}), **tags}
+        req["clientToken"] = key
+        return str(self._call("create_application", **req)["applicationId"]), True
+
+    def stop_application(self, application_id: str) -> None:
+        self._call("stop_application", applicationId=application_id)
+
+    def delete_application(self, application_id: str) -> None:
+        self._call("delete_application", applicationId=application_id)
+
+    # -- job runs -------------------------------------------------------------------------
+    def runs_with_key(self, application_id: str, key: str) -> list[dict[str, Any]]:
+        """Every job run of the application carrying ``key``, newest first."""
+        runs = [r for r in self._pages("list_job_runs", "jobRuns", applicationId=application_id)
+                if has_marker(r.get("name"), key)]
+        return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
+
+    def start_job_run(
+        self, application_id: str, request: dict[str, Any], key: str, tags: dict[str, str]
+    ) -> tuple[str, bool]:
+        """Re-attach to a live or successful run with ``key``; else start one. Returns (id, reattached)."""
+        runs = self.runs_with_key(application_id, key)
+        if runs and reusable_run(runs[0]):
+            return str(runs[0]["id"]), True
+        failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
+        req = dict(request)
+        req["applicationId"] = application_id
+        req["name"] = with_marker(str(req.get("name", "job")), key)
+        req["tags"] = {**(req.get("tags") or {}), **tags}
+        req["clientToken"] = client_token(key, failed)
+        return str(self._call("start_job_run", **req)["jobRunId"]), False
+
+    def get_job_run(self, application_id: str, job_run_id: str) -> dict[str, Any]:
+        return self._call("get_job_run", applicationId=application_id, jobRunId=job_run_id)["jobRun"]
+
+    def list_job_runs(self, application_id: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for run in self._pages("list_job_runs", "jobRuns", applicationId=application_id):
+            if run["id"] in ids:
+                found[run["id"]] = run
+                if ids <= found.keys():
+                    break
+        return found
+
+    def cancel_job_run(self, application_id: str, job_run_id: str) -> None:
+        self._call("cancel_job_run", applicationId=application_id, jobRunId=job_run_id)

@@ -1,0 +1,171 @@
+"""What every emr-dags operator shares: the AWS target, the ownership key, the wait budget, deferral.
+
+Parameters documented once here and accepted by every operator:
+
+:param aws_conn_id: Airflow AWS connection (the stock ``aws`` type). Default ``aws_default``.
+:param region_name: region override; default from the connection.
+:param deferrable: wait in the triggerer (default) instead of holding a worker slot.
+:param poll_interval: seconds between status checks. With deferral, every task waiting on the same
+    cluster/application shares one check per interval.
+:param wait_timeout: the wait budget. Default: the task's ``execution_timeout``; if neither is set,
+    the wait is unbounded (EMR jobs can legitimately run for days; emr-dags adds no hidden cap).
+:param generation: part of the ownership key. Bump it (e.g. ``"{{ dag_run.conf.get('emr_generation', 0) }}"``)
+    to force a fresh resource instead of re-attaching to the one an earlier try created.
+:param cancel_on_kill: cancel the AWS work when the task is killed, marked or cleared by a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from emr_dags import tags as tagmod
+from emr_dags.errors import EmrConfigError
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from emr_dags.triggers.base import EmrWaitTrigger
+
+log = logging.getLogger(__name__)
+
+# Extra time the Airflow-side defer timeout allows beyond our own deadline: the trigger fires a
+# "timeout" event at the deadline so the operator can cancel the AWS work; Airflow's own timeout
+# is only a backstop for a triggerer that is down, and must not pre-empt that event.
+DEFER_GRACE = dt.timedelta(minutes=5)
+
+
+def _as_timedelta(value: dt.timedelta | float | int | None, owner: str) -> dt.timedelta | None:
+    if value is None or isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, int | float) and value > 0:
+        return dt.timedelta(seconds=value)
+    raise EmrConfigError(
+        f"{owner}.wait_timeout: {value!r} is not a duration; expected a timedelta or seconds > 0",
+        spec=owner,
+        field="wait_timeout",
+    )
+
+
+class EmrBaseOperator(BaseOperator):
+    """Base for emr-dags operators. See the module docstring for the shared parameters."""
+
+    ui_color = "#f9c915"
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        deferrable: bool = True,
+        poll_interval: float = 30.0,
+        wait_timeout: dt.timedelta | float | None = None,
+        generation: int | str = 0,
+        cancel_on_kill: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not (isinstance(poll_interval, int | float) and poll_interval > 0):
+            raise EmrConfigError(
+                f"{type(self).__name__}.poll_interval: {poll_interval!r} is not a positive number of seconds",
+                spec=type(self).__name__,
+                field="poll_interval",
+            )
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.deferrable = deferrable
+        self.poll_interval = float(poll_interval)
+        self.wait_timeout = _as_timedelta(wait_timeout, type(self).__name__)
+        self.generation = generation
+        self.cancel_on_kill = cancel_on_kill
+
+    # -- identity -------------------------------------------------------------------------
+    def _generation(self) -> int:
+        try:
+            return int(self.generation or 0)
+        except (TypeError, ValueError):
+            raise EmrConfigError(
+                f"{type(self).__name__}.generation: {self.generation!r} is not an integer",
+                spec=type(self).__name__,
+                field="generation",
+            ) from None
+
+    def ownership(self, context: Context, task_id: str | None = None) -> tuple[str, dict[str, str]]:
+        """(key, tags) for the resource this task instance owns; same across retries and restarts."""
+        ti = context["ti"]
+        map_index = getattr(ti, "map_index", -1)
+        map_index = -1 if map_index is None else int(map_index)
+        args = (ti.dag_id, ti.run_id, task_id or ti.task_id, map_index, self._generation())
+        return tagmod.resource_key(*args), tagmod.ownership_tags(*args)
+
+    def target(self) -> Any:
+        from emr_dags.aws.clients import AwsTarget
+
+        return AwsTarget(self.aws_conn_id, self.region_name)
+
+    # -- wait budget ------------------------------------------------------------------------
+    def deadline(self, context: Context) -> dt.datetime | None:
+        """When the wait must give up: explicit ``wait_timeout`` from now, else the task's
+        ``execution_timeout`` measured from the start of this try, else never."""
+        now = dt.datetime.now(dt.UTC)
+        if self.wait_timeout is not None:
+            return now + self.wait_timeout
+        if self.execution_timeout is not None:
+            start = getattr(context["ti"], "start_date", None) or now
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=dt.UTC)
+            return start + self.execution_timeout
+        return None
+
+    def defer_to(self, trigger: EmrWaitTrigger, method_name: str, deadline: dt.datetime | None) -> None:
+        trigger.deadline = deadline.isoformat() if deadline else None
+        timeout = None
+        if deadline is not None:
+            # The trigger itself reports the deadline (so we can clean up); see DEFER_GRACE.
+            timeout = max(deadline - dt.datetime.now(dt.UTC), dt.timedelta(0)) + DEFER_GRACE
+        self.defer(trigger=trigger, method_name=method_name, timeout=timeout)
+
+    def wait_sync(
+        self,
+        poll: Callable[[], dict[str, str]],
+        active: tuple[str, ...],
+        deadline: dt.datetime | None,
+        what: str,
+    ) -> tuple[str, dict[str, str]]:
+        """Poll until no id is in an ``active`` state; returns ("success"|"timeout", states).
+
+        Logs one line per state change. Used when ``deferrable=False``.
+        """
+        seen: dict[str, str] = {}
+        while True:
+            states = poll()
+            for rid, state in states.items():
+                if seen.get(rid) != state:
+                    self.log.info("%s %s is %s", what, rid, state)
+                    seen[rid] = state
+            if states and all(s not in active for s in states.values()):
+                return "success", seen
+            if deadline is not None and dt.datetime.now(dt.UTC) >= deadline:
+                return "timeout", seen
+            time.sleep(self.poll_interval)
+
+
+def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
+    """Run emr_dags.diagnostics for a failed resource; never raises (must not mask the real failure)."""
+    try:
+        from emr_dags import diagnostics
+
+        fn = getattr(diagnostics, f"diagnose_{kind}", None)
+        if fn is None:
+            return None
+        result = fn(**kwargs)
+        log.error("Diagnosis:\n%s", result.format_block())
+        return dict(result.to_dict())
+    except Exception as exc:
+        log.warning("Diagnosis unavailable: %s", exc)
+        return None

@@ -1,0 +1,145 @@
+"""Shared shape of every emr-dags wait trigger.
+
+A trigger is a declaration (JSON-serialisable kwargs only). ``run`` subscribes to the shared poller
+for its resource, logs one line per state change and fires one event when every watched id is
+terminal, when one failed (``fail_fast``), or when the wait budget (``deadline``) is spent.
+
+Cancellation: ``on_kill`` (Airflow 3.3) runs only when a user marks the task failed/success or
+clears it while deferred; it cancels the AWS work. ``cleanup`` runs on every exit including a
+triggerer restart, so it deliberately never touches AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Hashable
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from emr_dags.aws.jsonable import jsonable
+from emr_dags.triggers._poller import Fetch, subscribe
+
+log = logging.getLogger(__name__)
+
+MISSING_POLLS_BEFORE_ERROR = 5
+
+
+class EmrWaitTrigger(BaseTrigger):
+    """Base class; subclasses say what to poll, how to read a state and how to cancel."""
+
+    #: states meaning "still going" / "finished well"; anything else terminal is a failure.
+    ACTIVE: tuple[str, ...] = ()
+    SUCCESS: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        poll_interval: float = 30.0,
+        deadline: str | None = None,
+        cancel_on_kill: bool = True,
+        fail_fast: bool = False,
+    ) -> None:
+        super().__init__()
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.poll_interval = float(poll_interval)
+        self.deadline = deadline
+        self.cancel_on_kill = cancel_on_kill
+        self.fail_fast = fail_fast
+
+    # -- subclass API ---------------------------------------------------------------------
+    def _own_kwargs(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def watched_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def poll_key(self) -> Hashable:
+        raise NotImplementedError
+
+    def make_fetch(self) -> Fetch:
+        raise NotImplementedError
+
+    def state_of(self, desc: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def cancel(self) -> None:
+        """Blocking AWS cancellation; runs in a worker thread from ``on_kill``."""
+
+    # -- BaseTrigger ----------------------------------------------------------------------
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                **self._own_kwargs(),
+                "aws_conn_id": self.aws_conn_id,
+                "region_name": self.region_name,
+                "poll_interval": self.poll_interval,
+                "deadline": self.deadline,
+                "cancel_on_kill": self.cancel_on_kill,
+                "fail_fast": self.fail_fast,
+            },
+        )
+
+    def _remaining(self) -> float | None:
+        if not self.deadline:
+            return None
+        end = dt.datetime.fromisoformat(self.deadline)
+        return max(0.0, (end - dt.datetime.now(dt.UTC)).total_seconds())
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        ids = self.watched_ids()
+        states: dict[str, str] = {}
+        latest: dict[str, Any] = {}
+        misses = 0
+        async with subscribe(self.poll_key(), self.make_fetch, set(ids), self.poll_interval) as sub:
+            while True:
+                try:
+                    item = await asyncio.wait_for(sub.queue.get(), self._remaining())
+                except TimeoutError:
+                    yield TriggerEvent(self._event("timeout", states, latest))
+                    return
+                if isinstance(item, BaseException):
+                    yield TriggerEvent({**self._event("error", states, latest), "message": str(item)})
+                    return
+                for rid, desc in item.items():
+                    state = self.state_of(desc)
+                    if states.get(rid) != state:
+                        log.info("%s %s is %s", type(self).__name__.removesuffix("Trigger"), rid, state)
+                        states[rid] = state
+                    latest[rid] = jsonable(desc)
+                misses = misses + 1 if len(item) < len(ids) else 0
+                if misses >= MISSING_POLLS_BEFORE_ERROR:
+                    missing = sorted(set(ids) - item.keys())
+                    yield TriggerEvent({**self._event("error", states, latest), "message": f"not found: {missing}"})
+                    return
+                outcome = self._outcome(ids, states)
+                if outcome is not None:
+                    yield TriggerEvent(self._event(outcome, states, latest))
+                    return
+
+    def _outcome(self, ids: list[str], states: dict[str, str]) -> str | None:
+        failed = [i for i in ids if i in states and states[i] not in self.ACTIVE + self.SUCCESS]
+        if failed and self.fail_fast:
+            return "failed"
+        if all(i in states and states[i] not in self.ACTIVE for i in ids):
+            return "failed" if failed else "success"
+        return None
+
+    def _event(self, status: str, states: dict[str, str], latest: dict[str, Any]) -> dict[str, Any]:
+        return {"status": status, "states": dict(states), "resources": latest}
+
+    async def on_kill(self) -> None:
+        if not self.cancel_on_kill:
+            return
+        log.info("Task killed by a user while deferred; cancelling %s", self.watched_ids())
+        await asyncio.to_thread(self.cancel)
+
+    async def cleanup(self) -> None:
+        # Runs on triggerer restarts and redistribution too: never cancel AWS work here.
+        return None

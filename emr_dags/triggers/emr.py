@@ -1,0 +1,108 @@
+"""Triggers for EMR on EC2: steps (batched per cluster) and cluster state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+from typing import Any
+
+from emr_dags.aws.emr import ACTIVE_STEP_STATES, ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES
+from emr_dags.triggers._poller import Fetch
+from emr_dags.triggers.base import EmrWaitTrigger
+
+log = logging.getLogger(__name__)
+
+
+def _emr_api(aws_conn_id: str | None, region_name: str | None) -> Any:
+    from emr_dags.aws.clients import AwsTarget, client_for
+    from emr_dags.aws.emr import EmrApi
+
+    return EmrApi(client_for("emr", AwsTarget(aws_conn_id, region_name)))
+
+
+class EmrStepsTrigger(EmrWaitTrigger):
+    """Wait for steps on one cluster. All triggers on the same cluster share one ListSteps per interval."""
+
+    ACTIVE = ACTIVE_STEP_STATES
+    SUCCESS = SUCCESS_STEP_STATES
+
+    def __init__(self, *, cluster_id: str, step_ids: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cluster_id = cluster_id
+        self.step_ids = list(step_ids)
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {"cluster_id": self.cluster_id, "step_ids": list(self.step_ids)}
+
+    def watched_ids(self) -> list[str]:
+        return list(self.step_ids)
+
+    def poll_key(self) -> Hashable:
+        return ("emr-steps", self.aws_conn_id, self.region_name, self.cluster_id)
+
+    def make_fetch(self) -> Fetch:
+        api = _emr_api(self.aws_conn_id, self.region_name)
+        cluster_id = self.cluster_id
+        return lambda ids: api.list_steps(cluster_id, ids)
+
+    def state_of(self, desc: dict[str, Any]) -> str:
+        return str(desc.get("Status", {}).get("State", "UNKNOWN"))
+
+    def cancel(self) -> None:
+        api = _emr_api(self.aws_conn_id, self.region_name)
+        live = [i for i, s in api.list_steps(self.cluster_id, self.step_ids).items()
+                if self.state_of(s) in ("PENDING", "RUNNING")]
+        api.cancel_steps(self.cluster_id, live)
+        log.info("Cancelled steps %s on %s", live, self.cluster_id)
+
+
+class EmrClusterStateTrigger(EmrWaitTrigger):
+    """Wait for a cluster to reach ``target_states``; a state in ``failure_states`` fails the wait.
+
+    ``cancel_on_kill`` terminates the cluster: used by the create task, whose cluster is not yet
+    covered by the group's teardown while the create task itself is still deferred.
+    """
+
+    def __init__(
+        self,
+        *,
+        cluster_id: str,
+        target_states: list[str],
+        failure_states: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.cluster_id = cluster_id
+        self.target_states = list(target_states)
+        self.failure_states = list(failure_states if failure_states is not None else ENDED_CLUSTER_STATES)
+        failure = set(self.failure_states) - set(self.target_states)
+        self.SUCCESS = tuple(self.target_states)
+        self.ACTIVE = tuple(
+            s for s in ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING", "TERMINATED",
+                        "TERMINATED_WITH_ERRORS")
+            if s not in self.target_states and s not in failure
+        )
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {
+            "cluster_id": self.cluster_id,
+            "target_states": list(self.target_states),
+            "failure_states": list(self.failure_states),
+        }
+
+    def watched_ids(self) -> list[str]:
+        return [self.cluster_id]
+
+    def poll_key(self) -> Hashable:
+        return ("emr-cluster", self.aws_conn_id, self.region_name, self.cluster_id)
+
+    def make_fetch(self) -> Fetch:
+        api = _emr_api(self.aws_conn_id, self.region_name)
+        return lambda ids: {i: api.describe_cluster(i) for i in ids}
+
+    def state_of(self, desc: dict[str, Any]) -> str:
+        return str(desc.get("Status", {}).get("State", "UNKNOWN"))
+
+    def cancel(self) -> None:
+        _emr_api(self.aws_conn_id, self.region_name).terminate(self.cluster_id)
+        log.info("Terminated cluster %s", self.cluster_id)

@@ -1,0 +1,49 @@
+"""Trigger for EMR Serverless job runs: one ListJobRuns per application per interval."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from emr_dags.aws.serverless import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
+from emr_dags.triggers._poller import Fetch
+from emr_dags.triggers.base import EmrWaitTrigger
+
+
+def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
+    from emr_dags.aws.clients import AwsTarget, client_for
+    from emr_dags.aws.serverless import ServerlessApi
+
+    return ServerlessApi(client_for("emr-serverless", AwsTarget(aws_conn_id, region_name)))
+
+
+class EmrServerlessJobTrigger(EmrWaitTrigger):
+    ACTIVE = ACTIVE_JOB_STATES
+    SUCCESS = SUCCESS_JOB_STATES
+
+    def __init__(self, *, application_id: str, job_run_ids: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.application_id = application_id
+        self.job_run_ids = list(job_run_ids)
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {"application_id": self.application_id, "job_run_ids": list(self.job_run_ids)}
+
+    def watched_ids(self) -> list[str]:
+        return list(self.job_run_ids)
+
+    def poll_key(self) -> Hashable:
+        return ("emr-serverless", self.aws_conn_id, self.region_name, self.application_id)
+
+    def make_fetch(self) -> Fetch:
+        api = _api(self.aws_conn_id, self.region_name)
+        app = self.application_id
+        return lambda ids: api.list_job_runs(app, set(ids))
+
+    def state_of(self, desc: dict[str, Any]) -> str:
+        return str(desc.get("state", "UNKNOWN"))
+
+    def cancel(self) -> None:
+        api = _api(self.aws_conn_id, self.region_name)
+        for run_id in self.job_run_ids:
+            api.cancel_job_run(self.application_id, run_id)

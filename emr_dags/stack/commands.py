@@ -54,6 +54,12 @@ def register(subparsers: Any) -> None:
     status.add_argument("--json", action="store_true", help="print one JSON object (URLs, AIRFLOW_HOME, components)")
     status.set_defaults(func=cmd_status)
 
+    env = subparsers.add_parser(
+        "env", help="print `export` lines that point the `airflow` command at the running stack (eval them)"
+    )
+    _add_location_args(env)
+    env.set_defaults(func=cmd_env)
+
     demo = subparsers.add_parser("demo", help="start the stack if needed and run the example pipelines to success")
     _add_location_args(demo)
     _add_up_args(demo)
@@ -151,6 +157,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"{name:24} pid {str(comp['pid'] or '-'):>8}  {health}")
     print(f"\nAirflow API: {report['api_url']}\nEmulator:    {report['emulator_url']}\nAIRFLOW_HOME: {report['airflow_home']}")
     return 0 if report["healthy"] else 1
+
+
+# Settings the `airflow` CLI does not need and that must not be echoed into a terminal or a CI log.
+_SECRET_ENV = frozenset({"AIRFLOW__API_AUTH__JWT_SECRET"})
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    import shlex
+
+    stack = _existing(args)
+    if stack is None:
+        print(f"emr-dags: error: no stack in {_state_dir(args)}; start one with `emr-dags up`", file=sys.stderr)
+        return 1
+    env = stack.cli_env()
+    keys = sorted(k for k in env if k.startswith(("AIRFLOW", "AWS_")) and k not in _SECRET_ENV)
+    for key in keys:
+        print(f"export {key}={shlex.quote(env[key])}")
+    print(f"export PATH={shlex.quote(env['PATH'])}")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

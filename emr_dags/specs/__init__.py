@@ -29,6 +29,27 @@ from emr_dags.specs.cluster import (
     VolumeType,
 )
 from emr_dags.specs.configuration import Configuration
+from emr_dags.specs.eks import EksJobSpec
+from emr_dags.specs.jobs import Monitoring, SparkResources, spark_submit_parameters
+from emr_dags.specs.presets import (
+    DEFAULT_RELEASE_LABEL,
+    dev_cluster,
+    flink_streaming_cluster,
+    presto_cluster,
+    spot_spark_cluster,
+    trino_cluster,
+)
+from emr_dags.specs.serverless import (
+    ApplicationType,
+    Architecture,
+    MaximumCapacity,
+    NetworkConfig,
+    ServerlessApplicationSpec,
+    ServerlessHiveJob,
+    ServerlessSparkJob,
+    WorkerCapacity,
+    WorkerType,
+)
 from emr_dags.specs.steps import (
     ActionOnFailure,
     CommandStep,
@@ -50,12 +71,16 @@ from emr_dags.specs.validation import validate_request
 __all__ = [
     "ActionOnFailure",
     "Application",
+    "ApplicationType",
+    "Architecture",
     "BootstrapAction",
     "ClusterSpec",
     "CommandStep",
     "Configuration",
+    "DEFAULT_RELEASE_LABEL",
     "DeployMode",
     "EbsVolume",
+    "EksJobSpec",
     "FleetInstanceType",
     "FlinkMode",
     "FlinkStep",
@@ -65,6 +90,9 @@ __all__ = [
     "InstanceRole",
     "ManagedScaling",
     "Market",
+    "MaximumCapacity",
+    "Monitoring",
+    "NetworkConfig",
     "OnDemandAllocationStrategy",
     "OnDemandProvisioning",
     "PrestoStep",
@@ -72,7 +100,11 @@ __all__ = [
     "S3DistCpStep",
     "ScaleDownBehavior",
     "ScalingUnit",
+    "ServerlessApplicationSpec",
+    "ServerlessHiveJob",
+    "ServerlessSparkJob",
     "ShellScriptStep",
+    "SparkResources",
     "SparkStep",
     "SpotAllocationStrategy",
     "SpotProvisioning",
@@ -80,6 +112,14 @@ __all__ = [
     "Step",
     "TrinoStep",
     "VolumeType",
+    "WorkerCapacity",
+    "WorkerType",
     "add_job_flow_steps_request",
+    "dev_cluster",
+    "flink_streaming_cluster",
+    "presto_cluster",
+    "spark_submit_parameters",
+    "spot_spark_cluster",
+    "trino_cluster",
     "validate_request",
 ]

@@ -1,0 +1,54 @@
+"""Simulated time.
+
+The clock runs at ``60 / time_scale`` simulated seconds per real second. Changing the scale only
+changes the rate from that moment on, so objects scheduled in simulated time keep their order.
+``advance()`` jumps simulated time forward, which tests use instead of sleeping.
+
+Timestamps the AWS API returns stay in *real* wall-clock time (``real_at``): Airflow compares them
+with its own clock. Durations that AWS derives from time (NormalizedInstanceHours,
+totalExecutionDurationSeconds, billed utilisation) follow simulated time.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from emr_dags.emulator.config import check_time_scale
+
+
+class SimClock:
+    def __init__(self, time_scale: float) -> None:
+        self._scale = check_time_scale(time_scale)
+        self._real0 = time.time()
+        self._sim0 = 0.0
+        self._offset = 0.0  # simulated seconds added by advance()
+        self._offset_real = 0.0  # real seconds the same jump is worth, for timestamps
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    def set_time_scale(self, value: float) -> None:
+        now = time.time()
+        self._sim0 = self._sim_at(now)
+        self._real0 = now
+        self._scale = check_time_scale(value)
+
+    def _sim_at(self, real: float) -> float:
+        return self._sim0 + (real - self._real0) * 60.0 / self._scale
+
+    def now(self) -> float:
+        """Simulated seconds since the emulator started."""
+        return self._sim_at(time.time()) + self._offset
+
+    def advance(self, minutes: float) -> None:
+        if minutes < 0:
+            raise ValueError(f"advance: {minutes!r} minutes is negative")
+        self._offset += minutes * 60.0
+        self._offset_real += minutes * self._scale
+
+    def real_at(self, sim: float) -> datetime:
+        """The naive-UTC wall-clock time at which simulated instant ``sim`` happened (or will)."""
+        real = time.time() - (self.now() - sim) * self._scale / 60.0
+        return datetime.fromtimestamp(real, tz=UTC).replace(tzinfo=None)

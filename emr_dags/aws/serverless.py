@@ -106,5 +106,9 @@ class ServerlessApi:
                     break
         return found
 
+    def live_job_run_ids(self, application_id: str) -> list[str]:
+        return [r["id"] for r in self._pages(
+            "list_job_runs", "jobRuns", applicationId=application_id, states=list(ACTIVE_JOB_STATES))]
+
     def cancel_job_run(self, application_id: str, job_run_id: str) -> None:
         self._call("cancel_job_run", applicationId=application_id, jobRunId=job_run_id)

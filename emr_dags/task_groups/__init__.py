@@ -1,0 +1,1 @@
+"""Task-group factories: typed specs in, a TaskGroup with setup/teardown out."""

@@ -1,0 +1,145 @@
+"""EMR on EKS operator: start a job run exactly once and wait for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.aws.requests import render, validate
+from emr_dags.errors import EmrConfigError
+from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
+from emr_dags.operators._base import EmrBaseOperator, diagnose
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from emr_dags.aws.eks import EksApi
+
+
+class EmrEksJobOperator(EmrBaseOperator):
+    """Start an EMR on EKS job run (clientToken + name marker + tags) and wait for it.
+
+    :param job: ``EksJobSpec`` (``to_start_job_run()``) or a StartJobRun dict.
+    :param virtual_cluster_id: overrides the request's ``virtualClusterId`` (templated).
+    """
+
+    template_fields: Sequence[str] = ("virtual_cluster_id", "job_run_request", "generation", "region_name")
+    template_fields_renderers = {"job_run_request": "json"}
+    operator_extra_links = (EmrEksJobLink(),)
+
+    def __init__(
+        self, *, job: Any, virtual_cluster_id: str | None = None, wait_for_completion: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_run_request = render(job, "to_start_job_run", owner=f"{type(self).__name__}.job")
+        self.job_run_request.pop("clientToken", None)
+        self.virtual_cluster_id = virtual_cluster_id or self.job_run_request.get("virtualClusterId")
+        if not self.virtual_cluster_id:
+            raise EmrConfigError(f"{type(self).__name__}.virtual_cluster_id: missing; pass it or set it in the job")
+        self.wait_for_completion = wait_for_completion
+        self._job_id: str | None = None
+
+    def api(self) -> EksApi:
+        from emr_dags.aws.clients import client_for
+        from emr_dags.aws.eks import EksApi
+
+        return EksApi(client_for("emr-containers", self.target()))
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from emr_dags.aws.eks import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
+
+        key, tags = self.ownership(context)
+        request = {**self.job_run_request, "virtualClusterId": self.virtual_cluster_id}
+        validate("emr-containers", "StartJobRun", {**request, "clientToken": key})
+        api = self.api()
+        job_id, reattached = api.start_job_run(request, key, tags)
+        self._job_id = job_id
+        self.log.info("%s EKS job run %s on %s", "Re-attached to" if reattached else "Started", job_id, self.virtual_cluster_id)
+        context["ti"].xcom_push(key="job_id", value=job_id)
+        self._persist_link(context, job_id)
+        run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
+        if not self.wait_for_completion or run["state"] in SUCCESS_JOB_STATES:
+            return self._result(run, reattached)
+        if self.deferrable:
+            from emr_dags.triggers.eks import EmrEksJobTrigger
+
+            self.defer_to(
+                EmrEksJobTrigger(
+                    virtual_cluster_id=self.virtual_cluster_id,  # type: ignore[arg-type]
+                    job_ids=[job_id],
+                    aws_conn_id=self.aws_conn_id,
+                    region_name=self.region_name,
+                    poll_interval=self.poll_interval,
+                    cancel_on_kill=self.cancel_on_kill,
+                ),
+                "execute_complete",
+                self.deadline(context),
+            )
+        outcome, _ = self.wait_sync(
+            lambda: {job_id: api.describe_job_run(self.virtual_cluster_id, job_id)["state"]},  # type: ignore[arg-type]
+            ACTIVE_JOB_STATES,
+            self.deadline(context),
+            "EKS job run",
+        )
+        return self._finish(api, job_id, outcome, reattached)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        job_id = next(iter(event.get("states") or {}), None) or context["ti"].xcom_pull(
+            task_ids=self.task_id, key="job_id", map_indexes=context["ti"].map_index
+        )
+        self._job_id = job_id
+        if event["status"] == "error":
+            raise EmrJobRunFailed(f"Waiting for EKS job run {job_id} failed: {event.get('message')}", resource_id=job_id)
+        return self._finish(self.api(), job_id, event["status"], None)
+
+    def _finish(self, api: EksApi, job_id: str, outcome: str, reattached: bool | None) -> dict[str, Any]:
+        if outcome == "timeout":
+            if self.cancel_on_kill:
+                api.cancel_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
+            raise EmrJobRunFailed(f"EKS job run {job_id} did not finish within the wait budget; cancelled", resource_id=job_id)
+        run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
+        if run["state"] == "COMPLETED":
+            return self._result(run, reattached)
+        diagnose("eks_job", client=api.client, virtual_cluster_id=self.virtual_cluster_id, job_id=job_id)
+        raise EmrJobRunFailed(
+            f"EKS job run {job_id} ended {run['state']}: {run.get('stateDetails', '')} {run.get('failureReason', '')}",
+            resource_id=job_id,
+            state=str(run["state"]),
+            reason=str(run.get("stateDetails", "")),
+        )
+
+    def _result(self, run: dict[str, Any], reattached: bool | None) -> dict[str, Any]:
+        from emr_dags.aws.jsonable import jsonable
+
+        result = jsonable(
+            {
+                "virtual_cluster_id": self.virtual_cluster_id,
+                "job_id": run.get("id"),
+                "name": run.get("name"),
+                "state": run.get("state"),
+                "reattached": reattached,
+                "created_at": run.get("createdAt"),
+                "finished_at": run.get("finishedAt"),
+            }
+        )
+        self.log.info("EKS job run %s %s (finished %s)", result["job_id"], result["state"], result["finished_at"])
+        return result
+
+    def _persist_link(self, context: Context, job_id: str) -> None:
+        from emr_dags.aws.clients import region_and_partition
+        from emr_dags.links.base import link_payload
+
+        try:
+            region, partition = region_and_partition("emr-containers", self.target())
+            context["ti"].xcom_push(
+                key=EKS_KEY,
+                value=link_payload(region, partition, virtual_cluster_id=self.virtual_cluster_id, job_id=job_id),
+            )
+        except Exception as exc:
+            self.log.warning("Could not store link data: %s", exc)
+
+    def on_kill(self) -> None:
+        if self._job_id and self.cancel_on_kill:
+            self.log.info("Killed: cancelling EKS job run %s", self._job_id)
+            self.api().cancel_job_run(self.virtual_cluster_id, self._job_id)  # type: ignore[arg-type]

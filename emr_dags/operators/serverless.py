@@ -1,0 +1,257 @@
+"""EMR Serverless operators: ensure an application, run a job, stop/delete the application.
+
+No hidden time caps: the job runs as long as its own ``executionTimeoutMinutes`` (if the spec sets
+one) and the task's wait budget allow. The stock operator's 25-minute default is not copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.aws.requests import render, validate
+from emr_dags.errors import EmrConfigError
+from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
+from emr_dags.operators._base import EmrBaseOperator, diagnose
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from emr_dags.aws.serverless import ServerlessApi
+
+# Placeholder while the application id is still an XCom at parse time; replaced in execute.
+APP_PLACEHOLDER = "00000000000000000"
+
+
+def _s3_log_uri(request: dict[str, Any]) -> str | None:
+    monitoring = (request.get("configurationOverrides") or {}).get("monitoringConfiguration") or {}
+    return (monitoring.get("s3MonitoringConfiguration") or {}).get("logUri")
+
+
+class _ServerlessOperator(EmrBaseOperator):
+    def api(self) -> ServerlessApi:
+        from emr_dags.aws.clients import client_for
+        from emr_dags.aws.serverless import ServerlessApi
+
+        return ServerlessApi(client_for("emr-serverless", self.target()))
+
+
+class EmrServerlessApplicationOperator(_ServerlessOperator):
+    """Reuse the live application with the spec's name, or create it (tagged with this task's key).
+
+    Pushes XCom ``application_id`` and ``owned`` (True when this task instance created it, in this
+    or an earlier try): the group's teardown stops/deletes only owned applications.
+
+    :param application: ``ServerlessApplicationSpec`` (``to_create_application()``) or a CreateApplication dict.
+    """
+
+    template_fields: Sequence[str] = ("application_request", "generation", "region_name")
+    template_fields_renderers = {"application_request": "json"}
+
+    def __init__(self, *, application: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.application_request = render(application, "to_create_application", owner=f"{type(self).__name__}.application")
+        if not self.application_request.get("name"):
+            raise EmrConfigError(f"{type(self).__name__}.application: needs a name (reuse is by name)")
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from emr_dags.aws.serverless import READY_APP_STATES
+
+        key, tags = self.ownership(context)
+        validate("emr-serverless", "CreateApplication", {**self.application_request, "clientToken": key})
+        api = self.api()
+        app_id, owned = api.ensure_application(self.application_request, key, tags)
+        self.log.info("Application %s (%s)", app_id, "owned by this pipeline" if owned else "shared, reused")
+        outcome, states = self.wait_sync(
+            lambda: {app_id: api.get_application(app_id)["state"]},
+            ("CREATING",),
+            self.deadline(context),
+            "Application",
+        )
+        state = states.get(app_id)
+        if outcome == "timeout" or state not in READY_APP_STATES + ("STARTING", "STARTED"):
+            raise EmrJobRunFailed(f"Application {app_id} is {state}", resource_id=app_id, state=str(state))
+        context["ti"].xcom_push(key="application_id", value=app_id)
+        context["ti"].xcom_push(key="owned", value=owned)
+        return {"application_id": app_id, "owned": owned, "state": state, "name": self.application_request["name"]}
+
+
+class EmrServerlessJobOperator(_ServerlessOperator):
+    """Start a job run exactly once (clientToken + name marker + tags) and wait for it.
+
+    :param application_id: usually ``ensure.output["application_id"]``.
+    :param job: ``ServerlessSparkJob`` / ``ServerlessHiveJob`` (``to_start_job_run(app_id)``) or a StartJobRun dict.
+
+    Returns ids, state, timings and ``billed_resource_utilization`` (the cost input).
+    """
+
+    template_fields: Sequence[str] = ("application_id", "job_run_request", "generation", "region_name")
+    template_fields_renderers = {"job_run_request": "json"}
+    operator_extra_links = (EmrServerlessJobLink(), EmrServerlessLogsLink())
+
+    def __init__(self, *, application_id: str, job: Any, wait_for_completion: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.application_id = application_id
+        self.job_run_request = render(job, "to_start_job_run", APP_PLACEHOLDER, owner=f"{type(self).__name__}.job")
+        self.job_run_request.pop("clientToken", None)
+        self.wait_for_completion = wait_for_completion
+        self._job_run_id: str | None = None
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from emr_dags.aws.serverless import SUCCESS_JOB_STATES
+
+        key, tags = self.ownership(context)
+        request = {**self.job_run_request, "applicationId": self.application_id}
+        validate("emr-serverless", "StartJobRun", {**request, "clientToken": key})
+        api = self.api()
+        run_id, reattached = api.start_job_run(self.application_id, request, key, tags)
+        self._job_run_id = run_id
+        self.log.info("%s job run %s on %s", "Re-attached to" if reattached else "Started", run_id, self.application_id)
+        context["ti"].xcom_push(key="job_run_id", value=run_id)
+        self._persist_link(context, run_id, _s3_log_uri(request))
+
+        run = api.get_job_run(self.application_id, run_id)
+        if not self.wait_for_completion or run["state"] in SUCCESS_JOB_STATES:
+            return self._result(run, reattached)
+        if self.deferrable:
+            from emr_dags.triggers.serverless import EmrServerlessJobTrigger
+
+            self.defer_to(
+                EmrServerlessJobTrigger(
+                    application_id=self.application_id,
+                    job_run_ids=[run_id],
+                    aws_conn_id=self.aws_conn_id,
+                    region_name=self.region_name,
+                    poll_interval=self.poll_interval,
+                    cancel_on_kill=self.cancel_on_kill,
+                ),
+                "execute_complete",
+                self.deadline(context),
+            )
+        from emr_dags.aws.serverless import ACTIVE_JOB_STATES
+
+        outcome, _ = self.wait_sync(
+            lambda: {run_id: api.get_job_run(self.application_id, run_id)["state"]},
+            ACTIVE_JOB_STATES,
+            self.deadline(context),
+            "Job run",
+        )
+        return self._finish(api, run_id, outcome, reattached)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        run_id = next(iter(event.get("states") or {}), None) or context["ti"].xcom_pull(
+            task_ids=self.task_id, key="job_run_id", map_indexes=context["ti"].map_index
+        )
+        self._job_run_id = run_id
+        if event["status"] == "error":
+            raise EmrJobRunFailed(f"Waiting for job run {run_id} failed: {event.get('message')}", resource_id=run_id)
+        return self._finish(self.api(), run_id, event["status"], None)
+
+    def _finish(self, api: ServerlessApi, run_id: str, outcome: str, reattached: bool | None) -> dict[str, Any]:
+        from emr_dags.aws.serverless import SUCCESS_JOB_STATES
+
+        if outcome == "timeout":
+            if self.cancel_on_kill:
+                api.cancel_job_run(self.application_id, run_id)
+            raise EmrJobRunFailed(
+                f"Job run {run_id} did not finish within the wait budget; cancelled", resource_id=run_id
+            )
+        run = api.get_job_run(self.application_id, run_id)
+        if run["state"] in SUCCESS_JOB_STATES:
+            return self._result(run, reattached)
+        diagnose("serverless_job", client=api.client, application_id=self.application_id, job_run_id=run_id)
+        raise EmrJobRunFailed(
+            f"Job run {run_id} on {self.application_id} ended {run['state']}: {run.get('stateDetails', '')}",
+            resource_id=run_id,
+            state=str(run["state"]),
+            reason=str(run.get("stateDetails", "")),
+        )
+
+    def _result(self, run: dict[str, Any], reattached: bool | None) -> dict[str, Any]:
+        from emr_dags.aws.jsonable import jsonable
+
+        result = jsonable(
+            {
+                "application_id": self.application_id,
+                "job_run_id": run.get("jobRunId"),
+                "name": run.get("name"),
+                "state": run.get("state"),
+                "reattached": reattached,
+                "created_at": run.get("createdAt"),
+                "updated_at": run.get("updatedAt"),
+                "total_execution_duration_seconds": run.get("totalExecutionDurationSeconds"),
+                "billed_resource_utilization": run.get("billedResourceUtilization"),
+            }
+        )
+        self.log.info(
+            "Job run %s %s; billed %s", result["job_run_id"], result["state"], result["billed_resource_utilization"]
+        )
+        return result
+
+    def _persist_link(self, context: Context, run_id: str, log_uri: str | None) -> None:
+        from emr_dags.aws.clients import region_and_partition
+        from emr_dags.links.base import link_payload
+
+        try:
+            region, partition = region_and_partition("emr-serverless", self.target())
+            context["ti"].xcom_push(
+                key=SERVERLESS_KEY,
+                value=link_payload(region, partition, application_id=self.application_id, job_run_id=run_id, log_uri=log_uri),
+            )
+        except Exception as exc:
+            self.log.warning("Could not store link data: %s", exc)
+
+    def on_kill(self) -> None:
+        if self._job_run_id and self.cancel_on_kill:
+            self.log.info("Killed: cancelling job run %s", self._job_run_id)
+            self.api().cancel_job_run(self.application_id, self._job_run_id)
+
+
+class EmrServerlessStopApplicationOperator(_ServerlessOperator):
+    """Teardown: cancel live runs, stop and (optionally) delete the application, only if owned.
+
+    :param owner_task_id: the task id of the ensure task; the application is touched only when its
+        ``emr-dags:key`` tag is that task instance's key (i.e. the pipeline created it).
+    """
+
+    template_fields: Sequence[str] = ("application_id", "generation", "region_name")
+
+    def __init__(
+        self, *, application_id: str | None, owner_task_id: str | None = None, delete: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.application_id = application_id
+        self.owner_task_id = owner_task_id
+        self.delete = delete
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from emr_dags import tags as tagmod
+        if not self.application_id:
+            return {"application_id": None, "action": "none"}
+        api = self.api()
+        app = api.get_application(self.application_id)
+        if self.owner_task_id is not None:
+            key, _ = self.ownership(context, task_id=self.owner_task_id)
+            if (app.get("tags") or {}).get(tagmod.KEY) != key:
+                self.log.info("Application %s is shared (not created by this pipeline); leaving it", self.application_id)
+                return {"application_id": self.application_id, "action": "left-running"}
+        live = api.live_job_run_ids(self.application_id)
+        for run_id in live:
+            api.cancel_job_run(self.application_id, run_id)
+        if app["state"] not in ("STOPPED", "TERMINATED", "CREATED"):
+            api.stop_application(self.application_id)
+            deadline = self.deadline(context)
+            self.wait_sync(
+                lambda: {self.application_id: api.get_application(self.application_id)["state"]},  # type: ignore[dict-item]
+                ("STARTING", "STARTED", "STOPPING"),
+                deadline,
+                "Application",
+            )
+        if self.delete:
+            api.delete_application(self.application_id)
+        action = "deleted" if self.delete else "stopped"
+        self.log.info("Application %s %s (cancelled %d live runs)", self.application_id, action, len(live))
+        return {"application_id": self.application_id, "action": action, "cancelled_runs": live}
+
+

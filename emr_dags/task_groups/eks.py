@@ -1,0 +1,40 @@
+"""EMR on EKS task group: one task per job run on a virtual cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow.sdk import TaskGroup, chain
+
+from emr_dags.operators.eks import EmrEksJobOperator
+from emr_dags.task_groups._common import common_kwargs, named_items
+
+
+def eks_jobs(
+    group_id: str,
+    *,
+    jobs: Sequence[Any] | Mapping[str, Any],
+    virtual_cluster_id: str | None = None,
+    chained: bool = False,
+    job_retries: int | None = None,
+    aws_conn_id: str | None = "aws_default",
+    region_name: str | None = None,
+    deferrable: bool = True,
+    poll_interval: float = 30.0,
+    generation: int | str = 0,
+    wait_timeout: Any = None,
+    tooltip: str = "",
+) -> TaskGroup:
+    """Each job is its own task; ``virtual_cluster_id`` overrides the one in each job spec."""
+    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    pairs = named_items(jobs, "job", "eks_jobs")
+    with TaskGroup(group_id, tooltip=tooltip or "EMR on EKS jobs") as group:
+        extra = {"retries": job_retries} if job_retries is not None else {}
+        tasks = [
+            EmrEksJobOperator(task_id=tid, job=job, virtual_cluster_id=virtual_cluster_id, **shared, **extra)
+            for tid, job in pairs
+        ]
+        if chained:
+            chain(*tasks)
+    return group

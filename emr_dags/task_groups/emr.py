@@ -1,0 +1,117 @@
+"""EMR on EC2 task groups: a transient cluster pipeline, and steps on an existing cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow.sdk import TaskGroup, chain
+
+from emr_dags.operators.emr import (
+    EmrCreateClusterOperator,
+    EmrFindClusterOperator,
+    EmrStepOperator,
+    EmrTerminateClusterOperator,
+)
+from emr_dags.task_groups._common import common_kwargs, named_items
+
+
+def transient_cluster_pipeline(
+    group_id: str,
+    *,
+    cluster: Any,
+    steps: Sequence[Any] | Mapping[str, Any],
+    parallel: bool = False,
+    keep_cluster_on_failure: bool = False,
+    idle_timeout_seconds: int = 3600,
+    step_retries: int | None = None,
+    step_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    aws_conn_id: str | None = "aws_default",
+    region_name: str | None = None,
+    deferrable: bool = True,
+    poll_interval: float = 30.0,
+    generation: int | str = 0,
+    wait_timeout: Any = None,
+    tooltip: str = "",
+) -> TaskGroup:
+    """``create_cluster`` [setup] -> one task per step -> ``terminate_cluster`` [teardown].
+
+    :param cluster: ``ClusterSpec`` or RunJobFlow dict.
+    :param steps: step specs / step dicts; a mapping gives explicit task ids. Each step is one task
+        in the grid (added, then waited for, exactly once per DAG run).
+    :param parallel: all steps start together once the cluster is ready (set the cluster's
+        ``StepConcurrencyLevel`` to match); default: chained in order.
+    :param keep_cluster_on_failure: when a step failed, the teardown leaves the cluster running for
+        debugging with an idle auto-termination of ``idle_timeout_seconds`` as the safety net.
+    :param step_retries: retries of each step task (a retry re-attaches to a running step and adds
+        a fresh one only after a failed step). ``step_kwargs`` adds per-step operator kwargs by task id.
+
+    A failing step fails the DAG run; the teardown still runs (it is excluded from the run's outcome).
+    """
+    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    pairs = named_items(steps, "step", "transient_cluster_pipeline")
+    with TaskGroup(group_id, tooltip=tooltip or "EMR transient cluster pipeline") as group:
+        create = EmrCreateClusterOperator(task_id="create_cluster", cluster=cluster, **shared)
+        cluster_id = create.output["cluster_id"]
+        step_tasks = []
+        for task_id, step in pairs:
+            extra = dict((step_kwargs or {}).get(task_id, {}))
+            if step_retries is not None:
+                extra.setdefault("retries", step_retries)
+            step_tasks.append(EmrStepOperator(task_id=task_id, cluster_id=cluster_id, step=step, **shared, **extra))
+        terminate = EmrTerminateClusterOperator(
+            task_id="terminate_cluster",
+            cluster_id=cluster_id,
+            keep_cluster_on_failure=keep_cluster_on_failure,
+            idle_timeout_seconds=idle_timeout_seconds,
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+        )
+        if parallel:
+            create >> step_tasks
+            step_tasks >> terminate
+        else:
+            chain(create, *step_tasks, terminate)
+        terminate.as_teardown(setups=create)
+    return group
+
+
+def existing_cluster_steps(
+    group_id: str,
+    *,
+    steps: Sequence[Any] | Mapping[str, Any],
+    cluster_id: str | None = None,
+    cluster_name: str | None = None,
+    cluster_tags: Mapping[str, str] | None = None,
+    parallel: bool = False,
+    step_retries: int | None = None,
+    aws_conn_id: str | None = "aws_default",
+    region_name: str | None = None,
+    deferrable: bool = True,
+    poll_interval: float = 30.0,
+    generation: int | str = 0,
+    wait_timeout: Any = None,
+    tooltip: str = "",
+) -> TaskGroup:
+    """``find_cluster`` (by id, exact name or tags) -> one task per step. The cluster is not terminated."""
+    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    pairs = named_items(steps, "step", "existing_cluster_steps")
+    with TaskGroup(group_id, tooltip=tooltip or "Steps on an existing EMR cluster") as group:
+        find = EmrFindClusterOperator(
+            task_id="find_cluster",
+            cluster_id=cluster_id,
+            cluster_name=cluster_name,
+            cluster_tags=dict(cluster_tags) if cluster_tags else None,
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+        )
+        extra = {"retries": step_retries} if step_retries is not None else {}
+        step_tasks = [
+            EmrStepOperator(task_id=tid, cluster_id=find.output["cluster_id"], step=step, **shared, **extra)
+            for tid, step in pairs
+        ]
+        if parallel:
+            find >> step_tasks
+        else:
+            chain(find, *step_tasks)
+    return group

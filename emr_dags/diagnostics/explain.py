@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from emr_dags.diagnostics.categories import FailureCategory
@@ -38,9 +39,14 @@ def _evidence(hit: Hit) -> Evidence:
     return Evidence(file=hit.file, line=hit.line, text=hit.text)
 
 
+_LOG_PREFIX = re.compile(r"^\S+(?: \S+)?\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[[^\]]*\]\s+)?[\w.$]+:\s+")
+
+
 def _summary(category: FailureCategory, hit: Hit) -> str:
-    where = f"{hit.file}:{hit.line}" if hit.line else hit.file
-    return f"{category.title}: {clip(hit.text.strip(), 240)} [{where}]"
+    """``<title>: <decisive line without its log4j prefix> [<file>:<line>]``."""
+    where = f"{hit.file.rsplit('/', 1)[-1]}:{hit.line}" if hit.line else hit.file
+    quoted = _LOG_PREFIX.sub("", hit.text.strip())
+    return f"{category.title}: {clip(quoted, 240)} [{where}]"
 
 
 def explain(

@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
       r"is not authorized to perform: s3:", "User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: s3:GetObject on resource"),
     R("s3-403", C.S3_ACCESS_DENIED, 92,
       r"(?:AmazonS3Exception|S3Exception|S3ServiceException|AWSS3IOException)[^\n]*(?:Access Denied|AccessDenied|403)|"
-      r"Service: (?:Amazon )?S3[^)]*Status Code: 403|Error Code: AccessDenied|"
+      r"Service: (?:Amazon )?S3[^)]*Status Code: 403|Error Code: AccessDenied(?!Exception)|"
       r"\(AccessDenied\) when calling the \w+Object\w* operation|\(403\) when calling the (?:Head|Get|Put)Object operation|"
       r"AccessDeniedException: s3a?://|s3a?://\S+: getFileStatus on \S+: .*403 Forbidden",
       "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied)"),
@@ -117,6 +117,7 @@ RULES: tuple[Rule, ...] = (
       "java.lang.ClassNotFoundException: com.example.etl.DailyJob"),
     R("yarn-memory-kill", C.EXECUTOR_OUT_OF_MEMORY, 86,
       r"(?i)killed by YARN for exceeding (?:physical |virtual )?memory limits|running beyond (?:physical|virtual) memory limits|"
+      r"beyond the '(?:PHYSICAL|VIRTUAL)' memory limit|"
       r"exceeding memory limits",
       "Container killed by YARN for exceeding physical memory limits. 12.1 GB of 12 GB physical memory used."),
     R("executor-oom", C.EXECUTOR_OUT_OF_MEMORY, 85,
@@ -132,7 +133,8 @@ RULES: tuple[Rule, ...] = (
       "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'"),
     R("node-lost", C.NODE_LOST_OR_SPOT_INTERRUPTED, 80,
       r"released on a \*lost\* node|Exit status: -100|(?i:spot (?:instance )?(?:interruption|termination))|"
-      r"(?:Executor|Node|Host) decommission|decommissioned|Slave lost|INSTANCE_FAILURE|"
+      r"(?:Executor|Node|Host) decommission\b|(?:node|host|instance) \S+ (?:is being |was |has been )?decommissioned|"
+      r"Slave lost|INSTANCE_FAILURE|"
       r"lost (?:an )?(?:executor|node|worker) \S+ .*(?:decommission|spot)",
       "Reason: Container marked as failed: container_1_0001_01_000004 on host: ip-10-0-1-9. Exit status: -100. Diagnostics: Container released on a *lost* node."),
     # --- query engines -----------------------------------------------------------------------------
@@ -170,7 +172,7 @@ RULES: tuple[Rule, ...] = (
     # --- success -------------------------------------------------------------------------------------
     R("success-marker", C.NO_FAILURE_FOUND, 0,
       r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
-      r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5} (?:finished|FINISHED)|"
+      r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5},? (?:finished|FINISHED)|"
       r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
       "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0", Kind.SUCCESS),
 )
@@ -195,7 +197,7 @@ WRAPPERS: tuple[str, ...] = (
     r"ProgramInvocationException",
     r"JobException: Recovery is suppressed",
     r"CompletionException",
-    r"PythonException: $",
+    r"PythonException:\s*$",
     r"ExitCodeException",
     r"ApplicationMaster: User class threw exception",
 )

@@ -41,6 +41,7 @@ _PREFILTER = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
 _EXC_CLASS = re.compile(r"(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b")
+_DRIVER_NAMED = re.compile(r"spark\.driver\.memory|[Dd]river (?:pod|container|process)|-driver\b")
 _QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
 
 
@@ -145,7 +146,7 @@ class _Scanner:
             done_until = seg_end
             counted += buf.count(b"\n", counted_pos, line_start)
             counted_pos = line_start
-            text = buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace")
+            text = buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
             self.line(text, counted + 1)
         if len(self.app_ids) < MAX_IDS and b"application_" in buf:
             for app in _APP_ID.findall(buf):
@@ -195,6 +196,8 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
         if match is None:
             continue
         priority, category = rule.priority, rule.category
+        if rule.kind is Kind.CAUSE and level in _QUIET_LEVELS:
+            priority -= 3  # an INFO line quoting a cause is rarely the cause itself
         if rule.kind is Kind.EXCEPTION:
             found = _exception(rule, text, stripped, level, line_no - traceback_line)
             if found is None:
@@ -245,7 +248,7 @@ def _refine(category: FailureCategory, text: str, role: str) -> FailureCategory:
         return FailureCategory.EXECUTOR_OUT_OF_MEMORY
     if category is FailureCategory.EXECUTOR_OUT_OF_MEMORY:
         container = _CONTAINER_ID.search(text)
-        if (container and int(container.group(1)) == 1) or "driver" in text.lower():
+        if (container and int(container.group(1)) == 1) or _DRIVER_NAMED.search(text):
             return FailureCategory.DRIVER_OUT_OF_MEMORY
     return category
 

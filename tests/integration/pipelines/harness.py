@@ -1,0 +1,51 @@
+"""Drive emr-dags operators the way the Airflow task runner and triggerer do, without a scheduler.
+
+``run_operator`` calls ``execute``; when the operator defers, it runs the trigger's ``run`` in an
+event loop (as the triggerer would) and resumes with ``execute_complete``. A fake task instance
+stores XComs in a dict shared across tries, like the XCom table for one DAG run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FakeTI:
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    try_number: int = 1
+    start_date: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    xcoms: dict[tuple[str, str, int], Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[(self.task_id, key, self.map_index)] = value
+
+    def xcom_pull(self, task_ids: str, key: str = "return_value", map_indexes: int | None = None) -> Any:
+        return self.xcoms.get((task_ids, key, -1 if map_indexes is None else map_indexes))
+
+
+def context_for(ti: FakeTI) -> dict[str, Any]:
+    return {"ti": ti, "task_instance": ti, "run_id": ti.run_id}
+
+
+async def run_trigger(trigger: Any) -> dict[str, Any]:
+    async for event in trigger.run():
+        return dict(event.payload)
+    raise AssertionError("trigger ended without an event")
+
+
+def run_operator(op: Any, ti: FakeTI) -> Any:
+    from airflow.sdk.exceptions import TaskDeferred
+
+    ctx = context_for(ti)
+    try:
+        return op.execute(ctx)
+    except TaskDeferred as deferred:
+        event = asyncio.run(run_trigger(deferred.trigger))
+        return getattr(op, deferred.method_name)(ctx, event=event)

@@ -1,0 +1,41 @@
+"""Registers the emr-dags EMR page with Airflow (3.1+ plugin interface: a FastAPI app + a nav entry).
+
+Registration only; the page lives in ``emr_dags.ui``. The app is built on its first request, so
+loading plugins in the scheduler or dag-processor imports neither FastAPI routes nor boto3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+
+URL_PREFIX = "/emr-dags"
+
+
+class LazyApp:
+    """An ASGI app that builds ``emr_dags.ui.app.create_app()`` on first use."""
+
+    def __init__(self) -> None:
+        self._app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            from emr_dags.ui.app import create_app
+
+            self._app = create_app(url_prefix=URL_PREFIX)
+        await self._app(scope, receive, send)
+
+
+class EmrDagsPlugin(AirflowPlugin):
+    name = "emr_dags"
+    fastapi_apps = [{"app": LazyApp(), "url_prefix": URL_PREFIX, "name": "emr-dags EMR page"}]
+    external_views = [
+        {
+            "name": "EMR",
+            "href": f"{URL_PREFIX.lstrip('/')}/",  # relative: Airflow resolves it against its base URL
+            "url_route": "emr",  # shown inside Airflow's UI at /plugin/emr
+            "destination": "nav",
+            "category": "browse",
+        }
+    ]

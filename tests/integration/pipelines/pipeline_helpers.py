@@ -49,3 +49,27 @@ def run_operator(op: Any, ti: FakeTI) -> Any:
     except TaskDeferred as deferred:
         event = asyncio.run(run_trigger(deferred.trigger))
         return getattr(op, deferred.method_name)(ctx, event=event)
+
+
+def cluster_request(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ReleaseLabel": "emr-7.5.0",
+        "Instances": {
+            "MasterInstanceType": "m5.xlarge",
+            "SlaveInstanceType": "m5.xlarge",
+            "InstanceCount": 3,
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        "JobFlowRole": "EMR_EC2_DefaultRole",
+        "ServiceRole": "EMR_DefaultRole",
+        **extra,
+    }
+
+
+def step_request(name: str) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "s3://code/job.py"]},
+    }

@@ -51,7 +51,7 @@ with DAG(
     create = EmrCreateJobFlowOperator(
         task_id="create_cluster",
         job_flow_overrides={
-            "Name": "wordcount-{{ ds_nodash }}",
+            "Name": "wordcount-{{ dag_run.run_after | ds_nodash }}",
             "ReleaseLabel": "emr-7.5.0",
             "Applications": [{"Name": "Spark"}],
             "LogUri": f"s3://{BUCKET}/logs/",

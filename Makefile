@@ -19,6 +19,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]'
 	touch $@
 
+bench: install  ## benchmarks, side by side with the stock amazon provider; prints one table
+	$(BIN)/emr-dags bench
+
+chaos: install  ## the long chaos suite (>= 100 faulted runs); the short form runs in `make test`
+	$(BIN)/emr-dags chaos --long
+
 up: install
 	$(BIN)/emr-dags up
 

@@ -11,7 +11,18 @@ from typing import Any
 from emr_dags import __version__
 
 # Operator extra links, by class path. Airflow imports them lazily when it serialises operators.
-EXTRA_LINKS: list[str] = []
+EXTRA_LINKS: list[str] = [
+    "emr_dags.links.emr.EmrClusterLink",
+    "emr_dags.links.emr.EmrClusterLogsLink",
+    "emr_dags.links.emr.EmrAppUiLink",
+    "emr_dags.links.emr.EmrStepLink",
+    "emr_dags.links.emr.EmrStepLogsLink",
+    "emr_dags.links.emr.EmrStepClusterLink",
+    "emr_dags.links.emr.EmrStepAppUiLink",
+    "emr_dags.links.serverless.EmrServerlessJobLink",
+    "emr_dags.links.serverless.EmrServerlessLogsLink",
+    "emr_dags.links.eks.EmrEksJobLink",
+]
 
 
 def get_provider_info() -> dict[str, Any]:

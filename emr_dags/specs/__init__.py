@@ -39,6 +39,7 @@ from emr_dags.specs.presets import (
     spot_spark_cluster,
     trino_cluster,
 )
+from emr_dags.specs.rendering import render_templates
 from emr_dags.specs.serverless import (
     ApplicationType,
     Architecture,
@@ -118,6 +119,7 @@ __all__ = [
     "dev_cluster",
     "flink_streaming_cluster",
     "presto_cluster",
+    "render_templates",
     "spark_submit_parameters",
     "spot_spark_cluster",
     "trino_cluster",

@@ -59,6 +59,17 @@ def setattr_frozen(obj: object, field: str, value: object) -> None:
     object.__setattr__(obj, field, value)
 
 
+def release_version(label: object) -> tuple[int, int, int] | None:
+    """``'emr-7.5.0'`` -> ``(7, 5, 0)``; None for templates and anything unparsable."""
+    if not isinstance(label, str) or is_templated(label):
+        return None
+    match = re.match(r"^emr-(\d+)\.(\d+)\.(\d+)", label)
+    if match is None:
+        return None
+    major, minor, patch = (int(g) for g in match.groups())
+    return major, minor, patch
+
+
 # --- scalar checks ---------------------------------------------------------------------------
 
 

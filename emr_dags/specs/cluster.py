@@ -37,6 +37,7 @@ from emr_dags.specs._common import (
     drop_none,
     fail,
     is_templated,
+    release_version,
     setattr_frozen,
     to_enum,
 )
@@ -131,6 +132,12 @@ class ScaleDownBehavior(enum.Enum):
     TERMINATE_AT_INSTANCE_HOUR = "TERMINATE_AT_INSTANCE_HOUR"
 
 
+# First release that ships an application, where it is later than our emr-5.30.0 floor.
+_APPLICATION_FLOOR: dict[Application, tuple[int, int, int]] = {
+    Application.TRINO: (6, 4, 0),
+}
+
+
 # --- storage -----------------------------------------------------------------------------------
 
 
@@ -151,6 +158,7 @@ class EbsVolume:
         check_int(self, "iops", self.iops, minimum=100, maximum=256000, optional=True)
         check_int(self, "throughput_mibps", self.throughput_mibps, minimum=125, maximum=1000, optional=True)
         vt = self.volume_type
+        assert isinstance(vt, VolumeType)
         if vt in (VolumeType.IO1, VolumeType.IO2) and self.iops is None:
             raise fail(
                 "EbsVolume",
@@ -250,7 +258,9 @@ class InstanceGroup:
         coerce_enum(self, "role", self.role, InstanceRole)
         coerce_enum(self, "market", self.market, Market)
         _check_instance_type(self, "instance_type", self.instance_type)
-        check_int(self, "count", self.count, minimum=1, maximum=1000)
+        # A TASK group may start empty and be grown by managed scaling or a resize.
+        floor = 0 if self.role is InstanceRole.TASK else 1
+        check_int(self, "count", self.count, minimum=floor, maximum=1000)
         if self.role is InstanceRole.MASTER and self.count not in (1, 3):
             raise fail(
                 "InstanceGroup",
@@ -666,6 +676,7 @@ class ClusterSpec:
             problem="is not a release label",
             fix="See 'aws emr list-release-labels'",
         )
+        self._check_release_floor()
         self._check_applications()
         self._check_capacity()
         self._check_logs()
@@ -682,6 +693,17 @@ class ClusterSpec:
         self._check_network()
         self._check_misc()
 
+    def _check_release_floor(self) -> None:
+        version = release_version(self.release_label)
+        if version is not None and (version < (5, 30, 0) or (6, 0, 0) <= version < (6, 1, 0)):
+            raise fail(
+                "ClusterSpec",
+                "release_label",
+                self.release_label,
+                "is too old for auto-termination, which every cluster of ours uses",
+                "emr-5.30.0 or later in 5.x, emr-6.1.0 or later in 6.x, or any 7.x",
+            )
+
     def _check_applications(self) -> None:
         apps = coerce_tuple(self, "applications", self.applications, expected="a list of Application")
         members = tuple(to_enum("ClusterSpec", "applications", a, Application) for a in apps)
@@ -693,6 +715,18 @@ class ClusterSpec:
                 "lists an application twice",
                 "distinct applications",
             )
+        version = release_version(self.release_label)
+        for app in members:
+            floor = _APPLICATION_FLOOR.get(app)
+            if version is not None and floor is not None and version < floor:
+                raise fail(
+                    "ClusterSpec",
+                    "applications",
+                    app.value,
+                    f"is not available in {self.release_label}",
+                    f"emr-{'.'.join(map(str, floor))} or later",
+                    "Raise release_label or drop the application",
+                )
         setattr_frozen(self, "applications", members)
 
     def _check_capacity(self) -> None:

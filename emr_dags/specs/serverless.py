@@ -32,6 +32,7 @@ from emr_dags.specs._common import (
     deep_merge,
     fail,
     is_templated,
+    release_version,
     setattr_frozen,
     to_enum,
 )
@@ -216,6 +217,15 @@ class ServerlessApplicationSpec:
             expected="a release label like 'emr-7.5.0'",
             problem="is not a release label",
         )
+        version = release_version(self.release_label)
+        if version is not None and version < (6, 6, 0):
+            raise fail(
+                type(self).__name__,
+                "release_label",
+                self.release_label,
+                "is older than EMR Serverless",
+                "emr-6.6.0 or later",
+            )
         coerce_enum(self, "type", self.type, ApplicationType)
         self._check_capacity()
         check_bool(self, "auto_start", self.auto_start)

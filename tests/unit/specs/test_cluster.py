@@ -255,3 +255,29 @@ def test_outposts_need_one_subnet_and_on_demand_groups(groups: tuple[InstanceGro
             instance_groups=(*groups, InstanceGroup(role="TASK", instance_type="m5.xlarge", market="SPOT"))
         )
     assert exc.value.field == "instance_groups"
+
+
+@pytest.mark.parametrize("label", ["emr-5.29.0", "emr-6.0.0", "emr-4.9.6"])
+def test_releases_without_auto_termination_are_refused(label: str, groups: tuple[InstanceGroup, ...]) -> None:
+    with pytest.raises(EmrConfigError, match="auto-termination") as exc:
+        ClusterSpec(name="x", release_label=label, log_bucket="logs-bkt", instance_groups=groups)
+    assert exc.value.field == "release_label"
+
+
+def test_trino_needs_a_release_that_ships_it(groups: tuple[InstanceGroup, ...]) -> None:
+    with pytest.raises(EmrConfigError, match="emr-6.4.0") as exc:
+        ClusterSpec(
+            name="x",
+            release_label="emr-6.3.0",
+            applications=("Trino",),
+            log_bucket="logs-bkt",
+            instance_groups=groups,
+        )
+    assert exc.value.field == "applications"
+
+
+def test_a_task_group_may_start_empty_but_core_may_not() -> None:
+    assert InstanceGroup(role="TASK", instance_type="m5.xlarge", count=0).to_emr()["InstanceCount"] == 0
+    with pytest.raises(EmrConfigError) as exc:
+        InstanceGroup(role="CORE", instance_type="m5.xlarge", count=0)
+    assert exc.value.field == "count"

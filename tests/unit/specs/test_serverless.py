@@ -186,3 +186,9 @@ def test_monitoring_needs_a_destination() -> None:
     with pytest.raises(EmrConfigError) as exc:
         Monitoring()
     assert exc.value.field == "s3_log_uri"
+
+
+def test_release_older_than_emr_serverless_is_refused() -> None:
+    with pytest.raises(EmrConfigError, match="emr-6.6.0") as exc:
+        ServerlessApplicationSpec(name="etl", release_label="emr-6.5.0")
+    assert exc.value.field == "release_label"

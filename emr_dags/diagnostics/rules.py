@@ -63,7 +63,9 @@ NEEDLES: tuple[bytes, ...] = (
     b"decommission", b"FINISHED", b"uccess", b"Forbidden", b"does not exist", b"Lake Formation",
 )
 
-_EXC = r"(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)"
+# A Java class name ending in Exception/Error. It starts only at a word boundary and its package
+# parts are possessive, so that a 4000-character line cannot make the regex backtrack quadratically.
+_EXC = r"(?<![\w$.])(?:[a-zA-Z_$][\w$]*+\.)++[A-Z][\w$]*(?:Exception|Error|Throwable)"
 
 R = Rule
 RULES: tuple[Rule, ...] = (
@@ -161,7 +163,7 @@ RULES: tuple[Rule, ...] = (
       r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit))(?:: (.*))?$",
       "ValueError: invalid literal for int() with base 10: 'N/A'", Kind.EXCEPTION),
     R("jvm-exception", C.JVM_EXCEPTION, 30,
-      r".*?((?:Caused by: )?" + _EXC + r")(?::\s*(.*))?$",
+      r"(" + _EXC + r")",
       "Caused by: java.lang.IllegalStateException: Duplicate key 42", Kind.EXCEPTION),
     # --- "it failed" without a reason ----------------------------------------------------------------
     R("failed-marker", C.UNKNOWN, 1,

@@ -24,6 +24,7 @@ from emr_dags.diagnostics.rules import (
     RULES,
     WRAPPER_PRIORITY,
     WRAPPER_RX,
+    _EXC,
     Kind,
     Rule,
 )
@@ -40,7 +41,7 @@ TRACEBACK_REACH = 500  # lines after "Traceback (most recent call last):" that c
 _PREFILTER = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
-_EXC_CLASS = re.compile(r"(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b")
+_EXC_CLASS = re.compile(_EXC + r"\b")
 _DRIVER_NAMED = re.compile(r"spark\.driver\.memory|[Dd]river (?:pod|container|process)|-driver\b")
 _QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
 

@@ -114,7 +114,9 @@ def _print_login(stack: Any) -> None:
     print(f"Emulator:     {cfg.emulator_url}   (boto3 endpoint_url; admin API under /emr-dags/)")
     print(f"AIRFLOW_HOME: {cfg.airflow_home}")
     print(f"Logs:         {stack.log_dir}")
-    print("Stop it with: emr-dags down")
+    default = repo_root() / ".state"
+    where = "" if Path(cfg.state_dir) == default else f" --state-dir {cfg.state_dir}"
+    print(f"Stop it with: {Path(sys.executable).parent / 'emr-dags'} down{where}")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -66,7 +66,7 @@ def run_demo(stack: Stack, *, tag: str = "demo", timeout: float = 900.0) -> bool
         print(f"{dag_id}: {run['state'].upper()}   {stack.config.api_url}/dags/{dag_id}/runs/{run_id}")
         for ti in sorted(tis, key=lambda t: (t.get("start_date") or "", t["task_id"])):
             index = f"[{ti['map_index']}]" if ti.get("map_index", -1) >= 0 else ""
-            print(f"    {ti['task_id']}{index:6} {ti['state']}")
+            print(f"    {ti['task_id'] + index:40} {ti['state']}")
     print()
     print_aws_summary(stack.config.emulator_url, run_ids={run_id for _, run_id in runs})
     return ok

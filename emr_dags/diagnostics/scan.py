@@ -157,12 +157,15 @@ class _Scanner:
     def line(self, text: str, line_no: int) -> None:
         if "Traceback (most recent call last)" in text:
             self.traceback_line = line_no
+        if "container_" in text and len(self.container_ids) < MAX_IDS:
+            # containers named in a failure-looking line: their logs are read first
+            level = LEVEL_RX.match(text)
+            if level is None or level.group(1) not in _QUIET_LEVELS:
+                for cid in _CONTAINER_ID.finditer(text):
+                    self.container_ids.setdefault(cid.group(0), None)
         hit = classify(text, line_no=line_no, scan=self.scan, traceback_line=self.traceback_line)
         if hit is None:
             return
-        for cid in _CONTAINER_ID.finditer(text):
-            if len(self.container_ids) < MAX_IDS:
-                self.container_ids.setdefault(cid.group(0), None)
         if len(self.first) < FIRST_HITS:
             self.first.append(hit)
         else:

@@ -42,7 +42,7 @@ from emr_dags.specs._common import (
     to_enum,
 )
 from emr_dags.specs.configuration import Configuration
-from emr_dags.specs.steps import Step
+from emr_dags.specs.steps import Step, check_concurrent_steps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -864,6 +864,7 @@ class ClusterSpec:
         _check_configurations(self, self.configurations)
         steps = coerce_tuple(self, "steps", self.steps, expected="a list of steps (SparkStep, ...)")
         check_instances(self, "steps", steps, Step, expected="a step such as SparkStep(...)")
+        check_concurrent_steps("ClusterSpec", steps, self.step_concurrency)
 
     def _check_network(self) -> None:
         subnets = coerce_str_list(

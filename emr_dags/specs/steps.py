@@ -33,7 +33,7 @@ from emr_dags.specs._common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 COMMAND_RUNNER = "command-runner.jar"
 
@@ -565,9 +565,31 @@ class S3DistCpStep(Step):
         return _command([*argv, *self.extra_args])
 
 
-def add_job_flow_steps_request(cluster_id: str, steps: list[Step] | tuple[Step, ...]) -> dict[str, Any]:
-    """AddJobFlowSteps kwargs for ``steps`` on ``cluster_id`` (may be a template)."""
-    if not steps:
+def check_concurrent_steps(owner: str, steps: Sequence[Step], step_concurrency: int | None) -> None:
+    """EMR refuses CANCEL_AND_WAIT / TERMINATE_CLUSTER steps on a cluster running steps concurrently."""
+    if step_concurrency is None or step_concurrency <= 1:
+        return
+    for i, step in enumerate(steps):
+        if step.action_on_failure is not ActionOnFailure.CONTINUE:
+            assert isinstance(step.action_on_failure, ActionOnFailure)
+            raise fail(
+                owner,
+                "steps",
+                f"steps[{i}] {step.name!r}: {step.action_on_failure.value}",
+                f"is not allowed with step_concurrency={step_concurrency}",
+                "action_on_failure=CONTINUE for every step",
+                "EMR rejects other actions when steps run concurrently",
+            )
+
+
+def add_job_flow_steps_request(
+    cluster_id: str, steps: Sequence[Step], *, step_concurrency: int | None = None
+) -> dict[str, Any]:
+    """AddJobFlowSteps kwargs for ``steps`` on ``cluster_id`` (may be a template).
+
+    Pass the cluster's ``step_concurrency`` when known: above 1, EMR accepts only CONTINUE steps.
+    """
+    if not steps or isinstance(steps, str):
         raise fail("AddJobFlowSteps", "steps", steps, "is empty", "at least one step")
     for i, step in enumerate(steps):
         if not isinstance(step, Step):
@@ -578,4 +600,5 @@ def add_job_flow_steps_request(cluster_id: str, steps: list[Step] | tuple[Step, 
                 f"is a {type(step).__name__}",
                 "a step like SparkStep(...)",
             )
+    check_concurrent_steps("AddJobFlowSteps", steps, step_concurrency)
     return {"JobFlowId": cluster_id, "Steps": [s.to_step() for s in steps]}

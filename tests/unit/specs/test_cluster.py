@@ -281,3 +281,11 @@ def test_a_task_group_may_start_empty_but_core_may_not() -> None:
     with pytest.raises(EmrConfigError) as exc:
         InstanceGroup(role="CORE", instance_type="m5.xlarge", count=0)
     assert exc.value.field == "count"
+
+
+def test_initial_steps_must_continue_on_a_concurrent_cluster(cluster: ClusterSpec) -> None:
+    step = SparkStep(name="etl", entry_point="s3://acme-code/etl.py", action_on_failure="TERMINATE_CLUSTER")
+    cluster.replace(steps=(step,))
+    with pytest.raises(EmrConfigError) as exc:
+        cluster.replace(steps=(step,), step_concurrency=2)
+    assert exc.value.field == "steps"

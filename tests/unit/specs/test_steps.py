@@ -210,3 +210,12 @@ def test_step_extra_is_merged_into_hadoop_jar_step() -> None:
 def test_add_job_flow_steps_request_needs_steps() -> None:
     with pytest.raises(EmrConfigError):
         add_job_flow_steps_request("j-1", [])
+
+
+def test_concurrent_clusters_accept_only_continue_steps() -> None:
+    cancel = CommandStep(name="c", argv=["ls"], action_on_failure="CANCEL_AND_WAIT")
+    add_job_flow_steps_request("j-1", [cancel])  # unknown concurrency: allowed
+    with pytest.raises(EmrConfigError, match="step_concurrency=4") as exc:
+        add_job_flow_steps_request("j-1", [cancel], step_concurrency=4)
+    assert exc.value.field == "steps"
+    add_job_flow_steps_request("j-1", [CommandStep(name="c", argv=["ls"])], step_concurrency=4)

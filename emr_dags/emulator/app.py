@@ -22,6 +22,7 @@ from emr_dags.emulator.errors import AwsError, Reply, error_reply
 from emr_dags.emulator.faults import error_response
 from emr_dags.emulator.naming import RequestName, name_request
 from emr_dags.emulator.rules import coerce_rule, parse_rules
+from emr_dags.emulator.validation import validate
 
 log = logging.getLogger("emr_dags.emulator")
 ADMIN_PREFIX = "/emr-dags"
@@ -105,6 +106,8 @@ class EmulatorApp:
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
+            if not isinstance(parsed, dict):
+                return error_reply(name.protocol, AwsError("SerializationException", "Request body must be a JSON object"))
         path = str(environ.get("PATH_INFO", ""))
         with engine.lock:
             engine.tick()
@@ -112,6 +115,7 @@ class EmulatorApp:
                 return self._call_moto(environ)
             account = engine.account_for(_access_key(environ))
             try:
+                validate(name.service, name.action, parsed, rest=name.protocol == "rest-json")
                 reply = engine.before(name.service, name.action, path, parsed, account, name.region)
             except AwsError as exc:
                 return error_reply(name.protocol, exc)

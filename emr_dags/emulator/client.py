@@ -65,6 +65,9 @@ class EmulatorAdmin:
     def set_faults(self, rules: list[dict[str, Any]] | None = None, *, seed: int | None = None) -> dict[str, Any]:
         return self._request("PUT", "faults", {"seed": seed, "rules": rules or []})
 
+    def faults(self) -> dict[str, Any]:
+        return self._request("GET", "faults")
+
     def clear_faults(self) -> None:
         self._request("DELETE", "faults")
 

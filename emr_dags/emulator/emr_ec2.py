@@ -107,11 +107,12 @@ class EmulatedCluster(MotoCluster):
             return 0
         end = emu.ended if emu.ended is not None else emu.engine.clock.now()
         hours = max(1, math.ceil((end - emu.started) / 3600.0))
-        groups = self.instance_groups
+        by_id = self.emr_backend.instance_groups  # direct lookups: moto's .instance_groups scans every group
+        groups = [by_id[i] for i in self.instance_group_ids if i in by_id]
         if groups:
             per_hour = sum(normalization_factor(g.instance_type) * g.num_instances for g in groups)
         else:
-            per_hour = normalization_factor(None) * max(1, self.instance_count or 1)
+            per_hour = normalization_factor(None)
         return int(hours * per_hour)
 
     @normalized_instance_hours.setter

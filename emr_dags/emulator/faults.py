@@ -86,6 +86,7 @@ class FaultInjector:
             self._rules = rules
             self._seed = None if seed is None else int(seed)
             self._random = random.Random(self._seed)
+            self.injected = {"throttle": 0, "5xx": 0, "latency": 0}
 
     def clear(self) -> None:
         self.configure({})

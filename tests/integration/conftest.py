@@ -41,28 +41,30 @@ class EmulatorProcess:
 
 
 @pytest.fixture(scope="session")
-def emulator_process() -> Iterator[EmulatorProcess]:
+def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # Output goes to a file, not a pipe: a pipe nobody drains would block the emulator once full.
+    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    log_file = open(log_path, "w")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
         [sys.executable, "-m", "emr_dags.emulator", "--port", "0", "--time-scale", str(TIME_SCALE), "--local-exec", "--seed", "7"],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log_file,
         stderr=subprocess.STDOUT,
         text=True,
     )
     handle = None
     try:
         deadline = time.monotonic() + 60
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"emulator exited early with code {proc.poll()}")
-            found = re.search(r"listening on (http://\S+)", line)
+        while time.monotonic() < deadline and handle is None:
+            found = re.search(r"listening on (http://\S+)", log_path.read_text())
             if found:
                 handle = EmulatorProcess(proc, found.group(1))
-                break
+            elif proc.poll() is not None:
+                raise RuntimeError(f"emulator exited early with code {proc.returncode}: {log_path.read_text()[-2000:]}")
+            else:
+                time.sleep(0.05)
         if handle is None:
             raise RuntimeError("emulator did not report its endpoint within 60 s")
         yield handle
@@ -72,6 +74,7 @@ def emulator_process() -> Iterator[EmulatorProcess]:
         elif proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+        log_file.close()
 
 
 @pytest.fixture(scope="session")

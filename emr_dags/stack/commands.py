@@ -74,6 +74,8 @@ def _add_up_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emulator-port", type=int, default=5055)
     parser.add_argument("--scheduler-health-port", type=int, default=8974)
     parser.add_argument("--pg-port", type=int, default=5433)
+    parser.add_argument("--worker-log-port", type=int, default=8793, help="Airflow's task log server")
+    parser.add_argument("--trigger-log-port", type=int, default=8794, help="Airflow's triggerer log server")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real seconds per simulated minute")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL 15 instead of SQLite")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the stack to be healthy")
@@ -91,6 +93,8 @@ def _config(args: argparse.Namespace) -> Any:
         emulator_port=args.emulator_port,
         scheduler_health_port=args.scheduler_health_port,
         pg_port=args.pg_port,
+        worker_log_port=args.worker_log_port,
+        trigger_log_port=args.trigger_log_port,
         time_scale=args.time_scale,
         postgres=args.postgres,
     )

@@ -215,6 +215,8 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
         for key, value in _env_dict(spec.get("environment"), name).items():
             if key in DOCKER_ONLY_ENV:
                 continue
+            # Containers listen on every interface; natively we listen on loopback only.
+            value = LOCALHOST if value == "0.0.0.0" else value
             env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{where.airflow_home / 'airflow.db'}"

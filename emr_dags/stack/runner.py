@@ -48,6 +48,8 @@ class StackConfig:
     emulator_port: int = 5055
     scheduler_health_port: int = 8974
     pg_port: int = 5433
+    worker_log_port: int = 8793
+    trigger_log_port: int = 8794
     time_scale: float = 1.0
     postgres: bool = False
     stack_id: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -73,6 +75,8 @@ class StackConfig:
             "api-server": self.api_port,
             "emulator": self.emulator_port,
             "scheduler health check": self.scheduler_health_port,
+            "worker log server": self.worker_log_port,
+            "trigger log server": self.trigger_log_port,
         }
         if self.postgres:
             ports["postgres"] = self.pg_port
@@ -85,6 +89,8 @@ class StackConfig:
             "EMR_DAGS_EMULATOR_PORT": str(self.emulator_port),
             "EMR_DAGS_SCHEDULER_HEALTH_PORT": str(self.scheduler_health_port),
             "EMR_DAGS_PG_PORT": str(self.pg_port),
+            "EMR_DAGS_WORKER_LOG_PORT": str(self.worker_log_port),
+            "EMR_DAGS_TRIGGER_LOG_PORT": str(self.trigger_log_port),
             "EMR_DAGS_TIME_SCALE": str(self.time_scale),
             "EMR_DAGS_JWT_SECRET": _secret(Path(self.state_dir) / "jwt_secret"),
         }
@@ -209,6 +215,8 @@ class Stack:
                     "emulator": "--emulator-port",
                     "scheduler health check": "--scheduler-health-port",
                     "postgres": "--pg-port",
+                    "worker log server": "--worker-log-port",
+                    "trigger log server": "--trigger-log-port",
                 }[what]
                 raise StackError(
                     f"port {port} (the {what}) is already in use by another program; stop it, "

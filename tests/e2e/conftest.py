@@ -99,6 +99,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         api_port=free_port(),
         emulator_port=free_port(),
         scheduler_health_port=free_port(),
+        worker_log_port=free_port(),
+        trigger_log_port=free_port(),
         time_scale=float(os.environ.get("EMR_DAGS_E2E_TIME_SCALE", "1.0")),
     )
     running = Stack(config)

@@ -24,6 +24,8 @@ def _config(tmp_path: Path, **kw) -> StackConfig:
         api_port=runner.free_port(),
         emulator_port=runner.free_port(),
         scheduler_health_port=runner.free_port(),
+        worker_log_port=runner.free_port(),
+        trigger_log_port=runner.free_port(),
         **kw,
     )
 

@@ -26,11 +26,17 @@ class EksApi:
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
         token: str | None = None
         while True:
-            page = self._call(operation, **params, **({"nextToken": token} if token else {}))
+            page = self._call(operation, maxResults=50, **params, **({"nextToken": token} if token else {}))
             yield from page.get(items, [])
             token = page.get("nextToken")
             if not token:
                 return
+
+    def find_virtual_cluster_id(self, name: str) -> str | None:
+        for vc in self._pages("list_virtual_clusters", "virtualClusters", states=["RUNNING"]):
+            if vc.get("name") == name:
+                return str(vc["id"])
+        return None
 
     def runs_with_key(self, virtual_cluster_id: str, key: str) -> list[dict[str, Any]]:
         runs = [r for r in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id)

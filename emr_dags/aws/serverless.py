@@ -18,6 +18,11 @@ FAILED_JOB_STATES = ("FAILED", "CANCELLED")
 TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
 
 
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
 def reusable_run(run: dict[str, Any] | None) -> bool:
     return run is not None and run.get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES
 
@@ -33,7 +38,15 @@ class ServerlessApi:
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
         token: str | None = None
         while True:
-            page = self._call(operation, **params, **({"nextToken": token} if token else {}))
+            try:
+                page = self._call(operation, maxResults=50, **params, **({"nextToken": token} if token else {}))
+            except Exception as exc:
+                # moto (and so the emulator) answers ListJobRuns for an application without runs
+                # with ResourceNotFound; AWS returns an empty list. A missing application still
+                # fails loudly at GetApplication / StartJobRun.
+                if operation == "list_job_runs" and _error_code(exc) == "ResourceNotFoundException":
+                    return
+                raise
             yield from page.get(items, [])
             token = page.get("nextToken")
             if not token:

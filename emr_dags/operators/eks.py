@@ -22,21 +22,40 @@ class EmrEksJobOperator(EmrBaseOperator):
 
     :param job: ``EksJobSpec`` (``to_start_job_run()``) or a StartJobRun dict.
     :param virtual_cluster_id: overrides the request's ``virtualClusterId`` (templated).
+    :param virtual_cluster_name: find the RUNNING virtual cluster by name instead (templated).
     """
 
-    template_fields: Sequence[str] = ("virtual_cluster_id", "job_run_request", "generation", "region_name")
+    template_fields: Sequence[str] = (
+        "virtual_cluster_id",
+        "virtual_cluster_name",
+        "job_run_request",
+        "generation",
+        "region_name",
+    )
     template_fields_renderers = {"job_run_request": "json"}
     operator_extra_links = (EmrEksJobLink(),)
 
     def __init__(
-        self, *, job: Any, virtual_cluster_id: str | None = None, wait_for_completion: bool = True, **kwargs: Any
+        self,
+        *,
+        job: Any,
+        virtual_cluster_id: str | None = None,
+        virtual_cluster_name: str | None = None,
+        wait_for_completion: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.job_run_request = render(job, "to_start_job_run", owner=f"{type(self).__name__}.job")
         self.job_run_request.pop("clientToken", None)
         self.virtual_cluster_id = virtual_cluster_id or self.job_run_request.get("virtualClusterId")
-        if not self.virtual_cluster_id:
-            raise EmrConfigError(f"{type(self).__name__}.virtual_cluster_id: missing; pass it or set it in the job")
+        self.virtual_cluster_name = virtual_cluster_name
+        if not (self.virtual_cluster_id or virtual_cluster_name):
+            raise EmrConfigError(
+                f"{type(self).__name__}.virtual_cluster_id: missing; pass virtual_cluster_id or "
+                "virtual_cluster_name, or set it in the job spec",
+                spec=type(self).__name__,
+                field="virtual_cluster_id",
+            )
         self.wait_for_completion = wait_for_completion
         self._job_id: str | None = None
 
@@ -50,9 +69,13 @@ class EmrEksJobOperator(EmrBaseOperator):
         from emr_dags.aws.eks import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
 
         key, tags = self.ownership(context)
+        api = self.api()
+        if self.virtual_cluster_name and not self.virtual_cluster_id:
+            self.virtual_cluster_id = api.find_virtual_cluster_id(self.virtual_cluster_name)
+            if not self.virtual_cluster_id:
+                raise EmrConfigError(f"No RUNNING EMR on EKS virtual cluster named {self.virtual_cluster_name!r}")
         request = {**self.job_run_request, "virtualClusterId": self.virtual_cluster_id}
         validate("emr-containers", "StartJobRun", {**request, "clientToken": key})
-        api = self.api()
         job_id, reattached = api.start_job_run(request, key, tags)
         self._job_id = job_id
         self.log.info("%s EKS job run %s on %s", "Re-attached to" if reattached else "Started", job_id, self.virtual_cluster_id)

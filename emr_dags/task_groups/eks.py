@@ -16,6 +16,7 @@ def eks_jobs(
     *,
     jobs: Sequence[Any] | Mapping[str, Any],
     virtual_cluster_id: str | None = None,
+    virtual_cluster_name: str | None = None,
     chained: bool = False,
     job_retries: int | None = None,
     aws_conn_id: str | None = "aws_default",
@@ -26,13 +27,21 @@ def eks_jobs(
     wait_timeout: Any = None,
     tooltip: str = "",
 ) -> TaskGroup:
-    """Each job is its own task; ``virtual_cluster_id`` overrides the one in each job spec."""
+    """Each job is its own task; ``virtual_cluster_id`` (or ``virtual_cluster_name``, resolved at run
+    time) overrides the one in each job spec."""
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "eks_jobs")
     with TaskGroup(group_id, tooltip=tooltip or "EMR on EKS jobs") as group:
         extra = {"retries": job_retries} if job_retries is not None else {}
         tasks = [
-            EmrEksJobOperator(task_id=tid, job=job, virtual_cluster_id=virtual_cluster_id, **shared, **extra)
+            EmrEksJobOperator(
+                task_id=tid,
+                job=job,
+                virtual_cluster_id=virtual_cluster_id,
+                virtual_cluster_name=virtual_cluster_name,
+                **shared,
+                **extra,
+            )
             for tid, job in pairs
         ]
         if chained:

@@ -1,0 +1,46 @@
+"""EMR Serverless: a Spark job and a Hive query on one application, in parallel.
+
+ensure_application [setup] reuses the application by name or creates it; if it created it, the
+teardown cancels leftover runs, stops and deletes it. No 25-minute cap: a job runs until its own
+``execution_timeout_minutes``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG
+
+from emr_dags.specs.serverless import ServerlessApplicationSpec, ServerlessHiveJob, ServerlessSparkJob
+from emr_dags.task_groups.serverless import serverless_pipeline
+
+BUCKET = "emr-dags-demo"
+ROLE = "arn:aws:iam::123456789012:role/emr-dags-serverless-job"
+
+with DAG(
+    dag_id="emr_serverless_jobs",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=3,
+    tags=["example", "emr-dags", "emr-serverless"],
+) as dag:
+    serverless_pipeline(
+        "serverless",
+        application=ServerlessApplicationSpec(name="emr-dags-serverless-{{ ds_nodash }}", release_label="emr-7.5.0"),
+        jobs={
+            "spark_aggregate": ServerlessSparkJob(
+                name="spark_aggregate",
+                execution_role_arn=ROLE,
+                entry_point=f"s3://{BUCKET}/code/aggregate.py",
+                entry_point_args=("--date", "{{ ds }}"),
+            ),
+            "hive_report": ServerlessHiveJob(
+                name="hive_report",
+                execution_role_arn=ROLE,
+                query=f"s3://{BUCKET}/code/report.q",
+                hivevar={"DT": "{{ ds }}"},
+            ),
+        },
+        generation="{{ (dag_run.conf or {}).get('emr_generation', 0) }}",
+        poll_interval=5,
+    )

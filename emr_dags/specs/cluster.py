@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -343,7 +344,10 @@ class FleetInstanceType:
                     "only one of the two",
                 )
         if self.priority is not None and (
-            not isinstance(self.priority, int | float) or isinstance(self.priority, bool) or self.priority < 0
+            not isinstance(self.priority, int | float)
+            or isinstance(self.priority, bool)
+            or not math.isfinite(self.priority)
+            or self.priority < 0
         ):
             raise fail("FleetInstanceType", "priority", self.priority, "is not a priority", "a number >= 0")
         _check_ebs(self, self.ebs)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from emr_dags.specs.configuration import Configuration
 
 _APP_NAME = re.compile(r"^[A-Za-z0-9._/#-]+$")
-_JOB_NAME = re.compile(r"^.+$", re.DOTALL)
+_JOB_NAME = re.compile(r"^.*\S.*$", re.DOTALL)
 _IMAGE_URI = re.compile(
     r"^([a-z0-9]+[a-z0-9\-.]*)/((?:[a-z0-9]+(?:[._\-]|__|-+)?)*[a-z0-9]+)(?::([a-zA-Z0-9_][a-zA-Z0-9\-._]{0,299})|@(sha256:[0-9a-f]{64}))$"
 )

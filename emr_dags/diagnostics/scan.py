@@ -38,7 +38,8 @@ LAST_HITS = 800
 MAX_IDS = 50
 TRACEBACK_REACH = 500  # lines after "Traceback (most recent call last):" that count as Python
 
-_PREFILTER = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
+_PREFILTER = re.compile(b"|".join(re.escape(n) for n in NEEDLES))  # for tests; _candidates is faster
+_FRAME = b"\tat "
 _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
 _EXC_CLASS = re.compile(_EXC + r"\b")
@@ -74,6 +75,22 @@ class SourceScan:
     application_ids: list[str] = field(default_factory=list)
     container_ids: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+def _candidates(buf: bytes) -> list[int]:
+    """Sorted offsets in ``buf`` where a needle occurs.
+
+    One ``bytes.find`` sweep per needle beats one regex alternation of all of them by about 2x in
+    CPython (the regex engine tries every alternative at every offset).
+    """
+    found: list[int] = []
+    for needle in NEEDLES:
+        pos = buf.find(needle)
+        while pos != -1:
+            found.append(pos)
+            pos = buf.find(needle, pos + len(needle))
+    found.sort()
+    return found
 
 
 def source_role(name: str) -> str:
@@ -131,20 +148,20 @@ class _Scanner:
         """Scan complete lines ``buf``; ``base_line`` lines precede it in the file."""
         counted_pos, counted = 0, base_line
         done_until = -1
-        for found in _PREFILTER.finditer(buf):
-            pos = found.start()
+        for pos in _candidates(buf):
             if pos < done_until:
                 continue
             line_start = buf.rfind(b"\n", 0, pos) + 1
             line_end = buf.find(b"\n", pos)
             if line_end == -1:
                 line_end = len(buf)
-            seg_start = buf.rfind(b"\r", line_start, pos) + 1 or line_start
-            seg_start = max(seg_start, line_start)
+            seg_start = max(buf.rfind(b"\r", line_start, pos) + 1, line_start)
             seg_end = buf.find(b"\r", pos, line_end)
             if seg_end == -1:
                 seg_end = line_end
             done_until = seg_end
+            if buf.startswith(_FRAME, seg_start) or buf.startswith(_FRAME[1:], seg_start):
+                continue  # a stack frame: never a cause, and there are thousands
             counted += buf.count(b"\n", counted_pos, line_start)
             counted_pos = line_start
             text = buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
@@ -196,8 +213,9 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
     for rule in RULES:
         if best is not None and rule.priority <= best[0] and rule.kind is not Kind.SUCCESS:
             continue
-        match = rule.regex.search(text)
-        if match is None:
+        if not any(k in text for k in rule.keywords):
+            continue
+        if rule.regex.search(text) is None:
             continue
         priority, category = rule.priority, rule.category
         if rule.kind is Kind.CAUSE and level in _QUIET_LEVELS:

@@ -25,6 +25,7 @@ def test_category_values_are_stable() -> None:
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_rule_matches_its_example_and_the_prefilter_lets_it_through(rule: Rule) -> None:
     assert rule.regex.search(rule.example)
+    assert any(k in rule.example for k in rule.keywords), f"{rule.name}: example has none of its keywords"
     assert _PREFILTER.search(rule.example.encode()), f"{rule.name}: add a needle to rules.NEEDLES"
 
 

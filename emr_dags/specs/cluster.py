@@ -254,8 +254,10 @@ class InstanceGroup:
     ebs: tuple[EbsVolume, ...] = ()
     configurations: tuple[Configuration, ...] = ()
     custom_ami_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        coerce_extra(self, "extra", self.extra)
         coerce_enum(self, "role", self.role, InstanceRole)
         coerce_enum(self, "market", self.market, Market)
         _check_instance_type(self, "instance_type", self.instance_type)
@@ -288,6 +290,10 @@ class InstanceGroup:
         )
 
     def to_emr(self) -> dict[str, Any]:
+        """The EMR request entry; ``extra`` is deep-merged last."""
+        return deep_merge(self._base(), self.extra)
+
+    def _base(self) -> dict[str, Any]:
         assert isinstance(self.role, InstanceRole)
         assert isinstance(self.market, Market)
         return drop_none(
@@ -320,8 +326,10 @@ class FleetInstanceType:
     configurations: tuple[Configuration, ...] = ()
     priority: float | None = None
     custom_ami_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        coerce_extra(self, "extra", self.extra)
         _check_instance_type(self, "instance_type", self.instance_type)
         check_int(self, "weighted_capacity", self.weighted_capacity, minimum=1, maximum=1000)
         _check_bid_price(self, self.bid_price)
@@ -357,6 +365,10 @@ class FleetInstanceType:
         )
 
     def to_emr(self) -> dict[str, Any]:
+        """The EMR request entry; ``extra`` is deep-merged last."""
+        return deep_merge(self._base(), self.extra)
+
+    def _base(self) -> dict[str, Any]:
         return drop_none(
             {
                 "InstanceType": self.instance_type,
@@ -429,8 +441,10 @@ class InstanceFleet:
     spot: SpotProvisioning | None = None
     on_demand: OnDemandProvisioning | None = None
     name: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        coerce_extra(self, "extra", self.extra)
         coerce_enum(self, "role", self.role, InstanceRole)
         types = coerce_tuple(
             self, "instance_types", self.instance_types, expected="a list of FleetInstanceType"
@@ -529,6 +543,10 @@ class InstanceFleet:
                 )
 
     def to_emr(self) -> dict[str, Any]:
+        """The EMR request entry; ``extra`` is deep-merged last."""
+        return deep_merge(self._base(), self.extra)
+
+    def _base(self) -> dict[str, Any]:
         assert isinstance(self.role, InstanceRole)
         launch: dict[str, Any] = {}
         if self.spot is not None:
@@ -559,8 +577,10 @@ class ManagedScaling:
     maximum_on_demand_units: int | None = None
     maximum_core_units: int | None = None
     unit: ScalingUnit | str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        coerce_extra(self, "extra", self.extra)
         check_int(self, "minimum_units", self.minimum_units, minimum=1, maximum=100000)
         check_int(self, "maximum_units", self.maximum_units, minimum=1, maximum=100000)
         check_int(self, "maximum_on_demand_units", self.maximum_on_demand_units, minimum=0, optional=True)
@@ -595,7 +615,7 @@ class ManagedScaling:
                 "MaximumCoreCapacityUnits": self.maximum_core_units,
             }
         )
-        return {"ComputeLimits": limits}
+        return deep_merge({"ComputeLimits": limits}, self.extra)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

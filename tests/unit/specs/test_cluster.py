@@ -289,3 +289,30 @@ def test_initial_steps_must_continue_on_a_concurrent_cluster(cluster: ClusterSpe
     with pytest.raises(EmrConfigError) as exc:
         cluster.replace(steps=(step,), step_concurrency=2)
     assert exc.value.field == "steps"
+
+
+def test_parts_take_their_own_extra_for_unmodelled_fields() -> None:
+    core = InstanceFleet(
+        role="CORE",
+        instance_types=(FleetInstanceType(instance_type="m5.xlarge"),),
+        target_spot=2,
+        extra={
+            "ResizeSpecifications": {"SpotResizeSpecification": {"TimeoutDurationMinutes": 20}},
+            "LaunchSpecifications": {"SpotSpecification": {"BlockDurationMinutes": 60}},
+        },
+    )
+    spec = ClusterSpec(
+        name="x",
+        release_label="emr-7.5.0",
+        log_bucket="logs-bkt",
+        instance_fleets=(_fleets()[0], core),
+        managed_scaling=ManagedScaling(
+            minimum_units=1, maximum_units=4, extra={"ScalingStrategy": "ADVANCED"}
+        ),
+    )
+    request = spec.to_run_job_flow()
+    validate_request("emr", "RunJobFlow", request)
+    fleet = request["Instances"]["InstanceFleets"][1]
+    assert fleet["LaunchSpecifications"]["SpotSpecification"]["TimeoutAction"] == "SWITCH_TO_ON_DEMAND"
+    assert fleet["LaunchSpecifications"]["SpotSpecification"]["BlockDurationMinutes"] == 60
+    assert request["ManagedScalingPolicy"]["ScalingStrategy"] == "ADVANCED"

@@ -163,9 +163,12 @@ def _hours(start: datetime | None, end: datetime | None, now: datetime) -> float
     return max(0.0, ((end or now) - start).total_seconds() / 3600.0)
 
 
-def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Mapping[str, Any]]:
+def _paginate(
+    client: Any, operation: str, key: str, *, page_size: int | None = None, **kwargs: Any
+) -> Iterator[Mapping[str, Any]]:
     if client.can_paginate(operation):
-        for page in client.get_paginator(operation).paginate(**kwargs):
+        config = {"PageSize": page_size} if page_size else {}
+        for page in client.get_paginator(operation).paginate(**kwargs, PaginationConfig=config):
             yield from page.get(key, [])
     else:  # pragma: no cover - every operation used here paginates in botocore
         yield from getattr(client, operation)(**kwargs).get(key, [])
@@ -249,10 +252,14 @@ def list_clusters(
 
 
 def _job_tags(client: Any, job: Mapping[str, Any]) -> dict[str, str]:
+    """A job run's tags; a run whose tags cannot be read is not provably ours and gets none."""
     if job.get("tags") is not None:
         return dict(job["tags"])
     if job.get("arn"):
-        return dict(client.list_tags_for_resource(resourceArn=job["arn"]).get("tags", {}))
+        try:
+            return dict(client.list_tags_for_resource(resourceArn=job["arn"]).get("tags", {}))
+        except Exception as exc:  # e.g. an untagged run on an endpoint without the tagging API
+            log.debug("No tags readable for %s: %s", job["arn"], exc)
     return {}
 
 
@@ -266,13 +273,13 @@ def list_serverless_runs(
 ) -> list[ManagedResource]:
     """EMR Serverless job runs tagged as ours, with billedResourceUtilization priced."""
     out = []
-    for app in _paginate(client, "list_applications", "applications"):
+    for app in _paginate(client, "list_applications", "applications", page_size=50):
         kwargs: dict[str, Any] = {"applicationId": app["id"]}
         if created_after:
             kwargs["createdAtAfter"] = created_after
         if active_only:
             kwargs["states"] = list(ACTIVE_SERVERLESS_STATES)
-        for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs):
+        for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs, page_size=50):
             job = client.get_job_run(applicationId=app["id"], jobRunId=summary["id"])["jobRun"]
             resource_tags = _job_tags(client, job)
             if not _is_ours(resource_tags):
@@ -344,13 +351,13 @@ def list_eks_runs(
     """EMR on EKS job runs tagged as ours, priced from requested resources x runtime."""
     now = now or datetime.now(UTC)
     out = []
-    for vc in _paginate(client, "list_virtual_clusters", "virtualClusters"):
+    for vc in _paginate(client, "list_virtual_clusters", "virtualClusters", page_size=50):
         kwargs: dict[str, Any] = {"virtualClusterId": vc["id"]}
         if created_after:
             kwargs["createdAfter"] = created_after
         if active_only:
             kwargs["states"] = list(ACTIVE_EKS_STATES)
-        for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs):
+        for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs, page_size=50):
             job = client.describe_job_run(id=summary["id"], virtualClusterId=vc["id"])["jobRun"]
             resource_tags = _job_tags(client, job)
             if not _is_ours(resource_tags):
@@ -395,7 +402,7 @@ def _safely(what: str, func: Any, *args: Any, **kwargs: Any) -> tuple[list[Manag
     try:
         return func(*args, **kwargs), None
     except Exception as exc:  # botocore ClientError, EndpointConnectionError, NoCredentials, ...
-        log.warning("Could not list %s: %s", what, exc)
+        log.debug("Could not list %s: %s", what, exc)  # returned as a warning; callers show it
         return [], f"could not list {what}: {exc}"
 
 

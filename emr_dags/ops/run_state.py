@@ -137,6 +137,8 @@ class TaskSdkRunStates:
             return str(RuntimeTaskInstance.get_dagrun_state(dag_id=dag_id, run_id=run_id))
         except Exception as exc:  # AirflowRuntimeError carries the execution API's status code
             detail = getattr(getattr(exc, "error", None), "detail", None) or {}
-            if (isinstance(detail, dict) and detail.get("status_code") == 404) or "not found" in str(exc).lower():
+            if (isinstance(detail, dict) and detail.get("status_code") == 404) or "not found" in str(
+                exc
+            ).lower():
                 return None
             raise RunStateUnavailable(f"Task SDK: {exc}") from exc

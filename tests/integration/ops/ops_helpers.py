@@ -40,7 +40,7 @@ def make_cluster(
 
 
 def make_eks_run(c: AwsClients, *, tag_set: dict[str, str] | None) -> tuple[str, str]:
-    vcs = c.containers.list_virtual_clusters(states=["RUNNING"])["virtualClusters"]
+    vcs = c.containers.list_virtual_clusters(states=["RUNNING"], maxResults=50)["virtualClusters"]
     vc_id = (
         vcs[0]["id"]
         if vcs
@@ -72,3 +72,22 @@ def owned(
     t = tags.ownership_tags(dag_id, run_id, task_id)
     t.update(extra)
     return t
+
+
+def make_serverless_run(c: AwsClients, *, tag_set: dict[str, str] | None) -> tuple[str, str]:
+    apps = c.serverless.list_applications(maxResults=50)["applications"]
+    app_id = (
+        apps[0]["id"]
+        if apps
+        else c.serverless.create_application(
+            name="app", releaseLabel="emr-7.5.0", type="SPARK", clientToken=os.urandom(4).hex()
+        )["applicationId"]
+    )
+    run = c.serverless.start_job_run(
+        applicationId=app_id,
+        clientToken=os.urandom(4).hex(),
+        executionRoleArn=ROLE,
+        jobDriver={"sparkSubmit": {"entryPoint": "s3://b/x.py"}},
+        **({"tags": tag_set} if tag_set else {}),
+    )
+    return app_id, run["jobRunId"]

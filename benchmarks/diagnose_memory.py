@@ -42,21 +42,29 @@ def _pool(rng: random.Random, size: int = 40_000) -> list[bytes]:
             done = rng.randrange(200)
             line = f"[Stage {rng.randrange(1, 30)}:{'=' * (done // 10)}>{' ' * (20 - done // 10)}({done} + 4) / 200]\r"
         elif kind < 5:
-            line = (f"{ts} INFO TaskSetManager: Finished task {rng.randrange(200)}.0 in stage {rng.randrange(30)}.0 "
-                    f"(TID {rng.randrange(10**6)}) in {rng.randrange(50, 9000)} ms on {host} "
-                    f"(executor {rng.randrange(1, 60)}) ({rng.randrange(1, 200)}/200)\n")
+            line = (
+                f"{ts} INFO TaskSetManager: Finished task {rng.randrange(200)}.0 in stage {rng.randrange(30)}.0 "
+                f"(TID {rng.randrange(10**6)}) in {rng.randrange(50, 9000)} ms on {host} "
+                f"(executor {rng.randrange(1, 60)}) ({rng.randrange(1, 200)}/200)\n"
+            )
         elif kind < 7:
-            line = (f"{ts} INFO BlockManagerInfo: Added rdd_{rng.randrange(1000)}_{rng.randrange(1000)} in memory on "
-                    f"{host}:{rng.randrange(30000, 45000)} (size: {rng.randrange(1, 900)}.{rng.randrange(10)} KiB, "
-                    f"free: {rng.randrange(1, 9)}.{rng.randrange(10)} GiB) {rng.getrandbits(64):016x}\n")
+            line = (
+                f"{ts} INFO BlockManagerInfo: Added rdd_{rng.randrange(1000)}_{rng.randrange(1000)} in memory on "
+                f"{host}:{rng.randrange(30000, 45000)} (size: {rng.randrange(1, 900)}.{rng.randrange(10)} KiB, "
+                f"free: {rng.randrange(1, 9)}.{rng.randrange(10)} GiB) {rng.getrandbits(64):016x}\n"
+            )
         elif kind == 7:
-            line = (f"{ts} INFO S3NativeFileSystem: Opening 's3://acme-data/raw/orders/dt=2025-11-{rng.randrange(1, 29):02d}/"
-                    f"part-{rng.randrange(99999):05d}-{rng.getrandbits(48):012x}.snappy.parquet' for reading\n")
+            line = (
+                f"{ts} INFO S3NativeFileSystem: Opening 's3://acme-data/raw/orders/dt=2025-11-{rng.randrange(1, 29):02d}/"
+                f"part-{rng.randrange(99999):05d}-{rng.getrandbits(48):012x}.snappy.parquet' for reading\n"
+            )
         elif kind == 8:
             line = f"{ts} WARN HiveConf: HiveConf of name hive.server2.thrift.url does not exist\n"
         else:
-            line = (f"{ts} INFO YarnAllocator: Completed container container_1732500000000_0007_01_{rng.randrange(2, 999):06d}"
-                    f" on host: {host} (state: COMPLETE, exit status: 0)\n")
+            line = (
+                f"{ts} INFO YarnAllocator: Completed container container_1732500000000_0007_01_{rng.randrange(2, 999):06d}"
+                f" on host: {host} (state: COMPLETE, exit status: 0)\n"
+            )
         lines.append(line.encode())
     return lines
 
@@ -64,22 +72,30 @@ def _pool(rng: random.Random, size: int = 40_000) -> list[bytes]:
 RETRIED_TASK = (
     b"25/11/25 03:12:40 WARN TaskSetManager: Lost task 17.0 in stage 3.0 (TID 301) (ip-10-0-2-7.ec2.internal "
     b"executor 5): java.io.IOException: Connection reset by peer\n"
-    + b"".join(b"\tat org.apache.spark.network.util.TransportFrameDecoder.channelRead(TransportFrameDecoder.java:%d)\n" % n
-               for n in range(200))
+    + b"".join(
+        b"\tat org.apache.spark.network.util.TransportFrameDecoder.channelRead(TransportFrameDecoder.java:%d)\n"
+        % n
+        for n in range(200)
+    )
 )
 
-TAIL = "\n".join([
-    "Traceback (most recent call last):",
-    '  File "/mnt/tmp/spark-2b44/export_partner_feed.py", line 77, in <module>',
-    '    feed.write.mode("overwrite").parquet("s3://partner-exchange-prod/acme/feed/2025-11-24/")',
-    "py4j.protocol.Py4JJavaError: An error occurred while calling o98.parquet.",
-    ": java.io.IOException: Unable to create directory s3://partner-exchange-prod/acme/feed/2025-11-24/_temporary/0",
-    *[f"\tat com.amazon.ws.emr.hadoop.fs.s3n.S3NativeFileSystem.mkdirs(S3NativeFileSystem.java:{n})" for n in range(300)],
-    DECISIVE,
-    *[f"\tat com.amazonaws.http.AmazonHttpClient.execute(AmazonHttpClient.java:{n})" for n in range(50)],
-    "25/11/25 03:20:01 INFO SparkContext: Invoking stop() from shutdown hook",
-    "",
-]).encode()
+TAIL = "\n".join(
+    [
+        "Traceback (most recent call last):",
+        '  File "/mnt/tmp/spark-2b44/export_partner_feed.py", line 77, in <module>',
+        '    feed.write.mode("overwrite").parquet("s3://partner-exchange-prod/acme/feed/2025-11-24/")',
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o98.parquet.",
+        ": java.io.IOException: Unable to create directory s3://partner-exchange-prod/acme/feed/2025-11-24/_temporary/0",
+        *[
+            f"\tat com.amazon.ws.emr.hadoop.fs.s3n.S3NativeFileSystem.mkdirs(S3NativeFileSystem.java:{n})"
+            for n in range(300)
+        ],
+        DECISIVE,
+        *[f"\tat com.amazonaws.http.AmazonHttpClient.execute(AmazonHttpClient.java:{n})" for n in range(50)],
+        "25/11/25 03:20:01 INFO SparkContext: Invoking stop() from shutdown hook",
+        "",
+    ]
+).encode()
 
 
 def generate(path: Path, size_mb: int, seed: int = 7) -> tuple[int, float]:
@@ -118,17 +134,27 @@ print(json.dumps({"elapsed": elapsed, "peak_rss_kb": resource.getrusage(resource
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size-mb", type=int, default=500, help="compressed size of the generated log (MB)")
-    parser.add_argument("--path", type=Path, help="where to write the log (default: a temp file, removed after)")
-    parser.add_argument("--reuse", action="store_true", help="diagnose --path as it is, without regenerating it")
+    parser.add_argument(
+        "--path", type=Path, help="where to write the log (default: a temp file, removed after)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="diagnose --path as it is, without regenerating it"
+    )
     args = parser.parse_args()
     path = args.path or Path(tempfile.mkdtemp()) / "stderr.gz"
     if not (args.reuse and path.exists()):
         raw, gen_seconds = generate(path, args.size_mb)
-        print(f"generated {path}: {path.stat().st_size / 1e6:.0f} MB gzip, {raw / 1e6:.0f} MB uncompressed "
-              f"in {gen_seconds:.0f}s")
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=False)
+        print(
+            f"generated {path}: {path.stat().st_size / 1e6:.0f} MB gzip, {raw / 1e6:.0f} MB uncompressed "
+            f"in {gen_seconds:.0f}s"
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=False
+    )
     if result.returncode:
         print(result.stderr, file=sys.stderr)
         return 1
@@ -136,8 +162,10 @@ def main() -> int:
     peak_mb = data["peak_rss_kb"] / 1024
     size = path.stat().st_size
     print(f"diagnosed in {data['elapsed']:.1f}s ({size / 1e6 / data['elapsed']:.0f} MB/s compressed)")
-    print(f"peak RSS of the diagnosing process: {peak_mb:.0f} MB "
-          f"(interpreter alone: {data['interpreter_rss_kb'] / 1024:.0f} MB); target < {TARGET_RSS_MB} MB")
+    print(
+        f"peak RSS of the diagnosing process: {peak_mb:.0f} MB "
+        f"(interpreter alone: {data['interpreter_rss_kb'] / 1024:.0f} MB); target < {TARGET_RSS_MB} MB"
+    )
     print(f"category: {data['category']}; decisive line {data['line']}: {data['decisive']}")
     ok = data["category"] == "s3_access_denied" and data["decisive"] == DECISIVE and peak_mb < TARGET_RSS_MB
     print("OK" if ok else "FAILED")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.diagnostics.collect import (
@@ -24,15 +22,19 @@ from emr_dags.diagnostics.collect import (
     s3_source,
 )
 from emr_dags.diagnostics.explain import explain
-from emr_dags.diagnostics.model import Diagnosis
 from emr_dags.diagnostics.scan import SourceScan, open_maybe_gzip, scan_lines, scan_stream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
+
     from mypy_boto3_emr import EMRClient
     from mypy_boto3_emr_containers import EMRContainersClient
     from mypy_boto3_emr_serverless import EMRServerlessClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
+
+    from emr_dags.diagnostics.model import Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +83,18 @@ def diagnose_paths(paths: Sequence[str | Path], *, known_failed: bool = False) -
     return explain(scans, known_failed=known_failed, searched=_searched(scans), missing=[*missing, *problems])
 
 
-def _waiter(wait_seconds: float, poll_seconds: float, clock: Callable[[], float] | None,
-            sleep: Callable[[float], None] | None) -> Waiter:
-    return Waiter(wait_seconds=wait_seconds, poll_seconds=poll_seconds,
-                  clock=clock or time.monotonic, sleep=sleep or time.sleep)
+def _waiter(
+    wait_seconds: float,
+    poll_seconds: float,
+    clock: Callable[[], float] | None,
+    sleep: Callable[[float], None] | None,
+) -> Waiter:
+    return Waiter(
+        wait_seconds=wait_seconds,
+        poll_seconds=poll_seconds,
+        clock=clock or time.monotonic,
+        sleep=sleep or time.sleep,
+    )
 
 
 class _Run:
@@ -130,19 +140,7 @@ def diagnose_emr_step(
     run = _Run(f"DescribeStep {cluster_id}/{step_id}")
     cluster = emr_client.describe_cluster(ClusterId=cluster_id)["Cluster"]
     step = emr_client.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
-    status: Any = step.get("Status", {})
-    state = status.get("State", "UNKNOWN")
-    details = status.get("FailureDetails") or {}
-    run.facts.append(f"Step {step_id} state: {state}")
-    if state in ("CANCELLED", "CANCEL_PENDING"):
-        run.facts.append(f"Step {step_id} was cancelled: {status.get('StateChangeReason', {}).get('Message', '')}")
-    if details.get("Message"):
-        run.facts += str(details["Message"]).splitlines()
-    if details.get("Reason"):
-        run.facts.append(f"FailureDetails.Reason: {details['Reason']}")
-    reason: Any = cluster.get("Status", {}).get("StateChangeReason", {})
-    if reason.get("Code") and reason.get("Code") not in ("USER_REQUEST", "ALL_STEPS_COMPLETED"):
-        run.facts.append(f"Cluster state change reason: {reason.get('Code')}: {reason.get('Message', '')}")
+    state, details = _step_facts(run, cluster, step, step_id)
 
     log_uri = cluster.get("LogUri")
     if not log_uri:
@@ -169,9 +167,30 @@ def diagnose_emr_step(
     if not app_ids:
         run.missing.append("no YARN application id in the step logs: container logs not searched")
     for app_id in app_ids[-2:]:  # the last ones submitted are the ones that failed
-        _collect_containers(run, s3_client, waiter, join_prefix(log_uri, cluster_id, "containers", app_id),
-                            max_executor_logs)
+        _collect_containers(
+            run, s3_client, waiter, join_prefix(log_uri, cluster_id, "containers", app_id), max_executor_logs
+        )
     return run.finish(state in _FAILED_STATES)
+
+
+def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, Any]:
+    """Add what DescribeStep/DescribeCluster say to ``run.facts``; return the state and FailureDetails."""
+    status: Any = step.get("Status", {})
+    state = status.get("State", "UNKNOWN")
+    details = status.get("FailureDetails") or {}
+    run.facts.append(f"Step {step_id} state: {state}")
+    if state in ("CANCELLED", "CANCEL_PENDING"):
+        run.facts.append(
+            f"Step {step_id} was cancelled: {status.get('StateChangeReason', {}).get('Message', '')}"
+        )
+    if details.get("Message"):
+        run.facts += str(details["Message"]).splitlines()
+    if details.get("Reason"):
+        run.facts.append(f"FailureDetails.Reason: {details['Reason']}")
+    reason: Any = cluster.get("Status", {}).get("StateChangeReason", {})
+    if reason.get("Code") and reason.get("Code") not in ("USER_REQUEST", "ALL_STEPS_COMPLETED"):
+        run.facts.append(f"Cluster state change reason: {reason.get('Code')}: {reason.get('Message', '')}")
+    return state, details
 
 
 def _collect_containers(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_executors: int) -> None:
@@ -190,8 +209,9 @@ def _collect_containers(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, ma
     run.scan(_executors(s3, listing, driver_scans, max_executors))
 
 
-def _executors(s3: S3Client, listing: Sequence[str], driver_scans: Sequence[SourceScan],
-               max_executors: int) -> list[LogSource]:
+def _executors(
+    s3: S3Client, listing: Sequence[str], driver_scans: Sequence[SourceScan], max_executors: int
+) -> list[LogSource]:
     """Executor logs: those the driver names in an error line first, then the others, up to a cap."""
     named = [c for s in driver_scans for c in s.container_ids]
     by_container: dict[str, list[str]] = {}
@@ -222,8 +242,9 @@ def _s3_job_logs(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_execu
     run.scan([s3_source(s3, u) for u in others if u.rsplit("/", 1)[0] in executor_dirs])
 
 
-def _cloudwatch_logs(run: _Run, logs: CloudWatchLogsClient, waiter: Waiter, group: str, prefix: str,
-                     max_executors: int) -> None:
+def _cloudwatch_logs(
+    run: _Run, logs: CloudWatchLogsClient, waiter: Waiter, group: str, prefix: str, max_executors: int
+) -> None:
     streams = waiter.until(
         lambda: [s for s in list_streams(logs, group, prefix) if is_log_file(s)],
         lambda found: any(rank(s)[0] < 3 for s in found),
@@ -270,7 +291,9 @@ def diagnose_serverless_job(
         _s3_job_logs(run, s3_client, waiter, join_prefix(log_uri, job_path), max_executor_logs, "job run")
     if cloudwatch.get("enabled") and logs_client is not None:
         group = cloudwatch.get("logGroupName") or DEFAULT_SERVERLESS_LOG_GROUP
-        stream_prefix = "/".join(p.strip("/") for p in (cloudwatch.get("logStreamNamePrefix") or "", job_path) if p)
+        stream_prefix = "/".join(
+            p.strip("/") for p in (cloudwatch.get("logStreamNamePrefix") or "", job_path) if p
+        )
         _cloudwatch_logs(run, logs_client, waiter, group, stream_prefix + "/", max_executor_logs)
     if not log_uri and not cloudwatch.get("enabled"):
         run.missing.append(
@@ -309,14 +332,16 @@ def diagnose_eks_job(
     cloudwatch = monitoring.get("cloudWatchMonitoringConfiguration") or {}
     job_path = f"{virtual_cluster_id}/jobs/{job_id}"
     if log_uri and s3_client is not None:
-        _s3_job_logs(run, s3_client, waiter, join_prefix(log_uri, job_path, "containers"),
-                     max_executor_logs, "job")
+        _s3_job_logs(
+            run, s3_client, waiter, join_prefix(log_uri, job_path, "containers"), max_executor_logs, "job"
+        )
     if cloudwatch.get("logGroupName") and logs_client is not None:
         stream_prefix = "/".join(
             p.strip("/") for p in (cloudwatch.get("logStreamNamePrefix") or "", job_path, "containers") if p
         )
-        _cloudwatch_logs(run, logs_client, waiter, cloudwatch["logGroupName"], stream_prefix + "/",
-                         max_executor_logs)
+        _cloudwatch_logs(
+            run, logs_client, waiter, cloudwatch["logGroupName"], stream_prefix + "/", max_executor_logs
+        )
     if not log_uri and not cloudwatch.get("logGroupName"):
         run.missing.append("job run has no S3 or CloudWatch monitoringConfiguration: pod logs were not kept")
     return run.finish(state in _FAILED_STATES)

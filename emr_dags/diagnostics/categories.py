@@ -6,10 +6,10 @@ one; add new members at the end.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class FailureCategory(str, Enum):
+class FailureCategory(StrEnum):
     """Why a step or job run failed, as far as its logs tell."""
 
     PYTHON_EXCEPTION = "python_exception"
@@ -31,16 +31,13 @@ class FailureCategory(str, Enum):
     UNKNOWN = "unknown"
     NO_FAILURE_FOUND = "no_failure_found"
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         """A short human label, e.g. ``Executor out of memory``."""
-        return TITLES[self]
+        return LABELS[self]
 
 
-TITLES: dict[FailureCategory, str] = {
+LABELS: dict[FailureCategory, str] = {
     FailureCategory.PYTHON_EXCEPTION: "Python exception",
     FailureCategory.PYTHON_MODULE_MISSING: "Python module missing",
     FailureCategory.JVM_EXCEPTION: "JVM exception",

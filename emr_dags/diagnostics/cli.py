@@ -44,9 +44,12 @@ def register(subparsers: Any) -> None:
     aws.add_argument("--job-id", help="EMR on EKS job run id")
     aws.add_argument("--endpoint-url", help="AWS endpoint (e.g. the local emulator)")
     aws.add_argument("--region", help="AWS region (default: from the environment)")
-    aws.add_argument("--wait-seconds", type=float, default=60.0,
-                     help="how long to wait for late log uploads (default 60)")
-    aws.add_argument("--poll-seconds", type=float, default=10.0, help="poll interval while waiting (default 10)")
+    aws.add_argument(
+        "--wait-seconds", type=float, default=60.0, help="how long to wait for late log uploads (default 60)"
+    )
+    aws.add_argument(
+        "--poll-seconds", type=float, default=10.0, help="poll interval while waiting (default 10)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,10 +60,14 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     ec2 = args.cluster_id or args.step_id
     modes = sum(bool(m) for m in (args.paths, ec2, serverless, eks))
     if modes == 0:
-        return "nothing to diagnose: pass log PATHs, or --cluster-id [--step-id], or --application-id and " \
-               "--job-run-id, or --virtual-cluster-id and --job-id"
+        return (
+            "nothing to diagnose: pass log PATHs, or --cluster-id [--step-id], or --application-id and "
+            "--job-run-id, or --virtual-cluster-id and --job-id"
+        )
     if modes > 1:
-        return "choose one of: PATHs, --cluster-id, --application-id/--job-run-id, --virtual-cluster-id/--job-id"
+        return (
+            "choose one of: PATHs, --cluster-id, --application-id/--job-run-id, --virtual-cluster-id/--job-id"
+        )
     if args.step_id and not args.cluster_id:
         return "--step-id needs --cluster-id j-... (the cluster the step ran on)"
     if serverless and not (args.application_id and args.job_run_id):
@@ -71,7 +78,9 @@ def _usage_error(args: argparse.Namespace) -> str | None:
         return "--wait-seconds must be >= 0 and --poll-seconds > 0, e.g. --wait-seconds 60 --poll-seconds 10"
     absent = [p for p in args.paths if not Path(p).exists()]
     if absent:
-        return f"no such file or folder: {', '.join(absent)}; pass log files (plain or .gz) or a step log folder"
+        return (
+            f"no such file or folder: {', '.join(absent)}; pass log files (plain or .gz) or a step log folder"
+        )
     return None
 
 
@@ -109,7 +118,7 @@ def _from_aws(args: argparse.Namespace) -> Diagnosis:
     session = boto3.session.Session(region_name=args.region)
 
     def client(name: str) -> Any:
-        return session.client(name, endpoint_url=args.endpoint_url)  # type: ignore[call-overload]
+        return session.client(name, endpoint_url=args.endpoint_url)
 
     wait = {"wait_seconds": args.wait_seconds, "poll_seconds": args.poll_seconds}
     if args.cluster_id:
@@ -119,14 +128,23 @@ def _from_aws(args: argparse.Namespace) -> Diagnosis:
             return _cluster_only(emr, args.cluster_id)
         return api.diagnose_emr_step(emr, client("s3"), args.cluster_id, step_id, **wait)
     if args.application_id:
-        return api.diagnose_serverless_job(client("emr-serverless"), client("s3"), client("logs"),
-                                           args.application_id, args.job_run_id, **wait)
-    return api.diagnose_eks_job(client("emr-containers"), client("s3"), client("logs"),
-                                args.virtual_cluster_id, args.job_id, **wait)
+        return api.diagnose_serverless_job(
+            client("emr-serverless"),
+            client("s3"),
+            client("logs"),
+            args.application_id,
+            args.job_run_id,
+            **wait,
+        )
+    return api.diagnose_eks_job(
+        client("emr-containers"), client("s3"), client("logs"), args.virtual_cluster_id, args.job_id, **wait
+    )
 
 
 def _latest_failed_step(emr: Any, cluster_id: str) -> str | None:
-    steps = emr.list_steps(ClusterId=cluster_id, StepStates=["FAILED", "CANCELLED", "INTERRUPTED"]).get("Steps", [])
+    steps = emr.list_steps(ClusterId=cluster_id, StepStates=["FAILED", "CANCELLED", "INTERRUPTED"]).get(
+        "Steps", []
+    )
     if steps:
         return str(steps[0]["Id"])  # ListSteps returns the most recent first
     everything = emr.list_steps(ClusterId=cluster_id).get("Steps", [])
@@ -139,7 +157,9 @@ def _cluster_only(emr: Any, cluster_id: str) -> Diagnosis:
 
     status = emr.describe_cluster(ClusterId=cluster_id)["Cluster"].get("Status", {})
     reason = status.get("StateChangeReason", {})
-    lines = [f"Cluster {cluster_id} state: {status.get('State')}",
-             f"Cluster state change reason: {reason.get('Code', '')}: {reason.get('Message', '')}"]
+    lines = [
+        f"Cluster {cluster_id} state: {status.get('State')}",
+        f"Cluster state change reason: {reason.get('Code', '')}: {reason.get('Message', '')}",
+    ]
     failed = status.get("State") == "TERMINATED_WITH_ERRORS"
     return diagnose_text(f"DescribeCluster {cluster_id}", lines, known_failed=failed)

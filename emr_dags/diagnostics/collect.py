@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
 
@@ -180,7 +181,8 @@ def s3_source(s3: S3Client, uri: str) -> LogSource:
     bucket, key = split_s3_uri(uri)
 
     def open_raw() -> IO[bytes]:
-        return s3.get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[return-value]
+        body: IO[bytes] = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        return body
 
     return LogSource(name=uri, open_raw=open_raw)
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from emr_dags.diagnostics.categories import FailureCategory
 from emr_dags.diagnostics.model import Diagnosis, Evidence, clip
 from emr_dags.diagnostics.rules import Kind
-from emr_dags.diagnostics.scan import Hit, SourceScan
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from emr_dags.diagnostics.scan import Hit, SourceScan
 
 CHAIN_GAP_LINES = 2000  # a "Caused by:" this close below an exception belongs to its chain
 MAX_EVIDENCE = 12
@@ -39,14 +43,16 @@ def _evidence(hit: Hit) -> Evidence:
     return Evidence(file=hit.file, line=hit.line, text=hit.text)
 
 
-_LOG_PREFIX = re.compile(r"^\S+(?: \S+)?\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[[^\]]*\]\s+)?[\w.$]+:\s+")
+_LOG_PREFIX = re.compile(
+    r"^\S+(?: \S+)?\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[[^\]]*\]\s+)?[\w.$]+:\s+"
+)
 
 
 def _summary(category: FailureCategory, hit: Hit) -> str:
     """``<title>: <decisive line without its log4j prefix> [<file>:<line>]``."""
     where = f"{hit.file.rsplit('/', 1)[-1]}:{hit.line}" if hit.line else hit.file
     quoted = _LOG_PREFIX.sub("", hit.text.strip())
-    return f"{category.title}: {clip(quoted, 240)} [{where}]"
+    return f"{category.label}: {clip(quoted, 240)} [{where}]"
 
 
 def explain(
@@ -138,7 +144,7 @@ def _without_cause(
         quoted = f": last line {clip(last.text, 200)!r}" if last else ""
         return Diagnosis(
             category=FailureCategory.UNKNOWN,
-            summary=f"{FailureCategory.UNKNOWN.title}: no known error in {total_lines} lines"
+            summary=f"{FailureCategory.UNKNOWN.label}: no known error in {total_lines} lines"
             f" of {len(scans)} logs{quoted}",
             decisive_line=last,
             evidence=(last,) if last else (),

@@ -76,7 +76,7 @@ class Diagnosis:
 
     def format_block(self) -> str:
         """A clearly marked multi-line block to print at the end of a task log."""
-        lines = [BLOCK_START, f"Category: {self.category.value} ({self.category.title})", self.summary]
+        lines = [BLOCK_START, f"Category: {self.category.value} ({self.category.label})", self.summary]
         if self.source:
             lines.append(f"Full log: {self.source}")
         if self.evidence:

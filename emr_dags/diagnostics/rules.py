@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from emr_dags.diagnostics.categories import FailureCategory as C
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     CAUSE = "cause"  # a line that names a cause
     EXCEPTION = "exception"  # any JVM/Python exception line; the exception is re-checked against WRAPPERS
     FAILED = "failed"  # "it failed", without saying why
@@ -57,11 +57,44 @@ class Rule:
 # Literal byte strings at least one of which appears in every line any rule can match. Lines
 # without any of them are never decoded, which is what makes a multi-GB log cheap to scan.
 NEEDLES: tuple[bytes, ...] = (
-    b"rror", b"xception", b"Caused by", b"Traceback", b"illed", b"xit ", b"exitCode", b"AILED",
-    b"ailed", b"enied", b"No space left", b"lost", b"pot ", b"imed out", b"imeout", b"ancel", b"ANCEL", b"IMED OUT", b"IMEOUT",
-    b"UCCEEDED", b"ucce", b"ootstrap", b"OOTSTRAP", b"Query", b"not authorized", b"NoSuch",
-    b"memory limit", b"OOMKilled", b"ecommission", b"FINISHED", b"does not exist", b"Lake Formation",
-    b"Throwable", b"INSTANCE_FAILURE", b"Deadline", b"local-dirs", b"_NOT_FOUND]", b"UNRESOLVED_",
+    b"rror",
+    b"xception",
+    b"Caused by",
+    b"Traceback",
+    b"illed",
+    b"xit ",
+    b"exitCode",
+    b"AILED",
+    b"ailed",
+    b"enied",
+    b"No space left",
+    b"lost",
+    b"pot ",
+    b"imed out",
+    b"imeout",
+    b"ancel",
+    b"ANCEL",
+    b"IMED OUT",
+    b"IMEOUT",
+    b"UCCEEDED",
+    b"ucce",
+    b"ootstrap",
+    b"OOTSTRAP",
+    b"Query",
+    b"not authorized",
+    b"NoSuch",
+    b"memory limit",
+    b"OOMKilled",
+    b"ecommission",
+    b"FINISHED",
+    b"does not exist",
+    b"Lake Formation",
+    b"Throwable",
+    b"INSTANCE_FAILURE",
+    b"Deadline",
+    b"local-dirs",
+    b"_NOT_FOUND]",
+    b"UNRESOLVED_",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package
@@ -71,113 +104,254 @@ _EXC = r"(?<![\w$.])(?:[a-zA-Z_$][\w$]*+\.)++[A-Z][\w$]*(?:Exception|Error|Throw
 R = Rule
 RULES: tuple[Rule, ...] = (
     # --- cancelled, timed out, bootstrap -------------------------------------------------------
-    R("step-cancelled", C.TIMEOUT_OR_CANCELLED, 95, ('ancel', 'ANCEL', 'killed by user'),
-      r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b",
-      "Step state is CANCELLED: Job was cancelled by user"),
-    R("timed-out", C.TIMEOUT_OR_CANCELLED, 95, ('imed out', 'IMED OUT', 'imeout', 'IMEOUT', 'Deadline'),
-      r"(?i)(?:exceeded (?:the )?(?:maximum )?(?:execution )?timeout|timed out after \d+|execution ?timeout|"
-      r"Job run timed out|ActiveDeadlineSecondsExceeded|DeadlineExceeded)",
-      "Job run timed out after 720 minutes (executionTimeoutMinutes)"),
-    R("yarn-app-killed", C.TIMEOUT_OR_CANCELLED, 95, ('killed by user',),
-      r"Application (?:application_\d+_\d+ )?(?:was )?killed by user|Application killed by user",
-      "Final app status: KILLED, exitCode: 16, (reason: Application killed by user.)"),
-    R("bootstrap-action-failed", C.BOOTSTRAP_FAILURE, 95, ('ootstrap', 'BOOTSTRAP'),
-      r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
-      r"bootstrap action .*(?:failed|non-zero)",
-      "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code"),
+    R(
+        "step-cancelled",
+        C.TIMEOUT_OR_CANCELLED,
+        95,
+        ("ancel", "ANCEL", "killed by user"),
+        r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b",
+        "Step state is CANCELLED: Job was cancelled by user",
+    ),
+    R(
+        "timed-out",
+        C.TIMEOUT_OR_CANCELLED,
+        95,
+        ("imed out", "IMED OUT", "imeout", "IMEOUT", "Deadline"),
+        r"(?i)(?:exceeded (?:the )?(?:maximum )?(?:execution )?timeout|timed out after \d+|execution ?timeout|"
+        r"Job run timed out|ActiveDeadlineSecondsExceeded|DeadlineExceeded)",
+        "Job run timed out after 720 minutes (executionTimeoutMinutes)",
+    ),
+    R(
+        "yarn-app-killed",
+        C.TIMEOUT_OR_CANCELLED,
+        95,
+        ("killed by user",),
+        r"Application (?:application_\d+_\d+ )?(?:was )?killed by user|Application killed by user",
+        "Final app status: KILLED, exitCode: 16, (reason: Application killed by user.)",
+    ),
+    R(
+        "bootstrap-action-failed",
+        C.BOOTSTRAP_FAILURE,
+        95,
+        ("ootstrap", "BOOTSTRAP"),
+        r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
+        r"bootstrap action .*(?:failed|non-zero)",
+        "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
+    ),
     # --- permissions -----------------------------------------------------------------------------
-    R("iam-not-authorized-s3", C.S3_ACCESS_DENIED, 93, ('not authorized',),
-      r"is not authorized to perform: s3:", "User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: s3:GetObject on resource"),
-    R("s3-403", C.S3_ACCESS_DENIED, 92, ('403', 'Access Denied', 'AccessDenied'),
-      r"(?:AmazonS3Exception|S3Exception|S3ServiceException|AWSS3IOException)[^\n]*(?:Access Denied|AccessDenied|403)|"
-      r"Service: (?:Amazon )?S3[^)]*Status Code: 403|Error Code: AccessDenied(?!Exception)|"
-      r"\(AccessDenied\) when calling the \w+Object\w* operation|\(403\) when calling the (?:Head|Get|Put)Object operation|"
-      r"AccessDeniedException: s3a?://|s3a?://\S+: getFileStatus on \S+: .*403 Forbidden",
-      "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied)"),
-    R("iam-not-authorized", C.IAM_PERMISSION_DENIED, 91, ('not authorized', 'AccessDeniedException', 'Unauthorized', 'UnrecognizedClient'),
-      r"is not authorized to perform: [a-z0-9-]+:\w+|\(AccessDeniedException\)|AccessDeniedException: User: |"
-      r"UnauthorizedOperation|not authorized to perform sts:AssumeRole|\(UnrecognizedClientException\)|"
-      r"AccessDeniedException \(Service: (?!Amazon S3)",
-      "An error occurred (AccessDeniedException) when calling the GetTable operation: User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: glue:GetTable"),
-    R("lake-formation-denied", C.IAM_PERMISSION_DENIED, 91, ('Lake Formation', 'lakeformation'),
-      r"Insufficient Lake Formation permission|lakeformation.*AccessDenied",
-      "Insufficient Lake Formation permission(s) on sales"),
+    R(
+        "iam-not-authorized-s3",
+        C.S3_ACCESS_DENIED,
+        93,
+        ("not authorized",),
+        r"is not authorized to perform: s3:",
+        "User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: s3:GetObject on resource",
+    ),
+    R(
+        "s3-403",
+        C.S3_ACCESS_DENIED,
+        92,
+        ("403", "Access Denied", "AccessDenied"),
+        r"(?:AmazonS3Exception|S3Exception|S3ServiceException|AWSS3IOException)[^\n]*(?:Access Denied|AccessDenied|403)|"
+        r"Service: (?:Amazon )?S3[^)]*Status Code: 403|Error Code: AccessDenied(?!Exception)|"
+        r"\(AccessDenied\) when calling the \w+Object\w* operation|\(403\) when calling the (?:Head|Get|Put)Object operation|"
+        r"AccessDeniedException: s3a?://|s3a?://\S+: getFileStatus on \S+: .*403 Forbidden",
+        "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied)",
+    ),
+    R(
+        "iam-not-authorized",
+        C.IAM_PERMISSION_DENIED,
+        91,
+        ("not authorized", "AccessDeniedException", "Unauthorized", "UnrecognizedClient"),
+        r"is not authorized to perform: [a-z0-9-]+:\w+|\(AccessDeniedException\)|AccessDeniedException: User: |"
+        r"UnauthorizedOperation|not authorized to perform sts:AssumeRole|\(UnrecognizedClientException\)|"
+        r"AccessDeniedException \(Service: (?!Amazon S3)",
+        "An error occurred (AccessDeniedException) when calling the GetTable operation: User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: glue:GetTable",
+    ),
+    R(
+        "lake-formation-denied",
+        C.IAM_PERMISSION_DENIED,
+        91,
+        ("Lake Formation", "lakeformation"),
+        r"Insufficient Lake Formation permission|lakeformation.*AccessDenied",
+        "Insufficient Lake Formation permission(s) on sales",
+    ),
     # --- disk ------------------------------------------------------------------------------------
-    R("no-space-left", C.DISK_FULL, 90, ('No space left', 'DiskOutOfSpace', 'local-dirs', 'full'),
-      r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full",
-      "java.io.IOException: No space left on device"),
+    R(
+        "no-space-left",
+        C.DISK_FULL,
+        90,
+        ("No space left", "DiskOutOfSpace", "local-dirs", "full"),
+        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full",
+        "java.io.IOException: No space left on device",
+    ),
     # --- specific causes -------------------------------------------------------------------------
-    R("spark-analysis", C.SPARK_ANALYSIS_ERROR, 88, ('AnalysisException', '_NOT_FOUND]', 'UNRESOLVED_'),
-      r"AnalysisException: |\[(?:TABLE_OR_VIEW_NOT_FOUND|UNRESOLVED_COLUMN[\w.]*|PATH_NOT_FOUND|SCHEMA_NOT_FOUND|"
-      r"UNRESOLVED_ROUTINE)\]",
-      "pyspark.errors.exceptions.captured.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales`.`orders` cannot be found."),
-    R("python-module-missing", C.PYTHON_MODULE_MISSING, 87, ('ModuleNotFoundError', 'ImportError'),
-      r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)",
-      "ModuleNotFoundError: No module named 'pandas'"),
-    R("class-not-found", C.CLASS_NOT_FOUND, 87, ('ClassNotFound', 'NoClassDefFound', 'Failed to find data source', 'main class', 'DATA_SOURCE_NOT_FOUND'),
-      r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
-      r"Could not find or load main class|DATA_SOURCE_NOT_FOUND",
-      "java.lang.ClassNotFoundException: com.example.etl.DailyJob"),
-    R("yarn-memory-kill", C.EXECUTOR_OUT_OF_MEMORY, 86, ('memory limit',),
-      r"(?i)killed by YARN for exceeding (?:physical |virtual )?memory limits|running beyond (?:physical|virtual) memory limits|"
-      r"beyond the '(?:PHYSICAL|VIRTUAL)' memory limit|"
-      r"exceeding memory limits",
-      "Container killed by YARN for exceeding physical memory limits. 12.1 GB of 12 GB physical memory used."),
-    R("executor-oom", C.EXECUTOR_OUT_OF_MEMORY, 85, ('OutOfMemoryError', 'OOMKilled'),
-      r"(?:executor \d+[^\n]*|ExecutorLostFailure[^\n]*)OutOfMemoryError|OOMKilled[^\n]*exec|exec[^\n]*OOMKilled",
-      "Lost task 7.3 in stage 4.0 (TID 92) (ip-10-0-1-7.ec2.internal executor 3): java.lang.OutOfMemoryError: Java heap space"),
-    R("jvm-oom", C.DRIVER_OUT_OF_MEMORY, 84, ('OutOfMemoryError', 'maxResultSize', 'MemoryError', 'OOMKilled', 'Cannot allocate memory'),
-      r"OutOfMemoryError|spark\.driver\.maxResultSize|\bMemoryError\b|OOMKilled|Cannot allocate memory",
-      'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space'),
-    R("s3-not-found", C.S3_PATH_NOT_FOUND, 83, ('FileNotFoundException', 'NoSuch', 'does not exist', '404'),
-      r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
-      r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
-      r"s3[an]?://\S+ does not exist|Status Code: 404",
-      "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'"),
-    R("node-lost", C.NODE_LOST_OR_SPOT_INTERRUPTED, 80, ('lost', '-100', 'pot ', 'ecommission', 'INSTANCE_FAILURE'),
-      r"released on a \*lost\* node|Exit status: -100|(?i:spot (?:instance )?(?:interruption|termination))|"
-      r"(?:Executor|Node|Host) decommission\b|(?:node|host|instance) \S+ (?:is being |was |has been )?decommissioned|"
-      r"Slave lost|INSTANCE_FAILURE|"
-      r"lost (?:an )?(?:executor|node|worker) \S+ .*(?:decommission|spot)",
-      "Reason: Container marked as failed: container_1_0001_01_000004 on host: ip-10-0-1-9. Exit status: -100. Diagnostics: Container released on a *lost* node."),
+    R(
+        "spark-analysis",
+        C.SPARK_ANALYSIS_ERROR,
+        88,
+        ("AnalysisException", "_NOT_FOUND]", "UNRESOLVED_"),
+        r"AnalysisException: |\[(?:TABLE_OR_VIEW_NOT_FOUND|UNRESOLVED_COLUMN[\w.]*|PATH_NOT_FOUND|SCHEMA_NOT_FOUND|"
+        r"UNRESOLVED_ROUTINE)\]",
+        "pyspark.errors.exceptions.captured.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales`.`orders` cannot be found.",
+    ),
+    R(
+        "python-module-missing",
+        C.PYTHON_MODULE_MISSING,
+        87,
+        ("ModuleNotFoundError", "ImportError"),
+        r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)",
+        "ModuleNotFoundError: No module named 'pandas'",
+    ),
+    R(
+        "class-not-found",
+        C.CLASS_NOT_FOUND,
+        87,
+        (
+            "ClassNotFound",
+            "NoClassDefFound",
+            "Failed to find data source",
+            "main class",
+            "DATA_SOURCE_NOT_FOUND",
+        ),
+        r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
+        r"Could not find or load main class|DATA_SOURCE_NOT_FOUND",
+        "java.lang.ClassNotFoundException: com.example.etl.DailyJob",
+    ),
+    R(
+        "yarn-memory-kill",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        86,
+        ("memory limit",),
+        r"(?i)killed by YARN for exceeding (?:physical |virtual )?memory limits|running beyond (?:physical|virtual) memory limits|"
+        r"beyond the '(?:PHYSICAL|VIRTUAL)' memory limit|"
+        r"exceeding memory limits",
+        "Container killed by YARN for exceeding physical memory limits. 12.1 GB of 12 GB physical memory used.",
+    ),
+    R(
+        "executor-oom",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        85,
+        ("OutOfMemoryError", "OOMKilled"),
+        r"(?:executor \d+[^\n]*|ExecutorLostFailure[^\n]*)OutOfMemoryError|OOMKilled[^\n]*exec|exec[^\n]*OOMKilled",
+        "Lost task 7.3 in stage 4.0 (TID 92) (ip-10-0-1-7.ec2.internal executor 3): java.lang.OutOfMemoryError: Java heap space",
+    ),
+    R(
+        "jvm-oom",
+        C.DRIVER_OUT_OF_MEMORY,
+        84,
+        ("OutOfMemoryError", "maxResultSize", "MemoryError", "OOMKilled", "Cannot allocate memory"),
+        r"OutOfMemoryError|spark\.driver\.maxResultSize|\bMemoryError\b|OOMKilled|Cannot allocate memory",
+        'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+    ),
+    R(
+        "s3-not-found",
+        C.S3_PATH_NOT_FOUND,
+        83,
+        ("FileNotFoundException", "NoSuch", "does not exist", "404"),
+        r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
+        r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
+        r"s3[an]?://\S+ does not exist|Status Code: 404",
+        "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'",
+    ),
+    R(
+        "node-lost",
+        C.NODE_LOST_OR_SPOT_INTERRUPTED,
+        80,
+        ("lost", "-100", "pot ", "ecommission", "INSTANCE_FAILURE"),
+        r"released on a \*lost\* node|Exit status: -100|(?i:spot (?:instance )?(?:interruption|termination))|"
+        r"(?:Executor|Node|Host) decommission\b|(?:node|host|instance) \S+ (?:is being |was |has been )?decommissioned|"
+        r"Slave lost|INSTANCE_FAILURE|"
+        r"lost (?:an )?(?:executor|node|worker) \S+ .*(?:decommission|spot)",
+        "Reason: Container marked as failed: container_1_0001_01_000004 on host: ip-10-0-1-9. Exit status: -100. Diagnostics: Container released on a *lost* node.",
+    ),
     # --- query engines -----------------------------------------------------------------------------
-    R("hive-failed", C.HIVE_QUERY_ERROR, 75, ('FAILED',),
-      r"^FAILED: (?:SemanticException|ParseException|HiveException|HiveAccessControlException|"
-      r"Hive Internal Error|IllegalArgumentException)|Error while compiling statement: FAILED",
-      "FAILED: SemanticException [Error 10001]: Line 1:14 Table not found 'orders'"),
-    R("trino-failed", C.TRINO_QUERY_ERROR, 75, ('Query', 'trino', 'presto'),
-      r"Query \d{8}_\d{6}_\d{5}_\w{5} failed|(?:io\.trino|io\.prestosql|com\.facebook\.presto)\S*(?:Exception|Error): |"
-      r"^Query failed \(#\d+",
-      "Query 20251125_031245_00012_ab3cd failed: line 1:15: Table 'hive.sales.orders' does not exist"),
+    R(
+        "hive-failed",
+        C.HIVE_QUERY_ERROR,
+        75,
+        ("FAILED",),
+        r"^FAILED: (?:SemanticException|ParseException|HiveException|HiveAccessControlException|"
+        r"Hive Internal Error|IllegalArgumentException)|Error while compiling statement: FAILED",
+        "FAILED: SemanticException [Error 10001]: Line 1:14 Table not found 'orders'",
+    ),
+    R(
+        "trino-failed",
+        C.TRINO_QUERY_ERROR,
+        75,
+        ("Query", "trino", "presto"),
+        r"Query \d{8}_\d{6}_\d{5}_\w{5} failed|(?:io\.trino|io\.prestosql|com\.facebook\.presto)\S*(?:Exception|Error): |"
+        r"^Query failed \(#\d+",
+        "Query 20251125_031245_00012_ab3cd failed: line 1:15: Table 'hive.sales.orders' does not exist",
+    ),
     # --- bare exit codes -----------------------------------------------------------------------------
-    R("exit-137", C.EXECUTOR_OUT_OF_MEMORY, 60, ('137',),
-      r"(?:[Ee]xit (?:code|status)(?: is)?:? ?137\b|exitCode[=:] ?137\b|\bcode 137\b)",
-      "Container killed on request. Exit code is 137"),
-    R("exit-143", C.EXECUTOR_OUT_OF_MEMORY, 55, ('143',),
-      r"(?:[Ee]xit (?:code|status)(?: is)?:? ?143\b|exitCode[=:] ?143\b)",
-      "Container exited with a non-zero exit code 143. Killed by external signal"),
-    R("hive-execution-error", C.HIVE_QUERY_ERROR, 40, ('FAILED: Execution Error', 'Vertex failed'),
-      r"FAILED: Execution Error, return code \d+ from|Vertex failed, vertexName=",
-      "FAILED: Execution Error, return code 2 from org.apache.hadoop.hive.ql.exec.tez.TezTask"),
+    R(
+        "exit-137",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        60,
+        ("137",),
+        r"(?:[Ee]xit (?:code|status)(?: is)?:? ?137\b|exitCode[=:] ?137\b|\bcode 137\b)",
+        "Container killed on request. Exit code is 137",
+    ),
+    R(
+        "exit-143",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        55,
+        ("143",),
+        r"(?:[Ee]xit (?:code|status)(?: is)?:? ?143\b|exitCode[=:] ?143\b)",
+        "Container exited with a non-zero exit code 143. Killed by external signal",
+    ),
+    R(
+        "hive-execution-error",
+        C.HIVE_QUERY_ERROR,
+        40,
+        ("FAILED: Execution Error", "Vertex failed"),
+        r"FAILED: Execution Error, return code \d+ from|Vertex failed, vertexName=",
+        "FAILED: Execution Error, return code 2 from org.apache.hadoop.hive.ql.exec.tez.TezTask",
+    ),
     # --- any exception: category and wrapper status decided in scan.py ---------------------------
-    R("python-exception", C.PYTHON_EXCEPTION, 35, ('Error', 'Exception', 'Exit'),
-      r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit))(?:: (.*))?$",
-      "ValueError: invalid literal for int() with base 10: 'N/A'", Kind.EXCEPTION),
-    R("jvm-exception", C.JVM_EXCEPTION, 30, ('Exception', 'Error', 'Throwable'),
-      r"(" + _EXC + r")",
-      "Caused by: java.lang.IllegalStateException: Duplicate key 42", Kind.EXCEPTION),
+    R(
+        "python-exception",
+        C.PYTHON_EXCEPTION,
+        35,
+        ("Error", "Exception", "Exit"),
+        r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit))(?:: (.*))?$",
+        "ValueError: invalid literal for int() with base 10: 'N/A'",
+        Kind.EXCEPTION,
+    ),
+    R(
+        "jvm-exception",
+        C.JVM_EXCEPTION,
+        30,
+        ("Exception", "Error", "Throwable"),
+        r"(" + _EXC + r")",
+        "Caused by: java.lang.IllegalStateException: Duplicate key 42",
+        Kind.EXCEPTION,
+    ),
     # --- "it failed" without a reason ----------------------------------------------------------------
-    R("failed-marker", C.UNKNOWN, 1, ('failed', 'FAILED', 'non-zero', 'exit code'),
-      r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
-      r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
-      r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)",
-      "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds", Kind.FAILED),
+    R(
+        "failed-marker",
+        C.UNKNOWN,
+        1,
+        ("failed", "FAILED", "non-zero", "exit code"),
+        r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
+        r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
+        r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)",
+        "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
+        Kind.FAILED,
+    ),
     # --- success -------------------------------------------------------------------------------------
-    R("success-marker", C.NO_FAILURE_FOUND, 0, ('SUCCEEDED', 'succeeded', 'FINISHED', 'uccess'),
-      r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
-      r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5},? (?:finished|FINISHED)|"
-      r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
-      "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0", Kind.SUCCESS),
+    R(
+        "success-marker",
+        C.NO_FAILURE_FOUND,
+        0,
+        ("SUCCEEDED", "succeeded", "FINISHED", "uccess"),
+        r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
+        r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5},? (?:finished|FINISHED)|"
+        r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
+        "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0",
+        Kind.SUCCESS,
+    ),
 )
 del R
 

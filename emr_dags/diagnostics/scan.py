@@ -12,22 +12,24 @@ import gzip
 import io
 import re
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from emr_dags.diagnostics.categories import FailureCategory
 from emr_dags.diagnostics.rules import (
+    _EXC,
     BENIGN_RX,
     LEVEL_RX,
     NEEDLES,
     RULES,
     WRAPPER_PRIORITY,
     WRAPPER_RX,
-    _EXC,
     Kind,
     Rule,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 CHUNK_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than this (binary junk, no newline) is cut
@@ -164,7 +166,9 @@ class _Scanner:
                 continue  # a stack frame: never a cause, and there are thousands
             counted += buf.count(b"\n", counted_pos, line_start)
             counted_pos = line_start
-            text = buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
+            text = (
+                buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
+            )
             self.line(text, counted + 1)
         if len(self.app_ids) < MAX_IDS and b"application_" in buf:
             for app in _APP_ID.findall(buf):
@@ -211,22 +215,11 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
     stripped = text.lstrip()
     best: tuple[int, Rule, FailureCategory] | None = None
     for rule in RULES:
-        if best is not None and rule.priority <= best[0] and rule.kind is not Kind.SUCCESS:
-            continue
-        if not any(k in text for k in rule.keywords):
-            continue
-        if rule.regex.search(text) is None:
-            continue
-        priority, category = rule.priority, rule.category
-        if rule.kind is Kind.CAUSE and level in _QUIET_LEVELS:
-            priority -= 3  # an INFO line quoting a cause is rarely the cause itself
-        if rule.kind is Kind.EXCEPTION:
-            found = _exception(rule, text, stripped, level, line_no - traceback_line)
-            if found is None:
-                continue
-            priority, category = found
-        if best is None or priority > best[0]:
-            best = (priority, rule, category)
+        if best is not None and rule.priority <= best[0]:
+            continue  # RULES is sorted by priority: nothing below can win
+        scored = _score(rule, text, stripped, level, line_no - traceback_line)
+        if scored is not None and (best is None or scored[0] > best[0]):
+            best = (scored[0], rule, scored[1])
     if best is None:
         return None
     priority, rule, category = best
@@ -240,6 +233,19 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
         priority=priority,
         caused_by=stripped.startswith("Caused by:"),
     )
+
+
+def _score(
+    rule: Rule, text: str, stripped: str, level: str | None, since_traceback: int
+) -> tuple[int, FailureCategory] | None:
+    """Priority and category if ``rule`` matches the line, else None."""
+    if not any(k in text for k in rule.keywords) or rule.regex.search(text) is None:
+        return None
+    if rule.kind is Kind.EXCEPTION:
+        return _exception(rule, text, stripped, level, since_traceback)
+    if rule.kind is Kind.CAUSE and level in _QUIET_LEVELS:
+        return rule.priority - 3, rule.category  # an INFO line quoting a cause is rarely the cause itself
+    return rule.priority, rule.category
 
 
 def _exception(

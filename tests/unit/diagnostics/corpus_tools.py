@@ -12,8 +12,11 @@ import json
 import random
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = CORPUS / "manifest.json"
@@ -32,7 +35,7 @@ def _host(rng: random.Random) -> str:
     return f"ip-10-0-{rng.randrange(1, 8)}-{rng.randrange(2, 250)}.ec2.internal"
 
 
-def spark_driver(rng: random.Random, n: int) -> Iterator[str]:
+def spark_driver(rng: random.Random, n: int) -> Iterator[str]:  # noqa: C901 - a table of line shapes
     stage = rng.randrange(1, 9)
     for i in range(n):
         kind = rng.randrange(12)
@@ -42,30 +45,42 @@ def spark_driver(rng: random.Random, n: int) -> Iterator[str]:
             bar = "=" * (done // 10) + ">"
             yield f"[Stage {stage}:{bar:<21}({done} + 4) / 200]"
         elif kind < 4:
-            yield (f"{_ts(rng)} INFO TaskSetManager: Finished task {tid % 200}.0 in stage {stage}.0 (TID {tid}) "
-                   f"in {rng.randrange(80, 9000)} ms on {_host(rng)} (executor {rng.randrange(1, 20)}) "
-                   f"({rng.randrange(1, 200)}/200)")
+            yield (
+                f"{_ts(rng)} INFO TaskSetManager: Finished task {tid % 200}.0 in stage {stage}.0 (TID {tid}) "
+                f"in {rng.randrange(80, 9000)} ms on {_host(rng)} (executor {rng.randrange(1, 20)}) "
+                f"({rng.randrange(1, 200)}/200)"
+            )
         elif kind < 6:
-            yield (f"{_ts(rng)} INFO TaskSetManager: Starting task {tid % 200}.0 in stage {stage}.0 (TID {tid}) "
-                   f"({_host(rng)}, executor {rng.randrange(1, 20)}, partition {tid % 200}, PROCESS_LOCAL, "
-                   f"{rng.randrange(7000, 9000)} bytes)")
+            yield (
+                f"{_ts(rng)} INFO TaskSetManager: Starting task {tid % 200}.0 in stage {stage}.0 (TID {tid}) "
+                f"({_host(rng)}, executor {rng.randrange(1, 20)}, partition {tid % 200}, PROCESS_LOCAL, "
+                f"{rng.randrange(7000, 9000)} bytes)"
+            )
         elif kind == 6:
-            yield (f"{_ts(rng)} INFO BlockManagerInfo: Added broadcast_{i % 97}_piece0 in memory on "
-                   f"{_host(rng)}:{rng.randrange(30000, 45000)} (size: {rng.randrange(5, 60)}.{rng.randrange(10)} KiB, "
-                   f"free: {rng.randrange(1, 6)}.{rng.randrange(10)} GiB)")
+            yield (
+                f"{_ts(rng)} INFO BlockManagerInfo: Added broadcast_{i % 97}_piece0 in memory on "
+                f"{_host(rng)}:{rng.randrange(30000, 45000)} (size: {rng.randrange(5, 60)}.{rng.randrange(10)} KiB, "
+                f"free: {rng.randrange(1, 6)}.{rng.randrange(10)} GiB)"
+            )
         elif kind == 7:
             yield f"{_ts(rng)} INFO BlockManagerInfo: Removed broadcast_{i % 97}_piece0 on {_host(rng)}:41231 in memory"
         elif kind == 8:
-            yield (f"{_ts(rng)} INFO DAGScheduler: Submitting {rng.randrange(1, 200)} missing tasks from ResultStage "
-                   f"{stage} (MapPartitionsRDD[{rng.randrange(10, 90)}] at parquet at NativeMethodAccessorImpl.java:0)")
+            yield (
+                f"{_ts(rng)} INFO DAGScheduler: Submitting {rng.randrange(1, 200)} missing tasks from ResultStage "
+                f"{stage} (MapPartitionsRDD[{rng.randrange(10, 90)}] at parquet at NativeMethodAccessorImpl.java:0)"
+            )
         elif kind == 9:
             yield f"{_ts(rng)} INFO ContextCleaner: Cleaned accumulator {rng.randrange(100, 9000)}"
         elif kind == 10:
-            yield (f"{_ts(rng)} INFO YarnSchedulerBackend$YarnDriverEndpoint: Registered executor NettyRpcEndpointRef"
-                   f"(spark-client://Executor) ({_host(rng)}:4{rng.randrange(1000, 9999)}) with ID {rng.randrange(1, 30)}")
+            yield (
+                f"{_ts(rng)} INFO YarnSchedulerBackend$YarnDriverEndpoint: Registered executor NettyRpcEndpointRef"
+                f"(spark-client://Executor) ({_host(rng)}:4{rng.randrange(1000, 9999)}) with ID {rng.randrange(1, 30)}"
+            )
         else:
-            yield (f"{_ts(rng)} INFO MemoryStore: Block broadcast_{i % 97} stored as values in memory "
-                   f"(estimated size {rng.randrange(100, 900)}.0 KiB, free {rng.randrange(900, 5000)}.1 MiB)")
+            yield (
+                f"{_ts(rng)} INFO MemoryStore: Block broadcast_{i % 97} stored as values in memory "
+                f"(estimated size {rng.randrange(100, 900)}.0 KiB, free {rng.randrange(900, 5000)}.1 MiB)"
+            )
             if rng.randrange(50) == 0:
                 stage += 1
 
@@ -79,11 +94,15 @@ def executor(rng: random.Random, n: int) -> Iterator[str]:
         elif kind == 1:
             yield f"{_ts(rng)} INFO Executor: Finished task {tid % 200}.0 in stage 3.0 (TID {tid}). 2987 bytes result sent to driver"
         elif kind == 2:
-            yield (f"{_ts(rng)} INFO ShuffleBlockFetcherIterator: Getting {rng.randrange(1, 200)} (1024.3 KiB) non-empty "
-                   f"blocks including 0 (0.0 B) local and 0 (0.0 B) host-local and {rng.randrange(1, 200)} remote blocks")
+            yield (
+                f"{_ts(rng)} INFO ShuffleBlockFetcherIterator: Getting {rng.randrange(1, 200)} (1024.3 KiB) non-empty "
+                f"blocks including 0 (0.0 B) local and 0 (0.0 B) host-local and {rng.randrange(1, 200)} remote blocks"
+            )
         elif kind == 3:
-            yield (f"{_ts(rng)} INFO S3NativeFileSystem: Opening 's3://acme-data/raw/orders/dt=2025-11-24/"
-                   f"part-{rng.randrange(0, 999):05d}-6f1c.snappy.parquet' for reading")
+            yield (
+                f"{_ts(rng)} INFO S3NativeFileSystem: Opening 's3://acme-data/raw/orders/dt=2025-11-24/"
+                f"part-{rng.randrange(0, 999):05d}-6f1c.snappy.parquet' for reading"
+            )
         else:
             yield f"{_ts(rng)} INFO CodeGenerator: Code generated in {rng.randrange(5, 90)}.{rng.randrange(100, 999)} ms"
 
@@ -98,8 +117,10 @@ def hive(rng: random.Random, n: int) -> Iterator[str]:
     for i in range(n):
         kind = rng.randrange(4)
         if kind == 0:
-            yield (f"2025-11-25 03:{rng.randrange(60):02d}:{rng.randrange(60):02d},{rng.randrange(1000):03d} INFO "
-                   f"[main] SessionState: Map 1: {rng.randrange(0, 40)}(+{rng.randrange(0, 8)})/40\tReducer 2: 0/1")
+            yield (
+                f"2025-11-25 03:{rng.randrange(60):02d}:{rng.randrange(60):02d},{rng.randrange(1000):03d} INFO "
+                f"[main] SessionState: Map 1: {rng.randrange(0, 40)}(+{rng.randrange(0, 8)})/40\tReducer 2: 0/1"
+            )
         elif kind == 1:
             yield f"INFO  : Compiling command(queryId=hive_20251125031200_{i:08x}): INSERT OVERWRITE TABLE ..."
         elif kind == 2:
@@ -110,15 +131,19 @@ def hive(rng: random.Random, n: int) -> Iterator[str]:
 
 def python_stdout(rng: random.Random, n: int) -> Iterator[str]:
     for i in range(n):
-        yield (f"2025-11-25 03:{rng.randrange(60):02d}:{rng.randrange(60):02d},{rng.randrange(1000):03d} "
-               f"INFO etl.daily_orders: batch {i} rows={rng.randrange(1000, 90000)} "
-               f"bytes={rng.randrange(10**5, 10**8)}")
+        yield (
+            f"2025-11-25 03:{rng.randrange(60):02d}:{rng.randrange(60):02d},{rng.randrange(1000):03d} "
+            f"INFO etl.daily_orders: batch {i} rows={rng.randrange(1000, 90000)} "
+            f"bytes={rng.randrange(10**5, 10**8)}"
+        )
 
 
 def trino(rng: random.Random, n: int) -> Iterator[str]:
     for i in range(n):
-        yield (f"Query 20251125_031245_00012_ab3cd, RUNNING, {rng.randrange(1, 6)} nodes, "
-               f"{rng.randrange(10, 900)} splits, {i % 100}% [{'=' * (i % 40)}>")
+        yield (
+            f"Query 20251125_031245_00012_ab3cd, RUNNING, {rng.randrange(1, 6)} nodes, "
+            f"{rng.randrange(10, 900)} splits, {i % 100}% [{'=' * (i % 40)}>"
+        )
 
 
 def benign(rng: random.Random, n: int) -> Iterator[str]:

@@ -16,23 +16,30 @@ from emr_dags.cli import main
 VENV_BIN = Path(sys.executable).parent
 
 
-def test_json_output_for_a_step_folder(corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_for_a_step_folder(
+    corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["diagnose", str(corpus_paths["pyspark_module_missing"]), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["category"] == "python_module_missing"
     assert "No module named 'great_expectations'" in data["summary"]
-    assert isinstance(data["evidence"], list) and data["evidence"]
+    assert isinstance(data["evidence"], list)
+    assert data["evidence"]
     assert data["source"].endswith("stderr.gz")
 
 
-def test_text_output_is_the_probable_cause_block(corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_output_is_the_probable_cause_block(
+    corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["diagnose", str(corpus_paths["disk_full_shuffle"])]) == 0
     out = capsys.readouterr().out
     assert "Probable cause" in out
     assert "Category: disk_full" in out
 
 
-def test_success_logs_exit_zero_with_no_failure_found(corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_success_logs_exit_zero_with_no_failure_found(
+    corpus_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["diagnose", str(corpus_paths["ok_hive"]), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["category"] == "no_failure_found"
 
@@ -49,29 +56,56 @@ def test_success_logs_exit_zero_with_no_failure_found(corpus_paths: dict[str, Pa
         (["--cluster-id", "j-1", "--poll-seconds", "0"], "--poll-seconds > 0"),
     ],
 )
-def test_bad_usage_exits_2_naming_the_fix(argv: list[str], fix: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_usage_exits_2_naming_the_fix(
+    argv: list[str], fix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["diagnose", *argv]) == 2
     assert fix in capsys.readouterr().err
 
 
-def test_cluster_and_step_from_aws(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cluster_and_step_from_aws(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         emr: Any = boto3.client("emr", region_name="us-east-1")
         s3: Any = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="acme-logs")
         cluster_id = emr.run_job_flow(
-            Name="etl", LogUri="s3://acme-logs/emr/", ReleaseLabel="emr-7.5.0",
-            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
-            JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+            Name="etl",
+            LogUri="s3://acme-logs/emr/",
+            ReleaseLabel="emr-7.5.0",
+            Instances={
+                "MasterInstanceType": "m5.xlarge",
+                "InstanceCount": 1,
+                "KeepJobFlowAliveWhenNoSteps": True,
+            },
+            JobFlowRole="EMR_EC2_DefaultRole",
+            ServiceRole="EMR_DefaultRole",
         )["JobFlowId"]
-        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
-            "Name": "daily", "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "s3://acme-jobs/daily.py"]}}],
+        step_id = emr.add_job_flow_steps(
+            JobFlowId=cluster_id,
+            Steps=[
+                {
+                    "Name": "daily",
+                    "ActionOnFailure": "CONTINUE",
+                    "HadoopJarStep": {
+                        "Jar": "command-runner.jar",
+                        "Args": ["spark-submit", "s3://acme-jobs/daily.py"],
+                    },
+                }
+            ],
         )["StepIds"][0]
-        s3.put_object(Bucket="acme-logs", Key=f"emr/{cluster_id}/steps/{step_id}/stderr.gz", Body=gzip.compress(
-            b"Traceback (most recent call last):\n  File \"daily.py\", line 3\nModuleNotFoundError: No module named 'boto4'\n"))
-        rc = main(["diagnose", "--cluster-id", cluster_id, "--step-id", step_id, "--json", "--wait-seconds", "0"])
+        s3.put_object(
+            Bucket="acme-logs",
+            Key=f"emr/{cluster_id}/steps/{step_id}/stderr.gz",
+            Body=gzip.compress(
+                b"Traceback (most recent call last):\n  File \"daily.py\", line 3\nModuleNotFoundError: No module named 'boto4'\n"
+            ),
+        )
+        rc = main(
+            ["diagnose", "--cluster-id", cluster_id, "--step-id", step_id, "--json", "--wait-seconds", "0"]
+        )
     out = capsys.readouterr().out
     assert rc == 0, out
     data = json.loads(out)
@@ -82,7 +116,10 @@ def test_cluster_and_step_from_aws(capsys: pytest.CaptureFixture[str], monkeypat
 def test_installed_command_prints_json(corpus_paths: dict[str, Path]) -> None:
     result = subprocess.run(
         [str(VENV_BIN / "emr-dags"), "diagnose", str(corpus_paths["executor_yarn_memory_kill"]), "--json"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

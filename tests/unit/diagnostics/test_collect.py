@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -14,6 +13,9 @@ from moto import mock_aws
 from emr_dags.diagnostics import FailureCategory, diagnose_eks_job, diagnose_emr_step, diagnose_serverless_job
 from emr_dags.diagnostics.collect import Waiter
 from emr_dags.diagnostics.scan import CHUNK_BYTES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 BUCKET = "acme-emr-logs"
 REGION = "us-east-1"
@@ -86,11 +88,18 @@ def put(s3: Any, key: str, text: str) -> None:
 
 
 def upload_cluster_mode_step(s3: Any) -> None:
-    put(s3, f"{STEP_PREFIX}/stderr.gz",
+    put(
+        s3,
+        f"{STEP_PREFIX}/stderr.gz",
         f"25/11/25 05:00:07 INFO YarnClientImpl: Submitted application {APP}\n"
-        f'Exception in thread "main" org.apache.spark.SparkException: Application {APP} finished with failed status\n')
+        f'Exception in thread "main" org.apache.spark.SparkException: Application {APP} finished with failed status\n',
+    )
     put(s3, f"{STEP_PREFIX}/stdout.gz", "")
-    put(s3, f"{STEP_PREFIX}/controller.gz", "2025-11-25T05:07:42.010Z WARN Step failed with exitCode 1 and took 461 seconds\n")
+    put(
+        s3,
+        f"{STEP_PREFIX}/controller.gz",
+        "2025-11-25T05:07:42.010Z WARN Step failed with exitCode 1 and took 461 seconds\n",
+    )
 
 
 def test_emr_step_waits_for_late_logs(aws: tuple[Any, Any]) -> None:
@@ -100,14 +109,23 @@ def test_emr_step_waits_for_late_logs(aws: tuple[Any, Any]) -> None:
         if n == 2:
             upload_cluster_mode_step(s3)
         if n == 3:
-            put(s3, f"{CONTAINERS}/container_1732500000000_0012_01_000001/stderr.gz",
+            put(
+                s3,
+                f"{CONTAINERS}/container_1732500000000_0012_01_000001/stderr.gz",
                 "25/11/25 05:07:38 ERROR ApplicationMaster: User class threw exception: "
-                "org.apache.spark.sql.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales`.`orders` cannot be found.\n")
+                "org.apache.spark.sql.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales`.`orders` cannot be found.\n",
+            )
 
     fake = FakeTime(upload_late)
     diagnosis = diagnose_emr_step(
-        FakeEmr(f"s3n://{BUCKET}/elasticmapreduce/", FAILED), s3, CLUSTER, STEP,
-        wait_seconds=600, poll_seconds=30, clock=fake.clock, sleep=fake.sleep,
+        FakeEmr(f"s3n://{BUCKET}/elasticmapreduce/", FAILED),
+        s3,
+        CLUSTER,
+        STEP,
+        wait_seconds=600,
+        poll_seconds=30,
+        clock=fake.clock,
+        sleep=fake.sleep,
     )
     assert diagnosis.category is FailureCategory.SPARK_ANALYSIS_ERROR
     assert diagnosis.source == f"s3://{BUCKET}/{CONTAINERS}/container_1732500000000_0012_01_000001/stderr.gz"
@@ -118,25 +136,41 @@ def test_emr_step_waits_for_late_logs(aws: tuple[Any, Any]) -> None:
 
 def test_emr_step_logs_absent_are_reported_missing(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
-    status = {"State": "FAILED", "FailureDetails": {
-        "Reason": "Unknown error.",
-        "Message": "Exception in thread \"main\" java.lang.ClassNotFoundException: com.acme.etl.DailyOrdersJob",
-        "LogFile": f"s3://{BUCKET}/{STEP_PREFIX}/stderr.gz"}}
+    status = {
+        "State": "FAILED",
+        "FailureDetails": {
+            "Reason": "Unknown error.",
+            "Message": 'Exception in thread "main" java.lang.ClassNotFoundException: com.acme.etl.DailyOrdersJob',
+            "LogFile": f"s3://{BUCKET}/{STEP_PREFIX}/stderr.gz",
+        },
+    }
     fake = FakeTime()
-    diagnosis = diagnose_emr_step(FakeEmr(f"s3://{BUCKET}/elasticmapreduce", status), s3, CLUSTER, STEP,
-                                  wait_seconds=45, poll_seconds=20, clock=fake.clock, sleep=fake.sleep)
+    diagnosis = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce", status),
+        s3,
+        CLUSTER,
+        STEP,
+        wait_seconds=45,
+        poll_seconds=20,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
     assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
     assert diagnosis.source == f"DescribeStep {CLUSTER}/{STEP}"
     assert sum(fake.sleeps) == 45
     missing = "\n".join(diagnosis.missing)
     assert f"s3://{BUCKET}/{STEP_PREFIX}/stderr.gz: not uploaded after 45s" in missing
-    assert "stdout.gz" in missing and "controller.gz" in missing
+    assert "stdout.gz" in missing
+    assert "controller.gz" in missing
     assert "no YARN application id" in missing
 
 
 def test_emr_step_without_log_uri_uses_failure_details_only(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
-    status = {"State": "FAILED", "FailureDetails": {"Message": "java.io.IOException: No space left on device"}}
+    status = {
+        "State": "FAILED",
+        "FailureDetails": {"Message": "java.io.IOException: No space left on device"},
+    }
     diagnosis = diagnose_emr_step(FakeEmr(None, status), s3, CLUSTER, STEP, wait_seconds=0)
     assert diagnosis.category is FailureCategory.DISK_FULL
     assert any("has no LogUri" in m for m in diagnosis.missing)
@@ -145,25 +179,43 @@ def test_emr_step_without_log_uri_uses_failure_details_only(aws: tuple[Any, Any]
 def test_emr_step_reads_the_executor_the_driver_names_first(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
     upload_cluster_mode_step(s3)
-    put(s3, f"{CONTAINERS}/container_1732500000000_0012_01_000001/stderr.gz",
+    put(
+        s3,
+        f"{CONTAINERS}/container_1732500000000_0012_01_000001/stderr.gz",
         "25/11/25 05:07:30 WARN YarnAllocator: Container marked as failed: container_1732500000000_0012_01_000007 "
         "on host: ip-10-0-1-9. Exit status: 1. Diagnostics: Exception from container-launch.\n"
-        "25/11/25 05:07:38 ERROR ApplicationMaster: User class threw exception: org.apache.spark.SparkException: Job aborted.\n")
+        "25/11/25 05:07:38 ERROR ApplicationMaster: User class threw exception: org.apache.spark.SparkException: Job aborted.\n",
+    )
     for n in range(2, 10):
-        put(s3, f"{CONTAINERS}/container_1732500000000_0012_01_{n:06d}/stderr.gz",
-            "25/11/25 05:01:00 INFO Executor: Running task 1.0 in stage 3.0 (TID 4)\n")
-    put(s3, f"{CONTAINERS}/container_1732500000000_0012_01_000007/stderr.gz",
-        "25/11/25 05:07:29 ERROR Executor: Exception in task 3.0 in stage 2.0 (TID 9)\njava.io.IOException: No space left on device\n")
-    diagnosis = diagnose_emr_step(FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", FAILED), s3, CLUSTER, STEP,
-                                  wait_seconds=0, max_executor_logs=1)
+        put(
+            s3,
+            f"{CONTAINERS}/container_1732500000000_0012_01_{n:06d}/stderr.gz",
+            "25/11/25 05:01:00 INFO Executor: Running task 1.0 in stage 3.0 (TID 4)\n",
+        )
+    put(
+        s3,
+        f"{CONTAINERS}/container_1732500000000_0012_01_000007/stderr.gz",
+        "25/11/25 05:07:29 ERROR Executor: Exception in task 3.0 in stage 2.0 (TID 9)\njava.io.IOException: No space left on device\n",
+    )
+    diagnosis = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", FAILED),
+        s3,
+        CLUSTER,
+        STEP,
+        wait_seconds=0,
+        max_executor_logs=1,
+    )
     assert diagnosis.category is FailureCategory.DISK_FULL
-    assert diagnosis.source is not None and "container_1732500000000_0012_01_000007" in diagnosis.source
+    assert diagnosis.source is not None
+    assert "container_1732500000000_0012_01_000007" in diagnosis.source
     assert not any("_000008" in s for s in diagnosis.searched)
 
 
 def test_big_objects_are_streamed_in_bounded_reads(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
-    noise = "25/11/25 03:10:05 INFO TaskSetManager: Finished task 1.0 in stage 3.0 (TID 45) in 80 ms\n" * 60_000
+    noise = (
+        "25/11/25 03:10:05 INFO TaskSetManager: Finished task 1.0 in stage 3.0 (TID 45) in 80 ms\n" * 60_000
+    )
     put(s3, f"{STEP_PREFIX}/stderr.gz", noise + "java.io.IOException: No space left on device\n")
     reads: list[int] = []
 
@@ -185,26 +237,36 @@ def test_big_objects_are_streamed_in_bounded_reads(aws: tuple[Any, Any]) -> None
 
             return {**response, "Body": Body()}
 
-    diagnosis = diagnose_emr_step(FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", FAILED), Spy(), CLUSTER, STEP,
-                                  wait_seconds=0)
+    diagnosis = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", FAILED), Spy(), CLUSTER, STEP, wait_seconds=0
+    )
     assert diagnosis.category is FailureCategory.DISK_FULL
-    assert reads and all(0 < n <= CHUNK_BYTES for n in reads)
+    assert reads
+    assert all(0 < n <= CHUNK_BYTES for n in reads)
 
 
 def serverless_run(monitoring: dict[str, Any]) -> dict[str, Any]:
-    return {"state": "FAILED", "stateDetails": "Job failed, please check complete logs in configured logging destination. ExitCode: 1.",
-            "configurationOverrides": {"monitoringConfiguration": monitoring}}
+    return {
+        "state": "FAILED",
+        "stateDetails": "Job failed, please check complete logs in configured logging destination. ExitCode: 1.",
+        "configurationOverrides": {"monitoringConfiguration": monitoring},
+    }
 
 
 def test_serverless_s3_layout(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
     base = "serverless/applications/00fkp2r8s9t0u10l/jobs/00fkp3a1b2c3d40m"
     put(s3, f"{base}/SPARK_DRIVER/stdout.gz", "2025-11-25 07:00:00,000 INFO etl: starting\n")
-    put(s3, f"{base}/SPARK_DRIVER/stderr.gz",
-        "Traceback (most recent call last):\n  File \"/tmp/job.py\", line 1\nModuleNotFoundError: No module named 'pandas'\n")
+    put(
+        s3,
+        f"{base}/SPARK_DRIVER/stderr.gz",
+        "Traceback (most recent call last):\n  File \"/tmp/job.py\", line 1\nModuleNotFoundError: No module named 'pandas'\n",
+    )
     put(s3, f"{base}/SPARK_EXECUTOR/1/stderr.gz", "25/11/25 07:01:00 INFO Executor: Running task 1.0\n")
     run = serverless_run({"s3MonitoringConfiguration": {"logUri": f"s3://{BUCKET}/serverless/"}})
-    diagnosis = diagnose_serverless_job(FakeJobs(run), s3, None, "00fkp2r8s9t0u10l", "00fkp3a1b2c3d40m", wait_seconds=0)
+    diagnosis = diagnose_serverless_job(
+        FakeJobs(run), s3, None, "00fkp2r8s9t0u10l", "00fkp3a1b2c3d40m", wait_seconds=0
+    )
     assert diagnosis.category is FailureCategory.PYTHON_MODULE_MISSING
     assert diagnosis.source == f"s3://{BUCKET}/{base}/SPARK_DRIVER/stderr.gz"
     assert len(diagnosis.searched) == 4  # GetJobRun facts + driver stderr/stdout + executor 1
@@ -217,15 +279,28 @@ def test_serverless_cloudwatch_streams(aws: tuple[Any, Any]) -> None:
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
-        {"timestamp": now, "message": "25/11/25 07:00:04 INFO SparkContext: Running Spark version 3.5.2-amzn-1"},
-        {"timestamp": now + 1, "message": "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space"},
-    ])
-    run = serverless_run({"cloudWatchLoggingConfiguration": {"enabled": True, "logStreamNamePrefix": "team-a"}})
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[
+            {
+                "timestamp": now,
+                "message": "25/11/25 07:00:04 INFO SparkContext: Running Spark version 3.5.2-amzn-1",
+            },
+            {
+                "timestamp": now + 1,
+                "message": 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+            },
+        ],
+    )
+    run = serverless_run(
+        {"cloudWatchLoggingConfiguration": {"enabled": True, "logStreamNamePrefix": "team-a"}}
+    )
     diagnosis = diagnose_serverless_job(FakeJobs(run), None, logs, "00fapp", "00frun", wait_seconds=0)
     assert diagnosis.category is FailureCategory.DRIVER_OUT_OF_MEMORY
     assert diagnosis.source == f"cloudwatch:{group}:{stream}"
-    assert diagnosis.decisive_line is not None and diagnosis.decisive_line.line == 2
+    assert diagnosis.decisive_line is not None
+    assert diagnosis.decisive_line.line == 2
 
 
 def test_serverless_without_log_destination_says_so(aws: tuple[Any, Any]) -> None:
@@ -240,8 +315,17 @@ def test_serverless_logs_absent_after_waiting(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
     run = serverless_run({"s3MonitoringConfiguration": {"logUri": f"s3://{BUCKET}/serverless/"}})
     fake = FakeTime()
-    diagnosis = diagnose_serverless_job(FakeJobs(run), s3, None, "00fapp", "00frun",
-                                        wait_seconds=60, poll_seconds=15, clock=fake.clock, sleep=fake.sleep)
+    diagnosis = diagnose_serverless_job(
+        FakeJobs(run),
+        s3,
+        None,
+        "00fapp",
+        "00frun",
+        wait_seconds=60,
+        poll_seconds=15,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
     assert fake.sleeps == [15, 15, 15, 15]
     assert diagnosis.category is FailureCategory.UNKNOWN
     assert any("no logs after 60s" in m for m in diagnosis.missing)
@@ -250,11 +334,22 @@ def test_serverless_logs_absent_after_waiting(aws: tuple[Any, Any]) -> None:
 def test_eks_s3_layout(aws: tuple[Any, Any]) -> None:
     s3, _ = aws
     base = "eks/vc0abc/jobs/000000036pq/containers/spark-3f2e1d/"
-    put(s3, base + "spark-000000036pq-driver/stderr.gz",
-        "Caused by: java.lang.ClassNotFoundException: org.apache.iceberg.spark.SparkCatalog\n")
-    put(s3, base + "spark-000000036pq-exec-1/stderr.gz", "25/11/25 08:00:00 INFO Executor: Running task 1.0\n")
-    run = {"state": "FAILED", "failureReason": "USER_ERROR", "stateDetails": "Job failed",
-           "configurationOverrides": {"monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": f"s3://{BUCKET}/eks"}}}}
+    put(
+        s3,
+        base + "spark-000000036pq-driver/stderr.gz",
+        "Caused by: java.lang.ClassNotFoundException: org.apache.iceberg.spark.SparkCatalog\n",
+    )
+    put(
+        s3, base + "spark-000000036pq-exec-1/stderr.gz", "25/11/25 08:00:00 INFO Executor: Running task 1.0\n"
+    )
+    run = {
+        "state": "FAILED",
+        "failureReason": "USER_ERROR",
+        "stateDetails": "Job failed",
+        "configurationOverrides": {
+            "monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": f"s3://{BUCKET}/eks"}}
+        },
+    }
     diagnosis = diagnose_eks_job(FakeJobs(run), s3, None, "vc0abc", "000000036pq", wait_seconds=0)
     assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
     assert diagnosis.source == f"s3://{BUCKET}/{base}spark-000000036pq-driver/stderr.gz"
@@ -266,11 +361,24 @@ def test_eks_cloudwatch_streams(aws: tuple[Any, Any]) -> None:
     stream = "etl/vc0abc/jobs/000000036pq/containers/spark-3f2e1d/spark-000000036pq-driver/stderr"
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
-    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
-        {"timestamp": int(time.time() * 1000),
-         "message": "FAILED: SemanticException [Error 10001]: Line 1:14 Table not found 'orders'"}])
-    run = {"state": "FAILED", "configurationOverrides": {"monitoringConfiguration": {
-        "cloudWatchMonitoringConfiguration": {"logGroupName": group, "logStreamNamePrefix": "etl"}}}}
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[
+            {
+                "timestamp": int(time.time() * 1000),
+                "message": "FAILED: SemanticException [Error 10001]: Line 1:14 Table not found 'orders'",
+            }
+        ],
+    )
+    run = {
+        "state": "FAILED",
+        "configurationOverrides": {
+            "monitoringConfiguration": {
+                "cloudWatchMonitoringConfiguration": {"logGroupName": group, "logStreamNamePrefix": "etl"}
+            }
+        },
+    }
     diagnosis = diagnose_eks_job(FakeJobs(run), None, logs, "vc0abc", "000000036pq", wait_seconds=0)
     assert diagnosis.category is FailureCategory.HIVE_QUERY_ERROR
     assert diagnosis.source == f"cloudwatch:{group}:{stream}"

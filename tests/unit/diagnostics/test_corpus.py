@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from emr_dags.diagnostics import FailureCategory, diagnose_paths
 
 from .corpus_tools import load_manifest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CASES = load_manifest()
 MIN_PRECISION = 0.9
@@ -59,8 +62,10 @@ def test_precision_per_category(corpus_paths: dict[str, Path]) -> None:
         precision = correct[category] / predicted[category] if predicted[category] else 0.0
         recall = correct[category] / expected[category] if expected[category] else 0.0
         rows.append((category, precision))
-        print(f"{category:32} {expected[category]:5} {predicted[category]:9} {correct[category]:7} "
-              f"{precision:9.2f} {recall:6.2f}")
+        print(
+            f"{category:32} {expected[category]:5} {predicted[category]:9} {correct[category]:7} "
+            f"{precision:9.2f} {recall:6.2f}"
+        )
     total = sum(correct.values()) / len(CASES)
     print(f"{'overall accuracy':32} {len(CASES):5} {'':9} {sum(correct.values()):7} {total:9.2f}")
     low = [(c, p) for c, p in rows if predicted[c] and p < MIN_PRECISION]

@@ -7,7 +7,9 @@ from emr_dags.diagnostics.model import BLOCK_END, BLOCK_START
 
 
 def test_to_dict_is_json_with_the_documented_keys() -> None:
-    diagnosis = diagnose_text("stderr.gz", ["Traceback (most recent call last):", '  File "a.py", line 1', "KeyError: 'x'"])
+    diagnosis = diagnose_text(
+        "stderr.gz", ["Traceback (most recent call last):", '  File "a.py", line 1', "KeyError: 'x'"]
+    )
     data = json.loads(json.dumps(diagnosis.to_dict()))
     assert data["category"] == "python_exception"
     assert data["found_failure"] is True

@@ -7,11 +7,24 @@ from emr_dags.diagnostics.rules import RULES, WRAPPER_RX, Kind, Rule
 from emr_dags.diagnostics.scan import _PREFILTER
 
 STABLE_VALUES = [
-    "python_exception", "python_module_missing", "jvm_exception", "spark_analysis_error",
-    "s3_path_not_found", "s3_access_denied", "iam_permission_denied", "driver_out_of_memory",
-    "executor_out_of_memory", "class_not_found", "hive_query_error", "trino_query_error",
-    "node_lost_or_spot_interrupted", "bootstrap_failure", "disk_full", "timeout_or_cancelled",
-    "unknown", "no_failure_found",
+    "python_exception",
+    "python_module_missing",
+    "jvm_exception",
+    "spark_analysis_error",
+    "s3_path_not_found",
+    "s3_access_denied",
+    "iam_permission_denied",
+    "driver_out_of_memory",
+    "executor_out_of_memory",
+    "class_not_found",
+    "hive_query_error",
+    "trino_query_error",
+    "node_lost_or_spot_interrupted",
+    "bootstrap_failure",
+    "disk_full",
+    "timeout_or_cancelled",
+    "unknown",
+    "no_failure_found",
 ]
 
 
@@ -19,7 +32,7 @@ def test_category_values_are_stable() -> None:
     assert [c.value for c in FailureCategory] == STABLE_VALUES
     assert FailureCategory("disk_full") is FailureCategory.DISK_FULL
     assert str(FailureCategory.DISK_FULL) == "disk_full"
-    assert all(c.title for c in FailureCategory)
+    assert all(c.label for c in FailureCategory)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])

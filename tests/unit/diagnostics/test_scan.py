@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emr_dags.diagnostics import FailureCategory, diagnose_paths, diagnose_text
 from emr_dags.diagnostics.scan import (
@@ -13,6 +13,9 @@ from emr_dags.diagnostics.scan import (
     scan_stream,
     source_role,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOISE = "25/11/25 03:10:05 INFO TaskSetManager: Finished task 1.0 in stage 3.0 (TID 45) in 80 ms\n"
 
@@ -45,7 +48,9 @@ def test_a_huge_line_without_newline_is_cut_not_buffered_whole() -> None:
 
 
 def test_kept_hits_are_bounded() -> None:
-    lines = ["25/11/25 03:10:05 ERROR Foo: java.lang.IllegalStateException: bad"] * (FIRST_HITS + LAST_HITS + 500)
+    lines = ["25/11/25 03:10:05 ERROR Foo: java.lang.IllegalStateException: bad"] * (
+        FIRST_HITS + LAST_HITS + 500
+    )
     diagnosis = diagnose_text("stderr", lines)
     assert diagnosis.category is FailureCategory.JVM_EXCEPTION
     from emr_dags.diagnostics.scan import scan_lines
@@ -54,7 +59,9 @@ def test_kept_hits_are_bounded() -> None:
 
 
 def test_quiet_levels_do_not_count_exceptions() -> None:
-    diagnosis = diagnose_text("stderr", ["25/11/25 03:10:05 INFO Foo: retrying after java.io.IOException: reset"])
+    diagnosis = diagnose_text(
+        "stderr", ["25/11/25 03:10:05 INFO Foo: retrying after java.io.IOException: reset"]
+    )
     assert diagnosis.category is FailureCategory.NO_FAILURE_FOUND
 
 
@@ -78,7 +85,9 @@ def test_user_exception_beats_framework_wrapper_on_the_same_line() -> None:
         "Job aborted due to stage failure: Lost task 0.3 in stage 1.0 (TID 4) (ip-10-0-1-2 executor 2): "
         "java.lang.ArithmeticException: / by zero"
     )
-    diagnosis = diagnose_text("stderr", ["py4j.protocol.Py4JJavaError: An error occurred while calling o1.save.", line])
+    diagnosis = diagnose_text(
+        "stderr", ["py4j.protocol.Py4JJavaError: An error occurred while calling o1.save.", line]
+    )
     assert diagnosis.category is FailureCategory.JVM_EXCEPTION
     assert diagnosis.decisive_line is not None
     assert diagnosis.decisive_line.line == 2
@@ -90,7 +99,9 @@ def test_only_a_wrapper_still_gives_a_jvm_exception() -> None:
 
 
 def test_failure_marker_without_cause_is_unknown() -> None:
-    diagnosis = diagnose_text("controller", ["2025-11-25T03:16:54.306Z WARN Step failed with exitCode 3 and took 4 seconds"])
+    diagnosis = diagnose_text(
+        "controller", ["2025-11-25T03:16:54.306Z WARN Step failed with exitCode 3 and took 4 seconds"]
+    )
     assert diagnosis.category is FailureCategory.UNKNOWN
     assert diagnosis.found_failure
 
@@ -103,16 +114,28 @@ def test_known_failure_with_silent_logs_quotes_the_last_line() -> None:
 
 
 def test_executor_log_oom_is_an_executor_oom() -> None:
-    assert source_role("s3://b/j-1/containers/application_1_0001/container_1732500000000_0001_01_000004/stderr.gz") == "executor"
-    assert source_role("s3://b/j-1/containers/application_1_0001/container_1732500000000_0001_01_000001/stderr.gz") == "driver"
+    assert (
+        source_role(
+            "s3://b/j-1/containers/application_1_0001/container_1732500000000_0001_01_000004/stderr.gz"
+        )
+        == "executor"
+    )
+    assert (
+        source_role(
+            "s3://b/j-1/containers/application_1_0001/container_1732500000000_0001_01_000001/stderr.gz"
+        )
+        == "driver"
+    )
     name = "logs/containers/application_1732500000000_0001/container_1732500000000_0001_01_000004/stderr"
     diagnosis = diagnose_text(name, ["java.lang.OutOfMemoryError: Java heap space"])
     assert diagnosis.category is FailureCategory.EXECUTOR_OUT_OF_MEMORY
 
 
 def test_am_container_killed_for_memory_is_a_driver_oom() -> None:
-    line = ("Diagnostics: Container [pid=1,containerID=container_1732500000000_0001_01_000001] is running beyond "
-            "physical memory limits. Current usage: 5.6 GB of 5.5 GB physical memory used")
+    line = (
+        "Diagnostics: Container [pid=1,containerID=container_1732500000000_0001_01_000001] is running beyond "
+        "physical memory limits. Current usage: 5.6 GB of 5.5 GB physical memory used"
+    )
     assert diagnose_text("stderr", [line]).category is FailureCategory.DRIVER_OUT_OF_MEMORY
 
 

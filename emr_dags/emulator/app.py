@@ -13,16 +13,19 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterable
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emr_dags.emulator.engine import Engine
 from emr_dags.emulator.errors import AwsError, Reply, error_reply
 from emr_dags.emulator.faults import error_response
 from emr_dags.emulator.naming import RequestName, name_request
 from emr_dags.emulator.rules import coerce_rule, parse_rules
 from emr_dags.emulator.validation import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from emr_dags.emulator.engine import Engine
 
 log = logging.getLogger("emr_dags.emulator")
 ADMIN_PREFIX = "/emr-dags"
@@ -81,7 +84,11 @@ class EmulatorApp:
         body: bytes | None = None
         if probe.service in _BODY_SERVICES or environ.get("HTTP_X_AMZ_TARGET"):
             body = _read_body(environ)
-        name = name_request(environ, body) if probe.protocol == "query" or probe.action.startswith("POST") else probe
+        name = (
+            name_request(environ, body)
+            if probe.protocol == "query" or probe.action.startswith("POST")
+            else probe
+        )
         engine = self.engine
         fault = engine.faults.decide(name.service, name.action)
         if fault.latency_s:
@@ -107,7 +114,9 @@ class EmulatorApp:
             except ValueError:
                 parsed = None
             if not isinstance(parsed, dict):
-                return error_reply(name.protocol, AwsError("SerializationException", "Request body must be a JSON object"))
+                return error_reply(
+                    name.protocol, AwsError("SerializationException", "Request body must be a JSON object")
+                )
         path = str(environ.get("PATH_INFO", ""))
         with engine.lock:
             engine.tick()
@@ -164,7 +173,9 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return data
 
 
-def _send(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], body: bytes) -> list[bytes]:
+def _send(
+    start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], body: bytes
+) -> list[bytes]:
     from http import HTTPStatus
 
     try:

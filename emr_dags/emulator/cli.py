@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from emr_dags.emulator.config import DEFAULT_TIME_SCALE
     from emr_dags.emulator.server import build
 
-    logging.basicConfig(level=logging.INFO if args.log_requests else logging.WARNING, format="%(asctime)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.log_requests else logging.WARNING, format="%(asctime)s %(message)s"
+    )
     try:
         handle = build(
             host=args.host,
@@ -65,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         threading.Thread(target=handle._server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"emr-dags emulator listening on {handle.endpoint_url} (time scale {handle.engine.clock.time_scale} s/min)", flush=True)
+    print(
+        f"emr-dags emulator listening on {handle.endpoint_url} (time scale {handle.engine.clock.time_scale} s/min)",
+        flush=True,
+    )
     try:
         handle.serve_forever()
     except KeyboardInterrupt:

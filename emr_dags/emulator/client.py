@@ -62,7 +62,9 @@ class EmulatorAdmin:
         self._request("DELETE", "rules")
 
     # faults, time, state
-    def set_faults(self, rules: list[dict[str, Any]] | None = None, *, seed: int | None = None) -> dict[str, Any]:
+    def set_faults(
+        self, rules: list[dict[str, Any]] | None = None, *, seed: int | None = None
+    ) -> dict[str, Any]:
         return self._request("PUT", "faults", {"seed": seed, "rules": rules or []})
 
     def faults(self) -> dict[str, Any]:

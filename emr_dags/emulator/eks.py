@@ -53,50 +53,61 @@ class EksSim:
         run_id = found.group("run") if found else None
         backend = self.backend(account, region)
         if action == "StartJobRun":
-            vc = backend.virtual_clusters.get(vc_id)
-            if vc is None:
-                raise AwsError("ResourceNotFoundException", f"Virtual cluster {vc_id} doesn't exist.")
-            token = body.get("clientToken")
-            if token:
-                for run in backend.job_runs.values():
-                    if run.virtual_cluster_id == vc_id and run.client_token == token:
-                        return json_reply(
-                            "rest-json", {"id": run.id, "name": run.name, "arn": run.arn, "virtualClusterId": vc_id}
-                        )
-            if vc.state != "RUNNING":
-                raise AwsError("ValidationException", f"Virtual cluster {vc_id} is in {vc.state} state; cannot start a job run.")
-            label = body.get("releaseLabel")
-            if not isinstance(label, str) or not RELEASE_LABEL.match(label):
-                raise AwsError(
-                    "ResourceNotFoundException",
-                    f"Release {label} doesn't exist. Expected a label like 'emr-7.5.0-latest' or 'emr-6.15.0-20240105'.",
-                )
-            return None
-        if action == "CancelJobRun":
+            return self._start(body, backend, vc_id)
+        if action in ("CancelJobRun", "DescribeJobRun"):
             run = backend.job_runs.get(run_id)
             if run is None or run.virtual_cluster_id != vc_id:
                 raise AwsError("ResourceNotFoundException", f"Job run {run_id} doesn't exist.")
-            if run.state in DONE or run.state == "CANCEL_PENDING":
-                raise AwsError("ValidationException", f"Job run {run_id} is not in a cancellable state")
-            now = self.engine.clock.now()
-            if hasattr(run, "_emu"):
-                run.state = "CANCEL_PENDING"
-                run._emu.phase_due = now + self.engine.timings.eks_cancelling * 60
-            return json_reply("rest-json", {"id": run.id, "virtualClusterId": vc_id})
-        if action == "DescribeJobRun":
-            run = backend.job_runs.get(run_id)
-            if run is None or run.virtual_cluster_id != vc_id:
-                raise AwsError("ResourceNotFoundException", f"Job run {run_id} doesn't exist.")
-        if action in ("DescribeVirtualCluster", "DeleteVirtualCluster") and vc_id not in backend.virtual_clusters:
+            if action == "CancelJobRun":
+                self._cancel(run)
+                return json_reply("rest-json", {"id": run.id, "virtualClusterId": vc_id})
+        if (
+            action in ("DescribeVirtualCluster", "DeleteVirtualCluster")
+            and vc_id not in backend.virtual_clusters
+        ):
             raise AwsError("ResourceNotFoundException", f"Virtual cluster {vc_id} doesn't exist.")
         return None
 
-    def after(self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str, path: str) -> None:
+    def _start(self, body: dict[str, Any], backend: Any, vc_id: str | None) -> Reply | None:
+        vc = backend.virtual_clusters.get(vc_id)
+        if vc is None:
+            raise AwsError("ResourceNotFoundException", f"Virtual cluster {vc_id} doesn't exist.")
+        token = body.get("clientToken")
+        if token:
+            for run in backend.job_runs.values():
+                if run.virtual_cluster_id == vc_id and run.client_token == token:
+                    reply = {"id": run.id, "name": run.name, "arn": run.arn, "virtualClusterId": vc_id}
+                    return json_reply("rest-json", reply)
+        if vc.state != "RUNNING":
+            raise AwsError(
+                "ValidationException",
+                f"Virtual cluster {vc_id} is in {vc.state} state; cannot start a job run.",
+            )
+        label = body.get("releaseLabel")
+        if not isinstance(label, str) or not RELEASE_LABEL.match(label):
+            raise AwsError(
+                "ResourceNotFoundException",
+                f"Release {label} doesn't exist. Expected a label like 'emr-7.5.0-latest' or 'emr-6.15.0-20240105'.",
+            )
+        return None
+
+    def _cancel(self, run: Any) -> None:
+        if run.state in DONE or run.state == "CANCEL_PENDING":
+            raise AwsError("ValidationException", f"Job run {run.id} is not in a cancellable state")
+        if hasattr(run, "_emu"):
+            run.state = "CANCEL_PENDING"
+            run._emu.phase_due = self.engine.clock.now() + self.engine.timings.eks_cancelling * 60
+
+    def after(
+        self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str, path: str
+    ) -> None:
         if action != "StartJobRun" or "id" not in result:
             return
         now = self.engine.clock.now()
         run = self.backend(account, region).job_runs[result["id"]]
-        run._emu = EksRunSim(account=account, region=region, phase_due=now + self.engine.timings.eks_pending * 60)
+        run._emu = EksRunSim(
+            account=account, region=region, phase_due=now + self.engine.timings.eks_pending * 60
+        )
         run.state = "PENDING"
         run.created_at = self.engine.clock.real_at(now)
         run.finished_at = None
@@ -125,14 +136,18 @@ class EksSim:
                 RunInfo(service=Service.EKS, name=run.name or "", args=args), timings.eks_default
             )
             run.state = "RUNNING"
-            emu.phase_due = math.inf if emu.decision.outcome is Outcome.HANG else at + emu.decision.duration_minutes * 60
+            emu.phase_due = (
+                math.inf if emu.decision.outcome is Outcome.HANG else at + emu.decision.duration_minutes * 60
+            )
         elif run.state == "RUNNING":
             decision = emu.decision
             if decision is None or decision.outcome is Outcome.SUCCEED:
                 self._end(run, at, "COMPLETED", None, None)
             else:
                 reason = decision.reason if decision.reason in FAILURE_REASONS else "USER_ERROR"
-                detail = decision.message or (decision.reason if decision.reason not in FAILURE_REASONS else None)
+                detail = decision.message or (
+                    decision.reason if decision.reason not in FAILURE_REASONS else None
+                )
                 if decision.outcome is Outcome.INTERRUPT:
                     reason, detail = "CLUSTER_UNAVAILABLE", detail or "Driver pod was evicted"
                 self._end(run, at, "FAILED", reason, detail or "Job failed with a non-zero exit code")
@@ -157,14 +172,18 @@ class EksSim:
         decision = run._emu.decision
         stdout = (decision.stdout if decision else None) or f"Job {run.id} finished in state {state}\n"
         stderr = (decision.stderr if decision else None) or f"job run {run.id} ended {state}\n"
-        self.engine.logs.schedule_eks_logs(run._emu.account, run._emu.region, run, at, stdout=stdout, stderr=stderr)
+        self.engine.logs.schedule_eks_logs(
+            run._emu.account, run._emu.region, run, at, stdout=stdout, stderr=stderr
+        )
 
     def summary(self) -> dict[str, Any]:
         clusters = []
         for account in list(emrcontainers_backends.keys()):
             for region in list(dict.keys(emrcontainers_backends[account])):
                 backend = dict.__getitem__(emrcontainers_backends[account], region)
-                clusters.extend({"id": v.id, "name": v.name, "state": v.state} for v in backend.virtual_clusters.values())
+                clusters.extend(
+                    {"id": v.id, "name": v.name, "state": v.state} for v in backend.virtual_clusters.values()
+                )
         return {
             "virtual_clusters": clusters,
             "job_runs": [

@@ -174,7 +174,6 @@ class EmrSim:
 
     # -- request hooks ------------------------------------------------------------------------
     def before(self, action: str, body: dict[str, Any], account: str, region: str) -> Reply | None:
-        cid = _param_cluster_id(body)
         if action == "RunJobFlow":
             label = body.get("ReleaseLabel")
             if label is not None and (not isinstance(label, str) or not RELEASE_LABEL.match(label)):
@@ -189,9 +188,13 @@ class EmrSim:
             return self._cancel_steps(body, account, region)
         if action in ("PutAutoTerminationPolicy", "GetAutoTerminationPolicy", "RemoveAutoTerminationPolicy"):
             return self._auto_termination(action, body, account, region)
-        if cid is None or action in ("ListClusters", "DescribeJobFlows"):
-            return None
-        cluster = self.cluster(account, region, cid)
+        cid = _param_cluster_id(body)
+        if cid is not None and action not in ("ListClusters", "DescribeJobFlows"):
+            self._check_cluster_request(action, body, self.cluster(account, region, cid))
+        return None
+
+    @staticmethod
+    def _check_cluster_request(action: str, body: dict[str, Any], cluster: EmulatedCluster) -> None:
         if action == "AddJobFlowSteps" and cluster.state in DONE_CLUSTER_STATES:
             raise AwsError(
                 "ValidationException",
@@ -204,10 +207,13 @@ class EmrSim:
         if action == "ModifyCluster" and "StepConcurrencyLevel" in body:
             level = body["StepConcurrencyLevel"]
             if not isinstance(level, int) or not 1 <= level <= 256:
-                raise AwsError("ValidationException", f"StepConcurrencyLevel {level!r} must be between 1 and 256.")
-        return None
+                raise AwsError(
+                    "ValidationException", f"StepConcurrencyLevel {level!r} must be between 1 and 256."
+                )
 
-    def after(self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str) -> None:
+    def after(
+        self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str
+    ) -> None:
         now = self.engine.clock.now()
         if action == "RunJobFlow":
             cluster = self.backend(account, region).clusters[result["JobFlowId"]]
@@ -230,7 +236,9 @@ class EmrSim:
             cluster = self.cluster(account, region, body.get("JobFlowId"))
             cluster._emu_state_before = cluster.state
 
-    def _adopt_cluster(self, cluster: Any, body: dict[str, Any], account: str, region: str, now: float) -> None:
+    def _adopt_cluster(
+        self, cluster: Any, body: dict[str, Any], account: str, region: str, now: float
+    ) -> None:
         cluster.__class__ = EmulatedCluster
         timings = self.engine.timings
         instances = body.get("Instances") or {}
@@ -243,7 +251,8 @@ class EmrSim:
             created=now,
             started=now,
             phase_due=now + timings.cluster_starting * 60,
-            keep_alive=bool(instances.get("KeepJobFlowAliveWhenNoSteps", False)) or cluster.keep_job_flow_alive_when_no_steps,
+            keep_alive=bool(instances.get("KeepJobFlowAliveWhenNoSteps", False))
+            or cluster.keep_job_flow_alive_when_no_steps,
             idle_timeout_s=float(idle) if isinstance(idle, int | float) else None,
         )
         cluster.state = "STARTING"
@@ -299,7 +308,9 @@ class EmrSim:
         for step_id in step_ids:
             step = by_id.get(step_id)
             if step is None:
-                infos.append({"StepId": step_id, "Status": "FAILED", "Reason": f"Step id '{step_id}' is not valid."})
+                infos.append(
+                    {"StepId": step_id, "Status": "FAILED", "Reason": f"Step id '{step_id}' is not valid."}
+                )
             elif step.state == "PENDING":
                 self._end_step(step, now, "CANCELLED", "Cancelled by user request")
                 infos.append({"StepId": step_id, "Status": "SUBMITTED"})
@@ -310,7 +321,11 @@ class EmrSim:
                 infos.append({"StepId": step_id, "Status": "SUBMITTED"})
             else:
                 infos.append(
-                    {"StepId": step_id, "Status": "FAILED", "Reason": f"Step is in state {step.state} and cannot be cancelled."}
+                    {
+                        "StepId": step_id,
+                        "Status": "FAILED",
+                        "Reason": f"Step is in state {step.state} and cannot be cancelled.",
+                    }
                 )
         self._advance_cluster(cluster, now)
         return json_reply("json", {"CancelStepsInfoList": infos})
@@ -367,37 +382,11 @@ class EmrSim:
             self.active.pop(cluster.id, None)
 
     def _advance_once(self, cluster: EmulatedCluster, now: float) -> bool:
-        emu = cluster._emu
         state = cluster.state
-        timings = self.engine.timings
-        if state == "STARTING":
-            if now < emu.phase_due:
+        if state in ("STARTING", "BOOTSTRAPPING", "TERMINATING"):
+            if now < cluster._emu.phase_due:
                 return False
-            cluster.state = "BOOTSTRAPPING"
-            cluster.start_datetime = self.engine.clock.real_at(emu.phase_due)
-            emu.phase_due += timings.cluster_bootstrapping * 60
-            return True
-        if state == "BOOTSTRAPPING":
-            if now < emu.phase_due:
-                return False
-            at = emu.phase_due
-            cluster.ready_datetime = self.engine.clock.real_at(at)
-            for group in cluster.instance_groups:
-                group.state = "RUNNING"
-                group.ready_date_time = cluster.ready_datetime
-            cluster.state = "RUNNING"
-            self._fill_slots(cluster, at)
-            self._settle(cluster, at)
-            return True
-        if state == "TERMINATING":
-            if now < emu.phase_due:
-                return False
-            cluster.state = emu.end_state
-            emu.ended = emu.phase_due
-            cluster.end_datetime = self.engine.clock.real_at(emu.phase_due)
-            for group in cluster.instance_groups:
-                group.state = "ENDED"
-                group.end_date_time = cluster.end_datetime
+            self._end_phase(cluster)
             return True
         if state in ("RUNNING", "WAITING"):
             due = self._cluster_due(cluster)
@@ -407,13 +396,42 @@ class EmrSim:
             return True
         return False
 
+    def _end_phase(self, cluster: EmulatedCluster) -> None:
+        """STARTING -> BOOTSTRAPPING -> RUNNING/WAITING, or TERMINATING -> TERMINATED[_WITH_ERRORS]."""
+        emu = cluster._emu
+        at = emu.phase_due
+        clock = self.engine.clock
+        if cluster.state == "STARTING":
+            cluster.state = "BOOTSTRAPPING"
+            cluster.start_datetime = clock.real_at(at)
+            emu.phase_due += self.engine.timings.cluster_bootstrapping * 60
+        elif cluster.state == "BOOTSTRAPPING":
+            cluster.ready_datetime = clock.real_at(at)
+            for group in cluster.instance_groups:
+                group.state = "RUNNING"
+                group.ready_date_time = cluster.ready_datetime
+            cluster.state = "RUNNING"
+            self._fill_slots(cluster, at)
+            self._settle(cluster, at)
+        else:
+            cluster.state = emu.end_state
+            emu.ended = at
+            cluster.end_datetime = clock.real_at(at)
+            for group in cluster.instance_groups:
+                group.state = "ENDED"
+                group.end_date_time = cluster.end_datetime
+
     def _handle_event(self, cluster: EmulatedCluster, at: float) -> None:
         emu = cluster._emu
-        if cluster.state == "WAITING" and emu.idle_timeout_s is not None and emu.idle_since is not None:
-            if emu.idle_since + emu.idle_timeout_s <= at:
-                message = f"Cluster was idle for {int(emu.idle_timeout_s)} seconds (auto-termination policy)"
-                self._terminate(cluster, at, "ALL_STEPS_COMPLETED", message, "TERMINATED")
-                return
+        if (
+            cluster.state == "WAITING"
+            and emu.idle_timeout_s is not None
+            and emu.idle_since is not None
+            and emu.idle_since + emu.idle_timeout_s <= at
+        ):
+            message = f"Cluster was idle for {int(emu.idle_timeout_s)} seconds (auto-termination policy)"
+            self._terminate(cluster, at, "ALL_STEPS_COMPLETED", message, "TERMINATED")
+            return
         for step in cluster.steps:
             s = step._emu
             if step.state == "CANCEL_PENDING" and s.cancel_due is not None and s.cancel_due <= at:
@@ -530,7 +548,9 @@ class EmrSim:
         end = self.engine.clock.real_at(at)
         step.end_date_time = max(end, step.start_date_time or step.creation_date_time)
 
-    def _terminate(self, cluster: EmulatedCluster, at: float, code: str, message: str, end_state: str) -> None:
+    def _terminate(
+        self, cluster: EmulatedCluster, at: float, code: str, message: str, end_state: str
+    ) -> None:
         emu = cluster._emu
         for step in cluster.steps:
             if step.state == "PENDING":
@@ -555,7 +575,9 @@ class EmrSim:
                     "id": cluster.id,
                     "name": cluster.name,
                     "state": cluster.state,
-                    "state_change_reason": {"code": emu.reason_code, "message": emu.reason_message} if emu else {},
+                    "state_change_reason": {"code": emu.reason_code, "message": emu.reason_message}
+                    if emu
+                    else {},
                     "tags": dict(cluster._tags),
                     "region": emu.region if emu else None,
                     "normalized_instance_hours": cluster.normalized_instance_hours,
@@ -568,7 +590,9 @@ class EmrSim:
                             "state": step.state,
                             "action_on_failure": step.action_on_failure,
                             "runs": step._emu.runs if hasattr(step, "_emu") else 0,
-                            "rule": step._emu.decision.rule if getattr(step, "_emu", None) and step._emu.decision else None,
+                            "rule": step._emu.decision.rule
+                            if getattr(step, "_emu", None) and step._emu.decision
+                            else None,
                         }
                         for step in cluster.steps
                     ],

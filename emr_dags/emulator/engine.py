@@ -47,7 +47,11 @@ class Engine:
         self.emr = EmrSim(self)
         self.serverless = ServerlessSim(self)
         self.eks = EksSim(self)
-        self.sims: dict[str, Any] = {"emr": self.emr, "emr-serverless": self.serverless, "emr-containers": self.eks}
+        self.sims: dict[str, Any] = {
+            "emr": self.emr,
+            "emr-serverless": self.serverless,
+            "emr-containers": self.eks,
+        }
         self.warnings: deque[str] = deque(maxlen=200)
         self._next_due = -math.inf
         self._access_keys: dict[str, str] = {}
@@ -84,14 +88,18 @@ class Engine:
         return self._access_keys[access_key]
 
     # -- request hooks (called by the WSGI app under self.lock) -----------------------------
-    def before(self, service: str, action: str, path: str, body: Any, account: str, region: str) -> Reply | None:
+    def before(
+        self, service: str, action: str, path: str, body: Any, account: str, region: str
+    ) -> Reply | None:
         sim = self.sims.get(service)
         if sim is None:
             return None
         if not isinstance(body, dict):
             body = {}
-        reply: Reply | None = sim.before(action, body, account, region, path) if service != "emr" else sim.before(
-            action, body, account, region
+        reply: Reply | None = (
+            sim.before(action, body, account, region, path)
+            if service != "emr"
+            else sim.before(action, body, account, region)
         )
         if reply is None and service == "emr":
             self.emr.remember(action, body, account, region)

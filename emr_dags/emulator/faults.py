@@ -93,7 +93,11 @@ class FaultInjector:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"seed": self._seed, "rules": [asdict(r) for r in self._rules], "injected": dict(self.injected)}
+            return {
+                "seed": self._seed,
+                "rules": [asdict(r) for r in self._rules],
+                "injected": dict(self.injected),
+            }
 
     def decide(self, service: str, action: str) -> FaultDecision:
         with self._lock:
@@ -122,14 +126,22 @@ def error_response(protocol: str, kind: str, service: str) -> tuple[int, list[tu
         if service == "s3":
             status, code, message = 503, "SlowDown", "Please reduce your request rate."
     else:
-        status, code, message = 500, "InternalServerError", "Internal server error (injected by emr-dags emulator)"
+        status, code, message = (
+            500,
+            "InternalServerError",
+            "Internal server error (injected by emr-dags emulator)",
+        )
         if service == "s3":
             status, code = 503, "ServiceUnavailable"
     request_id = f"{random.getrandbits(64):016x}-emr-dags"
     if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": message}).encode()
         content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
-        headers = [("Content-Type", content_type), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)]
+        headers = [
+            ("Content-Type", content_type),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", request_id),
+        ]
         return status, headers, body
     if protocol == "rest-xml":
         body = (

@@ -10,6 +10,7 @@ output becomes the step's logs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -106,7 +107,9 @@ class LocalRunner:
             proc.done.set()
             threading.Thread(target=self._report, args=(cluster, step), daemon=True).start()
             return proc
-        threading.Thread(target=self._wait, args=(proc, cluster, step), daemon=True, name=f"local-{step.id}").start()
+        threading.Thread(
+            target=self._wait, args=(proc, cluster, step), daemon=True, name=f"local-{step.id}"
+        ).start()
         return proc
 
     def _wait(self, proc: LocalProcess, cluster: Any, step: Any) -> None:
@@ -127,10 +130,8 @@ class LocalRunner:
         if proc is None or proc.popen is None or proc.returncode is not None:
             return
         proc.killed = True
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.popen.pid, signal.SIGKILL if hard else signal.SIGINT)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def shutdown(self) -> None:
         pass

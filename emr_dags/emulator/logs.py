@@ -20,11 +20,12 @@ import gzip
 import heapq
 import itertools
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from emr_dags.emulator.engine import Engine
 
 
@@ -64,7 +65,9 @@ class LogWriter:
                 self.engine.warn(f"log write failed: {exc!r}")
 
     def _later(self, at: float, write: Callable[[], None]) -> None:
-        heapq.heappush(self._queue, (at + self.engine.timings.log_upload_delay * 60, next(self._counter), write))
+        heapq.heappush(
+            self._queue, (at + self.engine.timings.log_upload_delay * 60, next(self._counter), write)
+        )
 
     # -- S3 / CloudWatch primitives -----------------------------------------------------------
     def put_s3(self, account: str, uri: str, key: str, text: str) -> None:
@@ -113,7 +116,9 @@ class LogWriter:
         app_id = f"application_{int(time.time() * 1000)}_{next(self._app_seq):04d}"
         container = f"container_{app_id.removeprefix('application_')}_01_000001"
         controller = self._controller_text(step, at)
-        stdout_text = stdout if stdout is not None else f"Step {step.name} ({step.id}) finished in state {step.state}\n"
+        stdout_text = (
+            stdout if stdout is not None else f"Step {step.name} ({step.id}) finished in state {step.state}\n"
+        )
         stderr_text = stderr if stderr is not None else self._default_stderr(step)
 
         def write() -> None:
@@ -130,7 +135,7 @@ class LogWriter:
     def _controller_text(self, step: Any, at: float) -> str:
         s = step._emu
         start = step.start_date_time or datetime.now(UTC).replace(tzinfo=None)
-        took = int((at - (s.started if s.started is not None else at)))
+        took = int(at - (s.started if s.started is not None else at))
         lines = [
             f"{_stamp(start)} INFO Ensure step {step.id} jar file {step.jar}",
             f"{_stamp(start)} INFO StepRunner: Created Runner for step {step.id}",
@@ -150,11 +155,13 @@ class LogWriter:
     @staticmethod
     def _default_stderr(step: Any) -> str:
         if step.state == "FAILED":
-            return "Exception in thread \"main\" java.lang.RuntimeException: step failed (emulated)\n"
+            return 'Exception in thread "main" java.lang.RuntimeException: step failed (emulated)\n'
         return f"INFO: step {step.id} ran (emulated)\n"
 
     # -- EMR Serverless -----------------------------------------------------------------------
-    def schedule_serverless_logs(self, account: str, region: str, run: Any, at: float, *, stdout: str, stderr: str) -> None:
+    def schedule_serverless_logs(
+        self, account: str, region: str, run: Any, at: float, *, stdout: str, stderr: str
+    ) -> None:
         monitoring = (run.configuration_overrides or {}).get("monitoringConfiguration") or {}
         s3_conf = monitoring.get("s3MonitoringConfiguration") or {}
         cw_conf = monitoring.get("cloudWatchLoggingConfiguration") or {}
@@ -178,7 +185,9 @@ class LogWriter:
         if log_uri or cw_conf.get("enabled"):
             self._later(at, write)
 
-    def schedule_eks_logs(self, account: str, region: str, run: Any, at: float, *, stdout: str, stderr: str) -> None:
+    def schedule_eks_logs(
+        self, account: str, region: str, run: Any, at: float, *, stdout: str, stderr: str
+    ) -> None:
         monitoring = (run.configuration_overrides or {}).get("monitoringConfiguration") or {}
         log_uri = (monitoring.get("s3MonitoringConfiguration") or {}).get("logUri")
         if not log_uri:

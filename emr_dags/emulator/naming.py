@@ -90,7 +90,9 @@ def name_request(environ: dict[str, object], body: bytes | None) -> RequestName:
     if service in REST_JSON_SERVICES:
         return RequestName(service, rest_operation(service, method, path), region, "rest-json")
     if service == "s3":
-        return RequestName(service, _s3_operation(method, path, str(environ.get("QUERY_STRING", ""))), region, "rest-xml")
+        return RequestName(
+            service, _s3_operation(method, path, str(environ.get("QUERY_STRING", ""))), region, "rest-xml"
+        )
     params = parse_qs(str(environ.get("QUERY_STRING", "")))
     if "Action" not in params and body and method == "POST":
         try:

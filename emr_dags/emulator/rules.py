@@ -31,26 +31,36 @@ import json
 import re
 import threading
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     SUCCEED = "succeed"
     FAIL = "fail"
     HANG = "hang"
     INTERRUPT = "interrupt"
 
 
-class Service(str, Enum):
+class Service(StrEnum):
     ANY = "*"
     EMR = "emr"
     SERVERLESS = "serverless"
     EKS = "eks"
 
 
-_RULE_KEYS = {"name", "match", "outcome", "duration_minutes", "reason", "message", "stderr", "stdout", "times"}
+_RULE_KEYS = {
+    "name",
+    "match",
+    "outcome",
+    "duration_minutes",
+    "reason",
+    "message",
+    "stderr",
+    "stdout",
+    "times",
+}
 _MATCH_KEYS = {"service", "step_name", "job_name", "name", "arg", "regex"}
 
 
@@ -112,7 +122,9 @@ class Rule:
             raise ValueError("rule.match: expected a mapping")
         unknown = set(match) - _MATCH_KEYS
         if unknown:
-            raise ValueError(f"rule.match: unknown keys {sorted(unknown)}; expected some of {sorted(_MATCH_KEYS)}")
+            raise ValueError(
+                f"rule.match: unknown keys {sorted(unknown)}; expected some of {sorted(_MATCH_KEYS)}"
+            )
         try:
             outcome = Outcome(str(data.get("outcome", "succeed")).lower())
         except ValueError:
@@ -173,9 +185,13 @@ class Rule:
             return False
         if self.service is not Service.ANY and self.service is not run.service:
             return False
-        if self.step_name is not None and (run.service is not Service.EMR or not self._hit(self.step_name, run.name)):
+        if self.step_name is not None and (
+            run.service is not Service.EMR or not self._hit(self.step_name, run.name)
+        ):
             return False
-        if self.job_name is not None and (run.service is Service.EMR or not self._hit(self.job_name, run.name)):
+        if self.job_name is not None and (
+            run.service is Service.EMR or not self._hit(self.job_name, run.name)
+        ):
             return False
         if not self._hit(self.any_name, run.name):
             return False

@@ -50,7 +50,10 @@ class EmulatorHandle:
     def start_background(self) -> EmulatorHandle:
         self._tick_thread.start()
         self._serve_thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="emr-dags-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="emr-dags-emulator",
+            daemon=True,
         )
         self._serve_thread.start()
         return self

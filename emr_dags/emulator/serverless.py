@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from emr_dags.emulator.engine import Engine
 
 RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+(-\d{8})?$")
-_PATH = re.compile(r"^/applications(?:/(?P<app>[^/]+))?(?:/(?P<verb>start|stop|jobruns))?(?:/(?P<run>[^/]+))?")
+_PATH = re.compile(
+    r"^/applications(?:/(?P<app>[^/]+))?(?:/(?P<verb>start|stop|jobruns))?(?:/(?P<run>[^/]+))?"
+)
 ACTIVE_RUN = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING", "QUEUED")
 DONE_RUN = ("SUCCESS", "FAILED", "CANCELLED")
 
@@ -162,46 +164,59 @@ class ServerlessSim:
         now = self.engine.clock.now()
         if action == "CreateApplication":
             return self._create_application(body, account, region)
-        if action == "StartApplication":
-            app = self._app(account, region, app_id)
-            if app.state in ("CREATED", "STOPPED"):
-                self._set_app(app, "STARTING", now, self.engine.timings.app_starting)
-            elif app.state not in ("STARTING", "STARTED"):
-                raise AwsError("ValidationException", f"Application {app_id} is in {app.state} state and cannot be started.")
-            return json_reply("rest-json", {})
-        if action == "StopApplication":
-            app = self._app(account, region, app_id)
-            if any(r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values()):
-                raise AwsError(
-                    "ValidationException",
-                    f"Application {app_id} has running jobs. All scheduled and running jobs must be completed or cancelled before stopping an application.",
-                )
-            if app.state in ("STARTED", "STARTING"):
-                self._set_app(app, "STOPPING", now, self.engine.timings.app_stopping)
-            elif app.state not in ("STOPPING", "STOPPED", "CREATED"):
-                raise AwsError("ValidationException", f"Application {app_id} is in {app.state} state and cannot be stopped.")
-            return json_reply("rest-json", {})
         if action == "StartJobRun":
             return self._start_job_run(body, account, region, app_id, now)
-        if action == "CancelJobRun":
+        if action in ("StartApplication", "StopApplication"):
+            app = self._app(account, region, app_id)
+            (self._start_application if action == "StartApplication" else self._stop_application)(app, now)
+            return json_reply("rest-json", {})
+        if action in ("CancelJobRun", "GetDashboardForJobRun", "GetJobRun"):
             run = self._run(account, region, app_id, run_id)
-            if run.state in DONE_RUN:
-                raise AwsError("ValidationException", f"Job run {run_id} is in a terminal state {run.state} and cannot be cancelled.")
-            if run.state != "CANCELLING":
-                self._set_run(run, "CANCELLING", now, self.engine.timings.job_cancelling)
-                run.state_details = "Job run cancellation requested by user"
-            return json_reply("rest-json", {"applicationId": app_id, "jobRunId": run_id})
-        if action == "GetDashboardForJobRun":
-            run = self._run(account, region, app_id, run_id)
-            url = f"https://{app_id}.dashboard.emr-serverless.{region}.amazonaws.com/?authToken=emr-dags-emulated-{run.id}"
-            return json_reply("rest-json", {"url": url})
-        if action in ("GetApplication", "DeleteApplication", "UpdateApplication", "ListJobRuns") and app_id:
+            if action == "CancelJobRun":
+                self._cancel(run, now)
+                return json_reply("rest-json", {"applicationId": app_id, "jobRunId": run_id})
+            if action == "GetDashboardForJobRun":
+                url = f"https://{app_id}.dashboard.emr-serverless.{region}.amazonaws.com/?authToken=emr-dags-emulated-{run.id}"
+                return json_reply("rest-json", {"url": url})
+        elif app_id:
             self._app(account, region, app_id)
-        if action == "GetJobRun":
-            self._run(account, region, app_id, run_id)
         return None
 
-    def after(self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str, path: str) -> None:
+    def _start_application(self, app: Any, now: float) -> None:
+        if app.state in ("CREATED", "STOPPED"):
+            self._set_app(app, "STARTING", now, self.engine.timings.app_starting)
+        elif app.state not in ("STARTING", "STARTED"):
+            raise AwsError(
+                "ValidationException", f"Application {app.id} is in {app.state} state and cannot be started."
+            )
+
+    def _stop_application(self, app: Any, now: float) -> None:
+        if any(r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values()):
+            raise AwsError(
+                "ValidationException",
+                f"Application {app.id} has running jobs. All scheduled and running jobs must be completed "
+                "or cancelled before stopping an application.",
+            )
+        if app.state in ("STARTED", "STARTING"):
+            self._set_app(app, "STOPPING", now, self.engine.timings.app_stopping)
+        elif app.state not in ("STOPPING", "STOPPED", "CREATED"):
+            raise AwsError(
+                "ValidationException", f"Application {app.id} is in {app.state} state and cannot be stopped."
+            )
+
+    def _cancel(self, run: Any, now: float) -> None:
+        if run.state in DONE_RUN:
+            raise AwsError(
+                "ValidationException",
+                f"Job run {run.id} is in a terminal state {run.state} and cannot be cancelled.",
+            )
+        if run.state != "CANCELLING":
+            self._set_run(run, "CANCELLING", now, self.engine.timings.job_cancelling)
+            run.state_details = "Job run cancellation requested by user"
+
+    def after(
+        self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str, path: str
+    ) -> None:
         now = self.engine.clock.now()
         if action == "CreateApplication" and "applicationId" in result:
             app = self.backend(account, region).applications[result["applicationId"]]
@@ -244,18 +259,26 @@ class ServerlessSim:
         if token:
             for app in self.apps.values():
                 if app.client_token == token and app._emu.account == account and app._emu.region == region:
-                    return json_reply("rest-json", {"applicationId": app.id, "name": app.name, "arn": app.arn})
+                    return json_reply(
+                        "rest-json", {"applicationId": app.id, "name": app.name, "arn": app.arn}
+                    )
         return None
 
-    def _start_job_run(self, body: dict[str, Any], account: str, region: str, app_id: str | None, now: float) -> Reply | None:
+    def _start_job_run(
+        self, body: dict[str, Any], account: str, region: str, app_id: str | None, now: float
+    ) -> Reply | None:
         app = self._app(account, region, app_id)
         token = body.get("clientToken")
         if token:
             for run in self.backend(account, region).job_runs.get(app_id, []):
                 if run.client_token == token:
-                    return json_reply("rest-json", {"applicationId": app_id, "jobRunId": run.id, "arn": run.arn})
+                    return json_reply(
+                        "rest-json", {"applicationId": app_id, "jobRunId": run.id, "arn": run.arn}
+                    )
         if app.state == "TERMINATED":
-            raise AwsError("ValidationException", f"Application {app_id} is terminated. Cannot start job run.")
+            raise AwsError(
+                "ValidationException", f"Application {app_id} is terminated. Cannot start job run."
+            )
         timeout = body.get("executionTimeoutMinutes")
         if timeout is not None and (not isinstance(timeout, int) or timeout < 0):
             raise AwsError("ValidationException", f"executionTimeoutMinutes {timeout!r} is not valid.")
@@ -266,7 +289,10 @@ class ServerlessSim:
                 f"Application {app_id} is in {app.state} state and auto-start is disabled. Start the application first.",
             )
         if not isinstance(body.get("executionRoleArn"), str) or body["executionRoleArn"].count(":") < 5:
-            raise AwsError("ValidationException", f"executionRoleArn {body.get('executionRoleArn')!r} is not a valid role ARN.")
+            raise AwsError(
+                "ValidationException",
+                f"executionRoleArn {body.get('executionRoleArn')!r} is not a valid role ARN.",
+            )
         return None
 
     # -- simulation -------------------------------------------------------------------------------
@@ -325,7 +351,12 @@ class ServerlessSim:
         else:
             obj._emu.timeout_due = None
             minutes = obj.execution_timeout_minutes
-            self._end_run(obj, at, "CANCELLED", f"Job run exceeded the execution timeout of {minutes} minutes and was cancelled.")
+            self._end_run(
+                obj,
+                at,
+                "CANCELLED",
+                f"Job run exceeded the execution timeout of {minutes} minutes and was cancelled.",
+            )
         return True
 
     def _wake_apps(self, now: float) -> bool:
@@ -341,7 +372,9 @@ class ServerlessSim:
                 self._set_run(run, "SCHEDULED", now, self.engine.timings.job_scheduled)
                 app._emu.idle_since = None
                 changed = True
-            elif app.state in ("CREATED", "STOPPED") and (app.auto_start_configuration or {}).get("enabled", True):
+            elif app.state in ("CREATED", "STOPPED") and (app.auto_start_configuration or {}).get(
+                "enabled", True
+            ):
                 self._set_app(app, "STARTING", now, self.engine.timings.app_starting)
                 changed = True
         return changed
@@ -352,7 +385,9 @@ class ServerlessSim:
             app._emu.phase_due = math.inf
             return
         self._set_app(app, nxt, at)
-        if nxt == "STARTED" and any(r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values()):
+        if nxt == "STARTED" and any(
+            r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values()
+        ):
             app._emu.idle_since = None
 
     def _run_phase_done(self, run: Any, at: float) -> None:
@@ -374,7 +409,11 @@ class ServerlessSim:
             if decision is None or decision.outcome is Outcome.SUCCEED:
                 self._end_run(run, at, "SUCCESS", None)
             else:
-                detail = decision.message or decision.reason or "Job failed, please check complete logs in configured logging destination."
+                detail = (
+                    decision.message
+                    or decision.reason
+                    or "Job failed, please check complete logs in configured logging destination."
+                )
                 if decision.outcome is Outcome.INTERRUPT:
                     detail = decision.message or "Job run was interrupted: worker lost."
                 self._end_run(run, at, "FAILED", detail)
@@ -403,8 +442,10 @@ class ServerlessSim:
         run.state_details = detail
         self.runs.pop(run.id, None)
         app = self.apps.get(run.application_id)
-        if app is not None and app.state == "STARTED" and not any(
-            r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values()
+        if (
+            app is not None
+            and app.state == "STARTED"
+            and not any(r.application_id == app.id and r.state in ACTIVE_RUN for r in self.runs.values())
         ):
             app._emu.idle_since = at
         decision = emu.decision
@@ -415,12 +456,15 @@ class ServerlessSim:
                 if state == "SUCCESS"
                 else f"ERROR: job run {run.id} ended {state}: {detail}\n"
             )
-            self.engine.logs.schedule_serverless_logs(emu.account, emu.region, run, at, stdout=stdout, stderr=stderr)
+            self.engine.logs.schedule_serverless_logs(
+                emu.account, emu.region, run, at, stdout=stdout, stderr=stderr
+            )
 
     def summary(self) -> dict[str, Any]:
         return {
             "applications": [
-                {"id": a.id, "name": a.name, "state": a.state, "tags": dict(a.tags or {})} for a in self.apps.values()
+                {"id": a.id, "name": a.name, "state": a.state, "tags": dict(a.tags or {})}
+                for a in self.apps.values()
             ],
             "job_runs": [
                 {

@@ -41,19 +41,23 @@ def validate(service: str, action: str, body: Any, *, rest: bool) -> None:
         body = {}
     if not isinstance(body, dict):
         raise AwsError("SerializationException", "Request body must be a JSON object")
-    params = dict(body)
-    if rest:
-        # Path/query/header members are not in the body; botocore would require them: fill them in.
-        for name, member in shape.members.items():
-            if member.serialization.get("location") and name not in params:
-                params[name] = "x" if member.type_name == "string" else 0 if member.type_name in ("integer", "long") else params.get(name)
-                if params[name] is None:
-                    params.pop(name)
-        # Idempotency tokens are filled in by SDKs; a raw request without one is still accepted.
-        for name, member in shape.members.items():
-            if member.metadata.get("idempotencyToken") and name not in params:
-                params[name] = "token"
+    params = _with_non_body_members(shape, dict(body)) if rest else dict(body)
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
         text = report.generate_report().replace("\n", " ").strip()
         raise AwsError("ValidationException", text[:1000])
+
+
+def _with_non_body_members(shape: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Fill in path/query/header members and idempotency tokens, which are not in a REST body."""
+    for name, member in shape.members.items():
+        if name in params:
+            continue
+        if member.metadata.get("idempotencyToken"):
+            params[name] = "token"  # SDKs fill it in; a raw request without one is still accepted
+        elif member.serialization.get("location"):
+            if member.type_name == "string":
+                params[name] = "x" * max(1, int(member.metadata.get("min", 1)))
+            elif member.type_name in ("integer", "long"):
+                params[name] = max(1, int(member.metadata.get("min", 1)))
+    return params

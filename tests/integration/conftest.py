@@ -14,11 +14,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 TIME_SCALE = 0.1  # real seconds per simulated minute: a cluster is ready in ~0.6 s, a step takes 0.2 s
 REGION = "us-east-1"
@@ -47,7 +49,18 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
     log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
     log_file = open(log_path, "w")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emr_dags.emulator", "--port", "0", "--time-scale", str(TIME_SCALE), "--local-exec", "--seed", "7"],
+        [
+            sys.executable,
+            "-m",
+            "emr_dags.emulator",
+            "--port",
+            "0",
+            "--time-scale",
+            str(TIME_SCALE),
+            "--local-exec",
+            "--seed",
+            "7",
+        ],
         cwd=REPO,
         env=env,
         stdout=log_file,
@@ -62,7 +75,9 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
             if found:
                 handle = EmulatorProcess(proc, found.group(1))
             elif proc.poll() is not None:
-                raise RuntimeError(f"emulator exited early with code {proc.returncode}: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"emulator exited early with code {proc.returncode}: {log_path.read_text()[-2000:]}"
+                )
             else:
                 time.sleep(0.05)
         if handle is None:
@@ -105,7 +120,9 @@ def aws(endpoint_url: str) -> Callable[..., Any]:
     config = Config(retries={"max_attempts": 1, "mode": "standard"})
 
     def client(service: str, **kwargs: Any) -> Any:
-        return session.client(service, endpoint_url=endpoint_url, config=kwargs.pop("config", config), **kwargs)
+        return session.client(
+            service, endpoint_url=endpoint_url, config=kwargs.pop("config", config), **kwargs
+        )
 
     return client
 

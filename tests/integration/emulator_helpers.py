@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def wait_for(probe: Callable[[], Any], predicate: Callable[[Any], bool], *, timeout: float = 20.0) -> Any:
@@ -24,7 +26,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def run_cluster(emr: Any, *, name: str | None = None, keep_alive: bool = True, steps: list[dict[str, Any]] | None = None, **extra: Any) -> str:
+def run_cluster(
+    emr: Any,
+    *,
+    name: str | None = None,
+    keep_alive: bool = True,
+    steps: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> str:
     kwargs: dict[str, Any] = {
         "Name": name or unique("cluster"),
         "ReleaseLabel": "emr-7.5.0",
@@ -68,5 +77,7 @@ DONE_STEP = {"COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"}
 
 def wait_steps_done(emr: Any, cluster_id: str, step_ids: list[str], timeout: float = 20.0) -> list[str]:
     return wait_for(
-        lambda: step_states(emr, cluster_id, step_ids), lambda states: all(s in DONE_STEP for s in states), timeout=timeout
+        lambda: step_states(emr, cluster_id, step_ids),
+        lambda states: all(s in DONE_STEP for s in states),
+        timeout=timeout,
     )

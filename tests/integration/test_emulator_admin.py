@@ -43,7 +43,11 @@ def test_calls_are_counted_per_service_and_action(emr, aws, admin):
         sl.get_job_run(applicationId=app_id, jobRunId="missing")
     calls = admin.calls()
     assert calls["services"]["emr"] == {"RunJobFlow": 1, "DescribeCluster": 2, "ListSteps": 1}
-    assert calls["services"]["emr-serverless"] == {"CreateApplication": 1, "GetApplication": 1, "GetJobRun": 1}
+    assert calls["services"]["emr-serverless"] == {
+        "CreateApplication": 1,
+        "GetApplication": 1,
+        "GetJobRun": 1,
+    }
     assert calls["errors"]["emr-serverless"] == {"GetJobRun": 1}
     assert calls["total"] == 7
     admin.reset_calls()
@@ -89,7 +93,8 @@ def test_same_seed_gives_the_same_fault_sequence(emr, admin):
         return outcomes
 
     first = run_sequence()
-    assert "ok" in first and "throttled" in first
+    assert "ok" in first
+    assert "throttled" in first
     assert run_sequence() == first
 
 
@@ -110,7 +115,13 @@ def test_time_scale_changes_how_long_a_step_takes_in_real_time(emr, admin):
     wait_cluster(emr, cluster_id, "WAITING")
     admin.set_time_scale(1000)  # a simulated minute now lasts 1000 s: the step cannot finish
     ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step("scaled")])["StepIds"]
-    assert wait_for(lambda: emr.describe_step(ClusterId=cluster_id, StepId=ids[0])["Step"]["Status"]["State"], lambda s: s == "RUNNING") == "RUNNING"
+    assert (
+        wait_for(
+            lambda: emr.describe_step(ClusterId=cluster_id, StepId=ids[0])["Step"]["Status"]["State"],
+            lambda s: s == "RUNNING",
+        )
+        == "RUNNING"
+    )
     time.sleep(0.3)
     assert emr.describe_step(ClusterId=cluster_id, StepId=ids[0])["Step"]["Status"]["State"] == "RUNNING"
     admin.set_time_scale(0.05)
@@ -162,8 +173,14 @@ def test_local_exec_runs_a_real_script_with_the_emulator_endpoint(emr, s3, admin
     failure = emr.describe_step(ClusterId=cluster_id, StepId=ids[1])["Step"]["Status"]["FailureDetails"]
     assert "3" in failure["Reason"]
     key = f"logs/{cluster_id}/steps/{ids[0]}/stdout.gz"
-    wait_for(lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=log_bucket).get("Contents", [])], lambda k: key in k)
-    assert gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()).decode() == "wrote the object\n"
+    wait_for(
+        lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=log_bucket).get("Contents", [])],
+        lambda k: key in k,
+    )
+    assert (
+        gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()).decode()
+        == "wrote the object\n"
+    )
 
 
 def test_local_exec_leaves_remote_commands_emulated(emr, admin, tmp_path):
@@ -180,7 +197,18 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: from-file\n    match: {step_name: 'x'}\n    outcome: fail\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emr_dags.cli", "emulator", "--port", "0", "--rules", str(rules), "--time-scale", "0.5"],
+        [
+            sys.executable,
+            "-m",
+            "emr_dags.cli",
+            "emulator",
+            "--port",
+            "0",
+            "--rules",
+            str(rules),
+            "--time-scale",
+            "0.5",
+        ],
         cwd=REPO,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,

@@ -29,7 +29,9 @@ def start(eks, vc, name="job", label="emr-7.5.0-latest", **extra):
         name=name,
         executionRoleArn=ROLE,
         releaseLabel=label,
-        jobDriver={"sparkSubmitJobDriver": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["--x"]}},
+        jobDriver={
+            "sparkSubmitJobDriver": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["--x"]}
+        },
         **extra,
     )["id"]
 
@@ -60,7 +62,12 @@ def test_same_client_token_returns_the_same_job_run(eks, vc, admin):
 
 
 def test_scripted_failure_reports_failure_reason(eks, vc, admin):
-    admin.add_rule(match={"service": "eks", "job_name": "broken"}, outcome="fail", reason="USER_ERROR", message="exit code 1")
+    admin.add_rule(
+        match={"service": "eks", "job_name": "broken"},
+        outcome="fail",
+        reason="USER_ERROR",
+        message="exit code 1",
+    )
     run = wait_run(eks, vc, start(eks, vc, name="broken"))
     assert run["state"] == "FAILED"
     assert run["failureReason"] == "USER_ERROR"

@@ -62,7 +62,9 @@ def test_step_concurrency_level_runs_steps_side_by_side(emr, admin):
     admin.add_rule(match={"step_name": "parallel-*"}, outcome="hang")
     cluster_id = run_cluster(emr, StepConcurrencyLevel=2)
     wait_cluster(emr, cluster_id, "WAITING")
-    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step(f"parallel-{i}") for i in range(3)])["StepIds"]
+    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step(f"parallel-{i}") for i in range(3)])[
+        "StepIds"
+    ]
     states = wait_for(lambda: step_states(emr, cluster_id, ids), lambda s: s.count("RUNNING") == 2)
     assert states == ["RUNNING", "RUNNING", "PENDING"]
     emr.terminate_job_flows(JobFlowIds=[cluster_id])
@@ -78,7 +80,9 @@ def test_action_on_failure_continue_runs_later_steps(emr, admin):
 
 def test_action_on_failure_cancel_and_wait_cancels_pending_and_waits(emr, admin):
     admin.add_rule(match={"step_name": "boom"}, outcome="fail")
-    cluster_id = run_cluster(emr, steps=[step("boom", on_failure="CANCEL_AND_WAIT"), step("next"), step("last")])
+    cluster_id = run_cluster(
+        emr, steps=[step("boom", on_failure="CANCEL_AND_WAIT"), step("next"), step("last")]
+    )
     ids = [s["Id"] for s in reversed(emr.list_steps(ClusterId=cluster_id)["Steps"])]
     assert wait_steps_done(emr, cluster_id, ids) == ["FAILED", "CANCELLED", "CANCELLED"]
     assert wait_cluster(emr, cluster_id, "WAITING") == "WAITING"
@@ -116,7 +120,9 @@ def test_failed_step_reports_failure_details_from_the_rule(emr, admin, log_bucke
 
 
 def test_step_logs_land_in_s3_shaped_like_emr(emr, s3, admin, log_bucket):
-    admin.add_rule(match={"step_name": "noisy"}, outcome="fail", stderr="the real cause\n", stdout="some output\n")
+    admin.add_rule(
+        match={"step_name": "noisy"}, outcome="fail", stderr="the real cause\n", stdout="some output\n"
+    )
     cluster_id = run_cluster(emr, LogUri=f"s3://{log_bucket}/logs")
     ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step("noisy")])["StepIds"]
     wait_steps_done(emr, cluster_id, ids)
@@ -154,7 +160,10 @@ def test_terminate_cancels_pending_steps_and_records_user_request(emr, admin):
     assert cluster_state(emr, cluster_id) == "TERMINATING"
     wait_cluster(emr, cluster_id, "TERMINATED")
     cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
-    assert cluster["Status"]["StateChangeReason"] == {"Code": "USER_REQUEST", "Message": "Terminated by user request"}
+    assert cluster["Status"]["StateChangeReason"] == {
+        "Code": "USER_REQUEST",
+        "Message": "Terminated by user request",
+    }
     assert step_states(emr, cluster_id, ids) == ["CANCELLED", "CANCELLED"]
 
 
@@ -195,8 +204,10 @@ def test_list_clusters_filters_by_state_and_keeps_tags(emr, admin):
     wait_cluster(emr, gone, "TERMINATED")
     active = {c["Id"] for c in emr.list_clusters(ClusterStates=["WAITING"])["Clusters"]}
     done = {c["Id"] for c in emr.list_clusters(ClusterStates=["TERMINATED"])["Clusters"]}
-    assert waiting in active and waiting not in done
-    assert gone in done and gone not in active
+    assert waiting in active
+    assert waiting not in done
+    assert gone in done
+    assert gone not in active
     tags = emr.describe_cluster(ClusterId=waiting)["Cluster"]["Tags"]
     assert {"Key": "team", "Value": tag} in tags
 

@@ -34,10 +34,25 @@ REST_ROUTES = [
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=10,
 )
-emr_fields = st.sampled_from(["ClusterId", "JobFlowId", "StepId", "StepIds", "Steps", "JobFlowIds", "Name", "Instances", "StepConcurrencyLevel", "ReleaseLabel"])
+emr_fields = st.sampled_from(
+    [
+        "ClusterId",
+        "JobFlowId",
+        "StepId",
+        "StepIds",
+        "Steps",
+        "JobFlowIds",
+        "Name",
+        "Instances",
+        "StepConcurrencyLevel",
+        "ReleaseLabel",
+    ]
+)
 bodies = st.one_of(
     st.binary(max_size=64),
     st.dictionaries(emr_fields, json_values, max_size=4).map(lambda d: json.dumps(d).encode()),
@@ -79,10 +94,17 @@ def test_malformed_rest_requests_get_an_answer(endpoint_url, route, body):
 
 
 def test_unknown_cluster_ids_are_client_errors_not_crashes(endpoint_url):
-    headers = {"X-Amz-Target": "ElasticMapReduce.ListSteps", "Content-Type": "application/x-amz-json-1.1", "Authorization": AUTH["emr"]}
+    headers = {
+        "X-Amz-Target": "ElasticMapReduce.ListSteps",
+        "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": AUTH["emr"],
+    }
     assert send(endpoint_url, "POST", headers, json.dumps({"ClusterId": "j-NOPE"}).encode()) == 400
 
 
 def test_admin_rejects_bad_json_and_unknown_routes(endpoint_url):
-    assert send(f"{endpoint_url}/emr-dags/rules", "PUT", {"Content-Type": "application/json"}, b"{not json") == 400
+    assert (
+        send(f"{endpoint_url}/emr-dags/rules", "PUT", {"Content-Type": "application/json"}, b"{not json")
+        == 400
+    )
     assert send(f"{endpoint_url}/emr-dags/nope", "GET", {}, b"") == 404

@@ -20,7 +20,9 @@ def sl(aws):
 
 
 def create_app(sl, **extra):
-    return sl.create_application(name=unique("app"), releaseLabel="emr-7.5.0", type="SPARK", **extra)["applicationId"]
+    return sl.create_application(name=unique("app"), releaseLabel="emr-7.5.0", type="SPARK", **extra)[
+        "applicationId"
+    ]
 
 
 def app_state(sl, app_id):
@@ -28,8 +30,12 @@ def app_state(sl, app_id):
 
 
 def start_job(sl, app_id, name="job", **extra):
-    driver = extra.pop("jobDriver", {"sparkSubmit": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["--day=1"]}})
-    return sl.start_job_run(applicationId=app_id, executionRoleArn=ROLE, name=name, jobDriver=driver, **extra)["jobRunId"]
+    driver = extra.pop(
+        "jobDriver", {"sparkSubmit": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["--day=1"]}}
+    )
+    return sl.start_job_run(
+        applicationId=app_id, executionRoleArn=ROLE, name=name, jobDriver=driver, **extra
+    )["jobRunId"]
 
 
 def job(sl, app_id, run_id):
@@ -109,8 +115,12 @@ def test_scripted_failure_sets_failed_state_and_driver_logs(sl, s3, admin, log_b
         stderr="java.io.FileNotFoundException: s3://data/bad-input\n",
     )
     app_id = create_app(sl)
-    monitoring = {"monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": f"s3://{log_bucket}/serverless/"}}}
-    driver = {"sparkSubmit": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["s3://data/bad-input"]}}
+    monitoring = {
+        "monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": f"s3://{log_bucket}/serverless/"}}
+    }
+    driver = {
+        "sparkSubmit": {"entryPoint": "s3://code/job.py", "entryPointArguments": ["s3://data/bad-input"]}
+    }
     run_id = start_job(sl, app_id, jobDriver=driver, configurationOverrides=monitoring)
     run = wait_job(sl, app_id, run_id)
     assert run["state"] == "FAILED"
@@ -129,7 +139,11 @@ def test_cloudwatch_logging_writes_driver_streams(sl, aws, admin):
     logs = aws("logs")
     app_id = create_app(sl)
     group = f"/emr-dags/{unique('grp')}"
-    overrides = {"monitoringConfiguration": {"cloudWatchLoggingConfiguration": {"enabled": True, "logGroupName": group}}}
+    overrides = {
+        "monitoringConfiguration": {
+            "cloudWatchLoggingConfiguration": {"enabled": True, "logGroupName": group}
+        }
+    }
     run_id = start_job(sl, app_id, configurationOverrides=overrides)
     wait_job(sl, app_id, run_id)
     stream = f"applications/{app_id}/jobs/{run_id}/SPARK_DRIVER/stderr"

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from fake_emr import FakeEmr
+
+from emr_dags import tags as tagmod
+from emr_dags.aws.emr import EmrApi, reusable_step
+from emr_dags.aws.naming import client_token, has_marker, with_marker
+
+KEY = tagmod.resource_key("dag", "run", "g.create_cluster")
+TAGS = tagmod.ownership_tags("dag", "run", "g.create_cluster")
+REQUEST = {"Name": "nightly", "ReleaseLabel": "emr-7.5.0", "Instances": {}, "Tags": [{"Key": "team", "Value": "x"}]}
+STEP = {"Name": "etl", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
+
+
+def api(fake: FakeEmr) -> EmrApi:
+    return EmrApi(fake, sleep=lambda _: None)
+
+
+def test_create_marks_the_cluster_with_the_key_in_name_and_tags() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    cluster = fake.clusters[cid]
+    assert has_marker(cluster["Name"], KEY)
+    tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
+    assert tags[tagmod.KEY] == KEY and tags["team"] == "x"
+
+
+def test_retry_finds_the_cluster_created_by_try_1() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    assert api(fake).find_cluster(KEY)["Id"] == cid
+
+
+def test_find_ignores_a_cluster_with_the_marker_but_not_the_tag() -> None:
+    fake = FakeEmr()
+    fake.run_job_flow(Name=with_marker("impostor", KEY), Tags=[])
+    assert api(fake).find_cluster(KEY) is None
+
+
+def test_terminated_cluster_is_not_reattached() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    fake.clusters[cid]["Status"]["State"] = "TERMINATED_WITH_ERRORS"
+    assert api(fake).find_cluster(KEY) is None
+
+
+def test_a_lost_run_job_flow_reply_does_not_create_a_second_cluster() -> None:
+    fake = FakeEmr()
+    fake.fail_after_run_job_flow = 1
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    assert list(fake.clusters) == [cid]
+    assert fake.calls.count("RunJobFlow") == 1
+
+
+def test_a_different_generation_is_a_different_key() -> None:
+    assert tagmod.resource_key("d", "r", "t", -1, 0) != tagmod.resource_key("d", "r", "t", -1, 1)
+
+
+def test_step_retry_reattaches_to_a_running_step() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    sid = api(fake).add_step(cid, STEP, "k1")
+    fake.set_step_state(cid, sid, "RUNNING")
+    found = api(fake).find_step(cid, "k1")
+    assert found["Id"] == sid and reusable_step(found)
+
+
+def test_a_running_step_wins_over_a_newer_failed_one_with_the_same_key() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    old = api(fake).add_step(cid, STEP, "k1")
+    new = api(fake).add_step(cid, STEP, "k1")
+    fake.set_step_state(cid, old, "RUNNING")
+    fake.set_step_state(cid, new, "FAILED")
+    assert api(fake).find_step(cid, "k1")["Id"] == old
+
+
+def test_failed_step_is_not_reusable_so_a_retry_adds_a_fresh_one() -> None:
+    assert not reusable_step({"Status": {"State": "FAILED"}})
+    assert not reusable_step({"Status": {"State": "CANCELLED"}})
+    assert reusable_step({"Status": {"State": "COMPLETED"}})
+    assert not reusable_step(None)
+
+
+def test_list_steps_stops_paging_once_every_id_is_seen() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    ids = [api(fake).add_step(cid, {**STEP, "Name": f"s{i}"}, f"k{i}") for i in range(3)]
+    fake.calls.clear()
+    assert set(api(fake).list_steps(cid, ids)) == set(ids)
+    assert fake.calls == ["ListSteps"]
+
+
+def test_marker_fits_the_name_limit() -> None:
+    name = with_marker("x" * 300, KEY)
+    assert len(name) == 256 and has_marker(name, KEY)
+    assert with_marker(name, KEY) == name
+
+
+def test_client_token_changes_only_after_a_failed_run() -> None:
+    assert client_token("k", 0) == client_token("k", 0)
+    assert client_token("k", 1) != client_token("k", 0)

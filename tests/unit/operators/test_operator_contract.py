@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from emr_dags.errors import EmrConfigError
+from emr_dags.operators.eks import EmrEksJobOperator
+from emr_dags.operators.emr import (
+    EmrCreateClusterOperator,
+    EmrFindClusterOperator,
+    EmrStepOperator,
+    EmrTerminateClusterOperator,
+)
+from emr_dags.operators.serverless import (
+    EmrServerlessApplicationOperator,
+    EmrServerlessJobOperator,
+    EmrServerlessStopApplicationOperator,
+)
+from emr_dags.sensors.emr import EmrStepsSensor
+from emr_dags.specs import SparkStep
+
+STEP = {"Name": "s", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["x"]}}
+EKS = {
+    "virtualClusterId": "vc",
+    "name": "j",
+    "executionRoleArn": "arn:aws:iam::123456789012:role/r",
+    "releaseLabel": "emr-7.5.0-latest",
+    "jobDriver": {"sparkSubmitJobDriver": {"entryPoint": "s3://bkt/j.py"}},
+}
+
+
+def build_all() -> list[Any]:
+    return [
+        EmrCreateClusterOperator(task_id="c", cluster={"Name": "n", "ReleaseLabel": "emr-7.5.0", "Instances": {}}),
+        EmrStepOperator(task_id="s", cluster_id="j-1", step=STEP),
+        EmrTerminateClusterOperator(task_id="t", cluster_id="j-1"),
+        EmrFindClusterOperator(task_id="f", cluster_name="n"),
+        EmrStepsSensor(task_id="w", cluster_id="j-1", step_ids=["s-1"]),
+        EmrServerlessApplicationOperator(task_id="a", application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"}),
+        EmrServerlessJobOperator(task_id="j", application_id="app", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}}),
+        EmrServerlessStopApplicationOperator(task_id="st", application_id="app"),
+        EmrEksJobOperator(task_id="e", job=EKS),
+    ]
+
+
+def test_init_makes_no_aws_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import emr_dags.aws.clients as clients
+
+    def boom(*_: Any, **__: Any) -> None:
+        raise AssertionError("network access in __init__")
+
+    monkeypatch.setattr(clients, "client_for", boom)
+    monkeypatch.setattr(clients, "region_and_partition", boom)
+    assert len(build_all()) == 9
+
+
+@pytest.mark.parametrize("op", build_all(), ids=lambda o: type(o).__name__)
+def test_every_template_field_is_a_plain_attribute(op: Any) -> None:
+    assert isinstance(op.template_fields, tuple | list)
+    for name in op.template_fields:
+        assert hasattr(op, name), f"{type(op).__name__}.{name}"
+        assert not isinstance(getattr(type(op), name, None), property)
+
+
+def test_a_step_spec_is_rendered_to_a_templatable_dict_at_parse_time() -> None:
+    op = EmrStepOperator(
+        task_id="s", cluster_id="j-1", step=SparkStep(name="spark", entry_point="s3://bkt/j.py", args=("{{ ds }}",))
+    )
+    assert isinstance(op.step, dict) and "{{ ds }}" in op.step["HadoopJarStep"]["Args"]
+
+
+def test_a_non_spec_object_is_rejected_with_the_field_named() -> None:
+    with pytest.raises(EmrConfigError, match=r"EmrStepOperator\.step"):
+        EmrStepOperator(task_id="s", cluster_id="j-1", step=object())
+
+
+def test_bad_poll_interval_and_wait_timeout_are_rejected() -> None:
+    with pytest.raises(EmrConfigError, match="poll_interval"):
+        EmrStepOperator(task_id="s", cluster_id="j", step=STEP, poll_interval=0)
+    with pytest.raises(EmrConfigError, match="wait_timeout"):
+        EmrStepOperator(task_id="s", cluster_id="j", step=STEP, wait_timeout=-5)
+
+
+def test_find_cluster_needs_an_id_a_name_or_tags() -> None:
+    with pytest.raises(EmrConfigError, match="cluster_id, cluster_name or cluster_tags"):
+        EmrFindClusterOperator(task_id="f")
+
+
+def test_the_rendered_request_is_validated_before_any_aws_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import emr_dags.operators.emr as mod
+
+    monkeypatch.setattr(mod.EmrStepOperator, "api", lambda self: pytest.fail("AWS called before validation"))
+    op = EmrStepOperator(task_id="s", cluster_id="j-1", step={"Name": "s", "HadoopJarStep": {"Jarr": "x"}})
+    with pytest.raises(EmrConfigError):
+        op.execute({"ti": None})
+
+
+class _TI:
+    dag_id, run_id, task_id, map_index = "d", "r", "t", 3
+    start_date = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def test_ownership_key_is_stable_and_includes_the_map_index() -> None:
+    op = EmrStepOperator(task_id="t", cluster_id="j", step=STEP)
+    key1, tags = op.ownership({"ti": _TI()})
+    key2, _ = op.ownership({"ti": _TI()})
+    assert key1 == key2 and tags["emr-dags:map-index"] == "3"
+    op.generation = "1"
+    assert op.ownership({"ti": _TI()})[0] != key1
+
+
+def test_wait_budget_comes_from_wait_timeout_then_execution_timeout_else_none() -> None:
+    ctx = {"ti": _TI()}
+    assert EmrStepOperator(task_id="t", cluster_id="j", step=STEP).deadline(ctx) is None
+    op = EmrStepOperator(task_id="t", cluster_id="j", step=STEP, execution_timeout=dt.timedelta(hours=2))
+    assert op.deadline(ctx) == _TI.start_date + dt.timedelta(hours=2)
+    explicit = EmrStepOperator(task_id="t", cluster_id="j", step=STEP, wait_timeout=60)
+    assert explicit.deadline(ctx) > dt.datetime.now(dt.UTC)
+
+
+def test_no_hidden_cap_on_serverless_jobs() -> None:
+    op = EmrServerlessJobOperator(task_id="j", application_id="a", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}})
+    assert "executionTimeoutMinutes" not in op.job_run_request
+    assert op.wait_timeout is None

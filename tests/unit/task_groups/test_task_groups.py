@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pendulum
+import pytest
+from airflow.sdk import DAG
+
+from emr_dags.errors import EmrConfigError
+from emr_dags.task_groups.eks import eks_jobs
+from emr_dags.task_groups.emr import existing_cluster_steps, transient_cluster_pipeline
+from emr_dags.task_groups.serverless import serverless_pipeline
+
+CLUSTER = {"Name": "c", "ReleaseLabel": "emr-7.5.0", "Instances": {}}
+
+
+def step(name: str) -> dict[str, object]:
+    return {"Name": name, "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
+
+
+def _dag() -> DAG:
+    return DAG("g", schedule=None, start_date=pendulum.datetime(2026, 1, 1))
+
+
+def test_transient_pipeline_is_setup_steps_teardown() -> None:
+    with _dag() as dag:
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a"), step("b")])
+    create, a, b, term = (dag.get_task(f"p.{t}") for t in ("create_cluster", "a", "b", "terminate_cluster"))
+    assert create.is_setup and term.is_teardown
+    assert a.upstream_task_ids == {"p.create_cluster"}
+    assert b.upstream_task_ids == {"p.a", "p.create_cluster"}  # chained, plus the XCom cluster id
+    assert {"p.b", "p.create_cluster"} <= term.upstream_task_ids
+
+
+def test_parallel_steps_all_follow_the_setup() -> None:
+    with _dag() as dag:
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps={"x": step("a"), "y": step("b")}, parallel=True, step_retries=4)
+    assert dag.get_task("p.x").upstream_task_ids == dag.get_task("p.y").upstream_task_ids == {"p.create_cluster"}
+    assert dag.get_task("p.x").retries == 4
+
+
+def test_a_failed_step_is_a_leaf_for_the_run_outcome_and_the_teardown_is_not() -> None:
+    # Airflow decides the DAG-run state from leaves excluding teardowns: the last step counts.
+    with _dag() as dag:
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a")])
+    term = dag.get_task("p.terminate_cluster")
+    assert term.is_teardown and not term.on_failure_fail_dagrun
+
+
+def test_duplicate_step_names_are_rejected() -> None:
+    with _dag(), pytest.raises(EmrConfigError, match="distinct"):
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a"), step("a")])
+
+
+def test_serverless_group_has_ensure_setup_and_stop_teardown() -> None:
+    with _dag() as dag:
+        serverless_pipeline(
+            "s", application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"},
+            jobs={"j1": {"name": "j1", "executionRoleArn": "r", "jobDriver": {}}},
+        )
+    assert dag.get_task("s.ensure_application").is_setup
+    stop = dag.get_task("s.stop_application")
+    assert stop.is_teardown and stop.owner_task_id == "s.ensure_application"
+
+
+def test_other_groups_build() -> None:
+    with _dag() as dag:
+        existing_cluster_steps("e", cluster_name="shared", steps=[step("a")])
+        eks_jobs("k", virtual_cluster_id="vc", jobs=[{"name": "j", "virtualClusterId": "vc"}])
+    assert {"e.find_cluster", "e.a", "k.j"} <= set(dag.task_ids)
+
+
+def test_building_a_dag_imports_no_boto_or_provider_operators() -> None:
+    code = textwrap.dedent(
+        """
+        import sys, pendulum
+        from airflow.sdk import DAG
+        from emr_dags.specs import SparkStep
+        from emr_dags.specs.presets import spot_spark_cluster
+        from emr_dags.task_groups.emr import transient_cluster_pipeline
+        from emr_dags.task_groups.serverless import serverless_pipeline
+        from emr_dags.task_groups.eks import eks_jobs
+        import emr_dags
+        with DAG("x", schedule=None, start_date=pendulum.datetime(2026, 1, 1)):
+            transient_cluster_pipeline("p", cluster=spot_spark_cluster(name="c", log_uri="s3://bkt/l/"),
+                                       steps=[SparkStep(name="s", entry_point="s3://bkt/j.py")])
+        bad = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "aiobotocore")
+                     or m.startswith("airflow.providers.amazon.aws.operators")
+                     or m.startswith("airflow.providers.amazon.aws.hooks"))
+        print(bad)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

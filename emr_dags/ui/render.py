@@ -71,13 +71,16 @@ def _row(r: ManagedResource, urls: Urls, now: datetime, extra: str = "") -> str:
     if r.logs_url:
         links.append(_a(r.logs_url, "logs"))
     state_cls = "state active" if r.active else "state"
+    task = (
+        _a(urls.task(r.dag_id, r.run_id, r.task_id, r.map_index), r.task_id, top=True) if r.task_id else "-"
+    )
     return (
         f'<tr data-resource-id="{escape(r.id, quote=True)}">'
         f"<td>{escape(r.kind.value)}</td>"
         f"<td><code>{escape(r.id)}</code><br><span class=est>{escape(r.name)}</span></td>"
         f"<td>{_a(urls.dag(r.dag_id), r.dag_id, top=True)}</td>"
         f'<td class="run">{_a(urls.run(r.dag_id, r.run_id), r.run_id, top=True)}</td>'
-        f"<td>{_a(urls.task(r.dag_id, r.run_id, r.task_id, r.map_index), r.task_id, top=True)}</td>"
+        f"<td>{task}</td>"
         f'<td><span class="{state_cls}">{escape(r.state)}</span></td>'
         f'<td class="num">{escape(human_age(r.age(now)))}</td>'
         f'<td class="num cost">{_money(r.cost)}</td>'

@@ -75,3 +75,22 @@ def test_values_from_aws_are_html_escaped(viewer, backend):
     html = viewer.get("/emr-dags/").text
     assert "<script>x</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_resource_without_task_tag_shows_no_task_link(viewer, backend):
+    from conftest import resource
+
+    from emr_dags import tags
+
+    r = resource("j-NOTASK", "etl", "manual__done")
+    backend.resources = [
+        type(r)(
+            **{
+                **{f: getattr(r, f) for f in r.__slots__},
+                "tags": {k: v for k, v in r.tags.items() if k != tags.TASK_ID},
+            }
+        )
+    ]
+    html = viewer.get("/emr-dags/").text
+    assert "/tasks/" not in html
+    assert 'href="/dags/etl/runs/manual__done"' in html

@@ -21,7 +21,8 @@ def test_plugin_registers_a_fastapi_app_and_a_nav_view_airflow_accepts():
     plugin = _load().EmrDagsPlugin
     assert issubclass(plugin, AirflowPlugin)
     (app,) = plugin.fastapi_apps
-    assert app["url_prefix"] and not any(app["url_prefix"].startswith(p) for p in RESERVED_URL_PREFIXES)
+    assert app["url_prefix"]
+    assert not any(app["url_prefix"].startswith(p) for p in RESERVED_URL_PREFIXES)
     (view,) = plugin.external_views
     ExternalViewResponse.model_validate(view)
     assert not view["href"].startswith("/")  # Airflow resolves it against its base URL

@@ -179,7 +179,12 @@ def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, 
     state = status.get("State", "UNKNOWN")
     details = status.get("FailureDetails") or {}
     run.facts.append(f"Step {step_id} state: {state}")
-    if state in ("CANCELLED", "CANCEL_PENDING"):
+    reason: Any = cluster.get("Status", {}).get("StateChangeReason", {})
+    cluster_failed = reason.get("Code") not in (None, "", "USER_REQUEST", "ALL_STEPS_COMPLETED")
+    if cluster_failed:
+        # steps of a cluster that failed are cancelled as a consequence: the cluster's reason is the cause
+        run.facts.append(f"Cluster state change reason: {reason.get('Code')}: {reason.get('Message', '')}")
+    elif state in ("CANCELLED", "CANCEL_PENDING"):
         run.facts.append(
             f"Step {step_id} was cancelled: {status.get('StateChangeReason', {}).get('Message', '')}"
         )
@@ -187,9 +192,6 @@ def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, 
         run.facts += str(details["Message"]).splitlines()
     if details.get("Reason"):
         run.facts.append(f"FailureDetails.Reason: {details['Reason']}")
-    reason: Any = cluster.get("Status", {}).get("StateChangeReason", {})
-    if reason.get("Code") and reason.get("Code") not in ("USER_REQUEST", "ALL_STEPS_COMPLETED"):
-        run.facts.append(f"Cluster state change reason: {reason.get('Code')}: {reason.get('Message', '')}")
     return state, details
 
 

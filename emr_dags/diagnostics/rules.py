@@ -8,7 +8,8 @@ matches, so the table doubles as documentation.
 
 Priorities, from most to least decisive:
 
-* 95 the run was cancelled / timed out, or a bootstrap action failed: nothing else matters;
+* 96 a bootstrap action failed (the steps' cancellation is its consequence);
+* 95 the run was cancelled or timed out: nothing else matters;
 * 89-93 permission problems and full disks: always decisive when they appear;
 * 80-88 specific causes (analysis errors, missing classes/modules, out of memory, missing S3 paths,
   lost nodes);
@@ -95,6 +96,7 @@ NEEDLES: tuple[bytes, ...] = (
     b"local-dirs",
     b"_NOT_FOUND]",
     b"UNRESOLVED_",
+    b"ERROR: ",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package
@@ -104,6 +106,15 @@ _EXC = r"(?<![\w$.])(?:[a-zA-Z_$][\w$]*+\.)++[A-Z][\w$]*(?:Exception|Error|Throw
 R = Rule
 RULES: tuple[Rule, ...] = (
     # --- cancelled, timed out, bootstrap -------------------------------------------------------
+    R(
+        "bootstrap-action-failed",
+        C.BOOTSTRAP_FAILURE,
+        96,
+        ("ootstrap", "BOOTSTRAP"),
+        r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
+        r"bootstrap action .*(?:failed|non-zero)",
+        "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
+    ),
     R(
         "step-cancelled",
         C.TIMEOUT_OR_CANCELLED,
@@ -128,15 +139,6 @@ RULES: tuple[Rule, ...] = (
         ("killed by user",),
         r"Application (?:application_\d+_\d+ )?(?:was )?killed by user|Application killed by user",
         "Final app status: KILLED, exitCode: 16, (reason: Application killed by user.)",
-    ),
-    R(
-        "bootstrap-action-failed",
-        C.BOOTSTRAP_FAILURE,
-        95,
-        ("ootstrap", "BOOTSTRAP"),
-        r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
-        r"bootstrap action .*(?:failed|non-zero)",
-        "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
     ),
     # --- permissions -----------------------------------------------------------------------------
     R(
@@ -199,8 +201,9 @@ RULES: tuple[Rule, ...] = (
         "python-module-missing",
         C.PYTHON_MODULE_MISSING,
         87,
-        ("ModuleNotFoundError", "ImportError"),
-        r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)",
+        ("ModuleNotFoundError", "ImportError", "ERROR: "),
+        r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)|"
+        r"^ERROR: (?:Could not find a version that satisfies the requirement|No matching distribution found for)",
         "ModuleNotFoundError: No module named 'pandas'",
     ),
     R(
@@ -333,10 +336,11 @@ RULES: tuple[Rule, ...] = (
         "failed-marker",
         C.UNKNOWN,
         1,
-        ("failed", "FAILED", "non-zero", "exit code"),
+        ("failed", "FAILED", "non-zero", "exit code", "Error initializing"),
         r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
         r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
-        r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)",
+        r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)|"
+        r"Error initializing SparkContext",
         "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
         Kind.FAILED,
     ),

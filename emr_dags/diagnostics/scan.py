@@ -46,6 +46,24 @@ _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
 _EXC_CLASS = re.compile(_EXC + r"\b")
 _DRIVER_NAMED = re.compile(r"spark\.driver\.memory|[Dd]river (?:pod|container|process)|-driver\b")
+# Top-level packages whose dotted exception names are Python even outside a traceback.
+PYTHON_PACKAGES = frozenset(
+    {
+        "botocore",
+        "boto3",
+        "pyspark",
+        "py4j",
+        "pandas",
+        "numpy",
+        "pyarrow",
+        "requests",
+        "urllib3",
+        "s3fs",
+        "sqlalchemy",
+        "awswrangler",
+        "great_expectations",
+    }
+)
 _QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
 
 
@@ -256,7 +274,11 @@ def _exception(
         return None
     if rule.category is FailureCategory.PYTHON_EXCEPTION:
         name = text.split(":", 1)[0]
-        if "." in name and not 0 <= since_traceback <= TRACEBACK_REACH:
+        if (
+            "." in name
+            and name.split(".", 1)[0] not in PYTHON_PACKAGES
+            and not 0 <= since_traceback <= TRACEBACK_REACH
+        ):
             return None  # a dotted name outside a traceback is a JVM class
         decisive = text
     else:

@@ -45,12 +45,18 @@ class FakeTime:
 
 
 class FakeEmr:
-    def __init__(self, log_uri: str | None, status: dict[str, Any]) -> None:
+    def __init__(
+        self, log_uri: str | None, status: dict[str, Any], cluster_reason: dict[str, str] | None = None
+    ) -> None:
         self.log_uri = log_uri
         self.status = status
+        self.cluster_reason = cluster_reason or {}
 
     def describe_cluster(self, ClusterId: str) -> dict[str, Any]:  # noqa: N803 - boto3's spelling
-        cluster: dict[str, Any] = {"Id": ClusterId, "Status": {"State": "WAITING"}}
+        cluster: dict[str, Any] = {
+            "Id": ClusterId,
+            "Status": {"State": "WAITING", "StateChangeReason": self.cluster_reason},
+        }
         if self.log_uri:
             cluster["LogUri"] = self.log_uri
         return {"Cluster": cluster}
@@ -387,3 +393,27 @@ def test_eks_cloudwatch_streams(aws: tuple[Any, Any]) -> None:
 def test_waiter_rejects_a_bad_budget() -> None:
     with pytest.raises(ValueError, match="poll_seconds"):
         Waiter(wait_seconds=10, poll_seconds=0)
+
+
+def test_cancelled_step_is_timeout_or_cancelled(aws: tuple[Any, Any]) -> None:
+    s3, _ = aws
+    upload_cluster_mode_step(s3)
+    status = {"State": "CANCELLED", "StateChangeReason": {"Message": "Cancelled by user request"}}
+    diagnosis = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", status), s3, CLUSTER, STEP, wait_seconds=0
+    )
+    assert diagnosis.category is FailureCategory.TIMEOUT_OR_CANCELLED
+    assert diagnosis.rule == "step-cancelled"
+
+
+def test_bootstrap_failure_from_the_cluster_state_change_reason(aws: tuple[Any, Any]) -> None:
+    s3, _ = aws
+    reason = {
+        "Code": "BOOTSTRAP_FAILURE",
+        "Message": "On the master instance (i-0a1b2c3d4e5f60001), bootstrap action 1 returned a non-zero return code",
+    }
+    status = {"State": "CANCELLED", "StateChangeReason": {}}
+    diagnosis = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", status, reason), s3, CLUSTER, STEP, wait_seconds=0
+    )
+    assert diagnosis.category is FailureCategory.BOOTSTRAP_FAILURE

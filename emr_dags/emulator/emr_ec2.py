@@ -9,6 +9,8 @@ StepConcurrencyLevel, ActionOnFailure, KeepJobFlowAliveWhenNoSteps and AutoTermi
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -154,6 +156,24 @@ class EmrSim:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.active: dict[str, EmulatedCluster] = {}
+        # (due, seq, cluster id): a cluster is looked at only when its next event is due. Entries
+        # whose due no longer matches self._due are stale and skipped.
+        self._heap: list[tuple[float, int, str]] = []
+        self._due: dict[str, float] = {}
+        self._seq = itertools.count()
+
+    def reset(self) -> None:
+        self.active.clear()
+        self._heap.clear()
+        self._due.clear()
+
+    def _reschedule(self, cluster: EmulatedCluster) -> None:
+        due = self._cluster_due(cluster) if cluster.id in self.active else math.inf
+        if self._due.get(cluster.id) == due:
+            return
+        self._due[cluster.id] = due
+        if due < math.inf:
+            heapq.heappush(self._heap, (due, next(self._seq), cluster.id))
 
     # -- lookups ------------------------------------------------------------------------------
     def backend(self, account: str, region: str) -> Any:
@@ -267,6 +287,7 @@ class EmrSim:
         for index, step in enumerate(cluster.steps):
             self._adopt_step(step, now, index)
         self.active[cluster.id] = cluster
+        self._reschedule(cluster)
 
     def _adopt_step(self, step: Any, now: float, index: int) -> None:
         step.__class__ = EmulatedStep
@@ -292,6 +313,7 @@ class EmrSim:
         for cluster in clusters:
             if cluster.state not in DONE_CLUSTER_STATES and hasattr(cluster, "_emu"):
                 self._terminate(cluster, now, "USER_REQUEST", "Terminated by user request", "TERMINATED")
+                self._reschedule(cluster)
         return json_reply("json", {})
 
     def _cancel_steps(self, body: dict[str, Any], account: str, region: str) -> Reply:
@@ -338,9 +360,11 @@ class EmrSim:
             if not isinstance(idle, int) or not 60 <= idle <= 604800:
                 raise AwsError("ValidationException", "IdleTimeout must be between 60 and 604800 seconds.")
             emu.idle_timeout_s = float(idle)
+            self._reschedule(cluster)
             return json_reply("json", {})
         if action == "RemoveAutoTerminationPolicy":
             emu.idle_timeout_s = None
+            self._reschedule(cluster)
             return json_reply("json", {})
         if emu.idle_timeout_s is None:
             return json_reply("json", {})
@@ -348,10 +372,10 @@ class EmrSim:
 
     # -- simulation ---------------------------------------------------------------------------
     def next_due(self) -> float:
-        due = math.inf
-        for cluster in self.active.values():
-            due = min(due, self._cluster_due(cluster))
-        return due
+        heap = self._heap
+        while heap and self._due.get(heap[0][2]) != heap[0][0]:
+            heapq.heappop(heap)  # stale
+        return heap[0][0] if heap else math.inf
 
     def _cluster_due(self, cluster: EmulatedCluster) -> float:
         emu = cluster._emu
@@ -369,8 +393,15 @@ class EmrSim:
         return due
 
     def tick(self, now: float) -> None:
-        for cluster in list(self.active.values()):
-            self._advance_cluster(cluster, now)
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, cluster_id = heapq.heappop(heap)
+            if self._due.get(cluster_id) != due:
+                continue  # stale entry
+            self._due.pop(cluster_id, None)
+            cluster = self.active.get(cluster_id)
+            if cluster is not None:
+                self._advance_cluster(cluster, now)
 
     def _advance_cluster(self, cluster: EmulatedCluster, now: float) -> None:
         for _ in range(100_000):  # each pass handles one event in time order
@@ -380,6 +411,7 @@ class EmrSim:
         self._settle(cluster, now)
         if cluster.state in ("TERMINATED", "TERMINATED_WITH_ERRORS"):
             self.active.pop(cluster.id, None)
+        self._reschedule(cluster)
 
     def _advance_once(self, cluster: EmulatedCluster, now: float) -> bool:
         state = cluster.state

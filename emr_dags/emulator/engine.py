@@ -129,7 +129,7 @@ class Engine:
 
         with self.lock:
             BackendDict.reset()
-            self.emr.active.clear()
+            self.emr.reset()
             self.serverless.reset()
             self.eks.reset()
             self.logs._queue.clear()

@@ -57,9 +57,11 @@ def test_calls_are_counted_per_service_and_action(emr, aws, admin):
 
 
 def test_throttling_is_injected_with_aws_shape_and_seed(emr, aws, admin):
-    admin.set_faults([{"service": "emr", "action": "ListClusters", "throttle": 1.0}], seed=3)
+    admin.set_faults(
+        [{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "throttle": 1.0}], seed=3
+    )
     with pytest.raises(ClientError) as err:
-        emr.list_clusters()
+        emr.get_block_public_access_configuration()
     assert err.value.response["Error"]["Code"] == "ThrottlingException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     emr.describe_job_flows()  # other actions unaffected
@@ -71,22 +73,26 @@ def test_throttling_is_injected_with_aws_shape_and_seed(emr, aws, admin):
 
 
 def test_botocore_retries_through_partial_throttling(aws, admin):
-    admin.set_faults([{"service": "emr", "action": "ListClusters", "throttle": 0.5}], seed=11)
+    admin.set_faults(
+        [{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "throttle": 0.5}], seed=11
+    )
     admin.reset_calls()
     emr = aws("emr", config=Config(retries={"max_attempts": 10, "mode": "standard"}))
     for _ in range(5):
-        emr.list_clusters()
-    calls = admin.calls()["services"]["emr"]["ListClusters"]
+        emr.get_block_public_access_configuration()
+    calls = admin.calls()["services"]["emr"]["GetBlockPublicAccessConfiguration"]
     assert calls > 5  # some were throttled and retried
 
 
 def test_same_seed_gives_the_same_fault_sequence(emr, admin):
     def run_sequence():
-        admin.set_faults([{"service": "emr", "action": "ListClusters", "throttle": 0.5}], seed=99)
+        admin.set_faults(
+            [{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "throttle": 0.5}], seed=99
+        )
         outcomes = []
         for _ in range(12):
             try:
-                emr.list_clusters()
+                emr.get_block_public_access_configuration()
                 outcomes.append("ok")
             except ClientError:
                 outcomes.append("throttled")
@@ -99,13 +105,13 @@ def test_same_seed_gives_the_same_fault_sequence(emr, admin):
 
 
 def test_server_errors_and_latency_are_injected(emr, admin):
-    admin.set_faults([{"service": "emr", "action": "ListClusters", "error_5xx": 1.0}])
+    admin.set_faults([{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "error_5xx": 1.0}])
     with pytest.raises(ClientError) as err:
-        emr.list_clusters()
+        emr.get_block_public_access_configuration()
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
-    admin.set_faults([{"service": "emr", "action": "ListClusters", "latency_ms": 300}])
+    admin.set_faults([{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "latency_ms": 300}])
     begin = time.monotonic()
-    emr.list_clusters()
+    emr.get_block_public_access_configuration()
     assert time.monotonic() - begin >= 0.3
     assert admin.faults()["injected"] == {"throttle": 0, "5xx": 0, "latency": 1}
 

@@ -36,10 +36,16 @@ def is_templated(value: object) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
-def fail(spec: str, field: str, value: object, problem: str, expected: str, fix: str = "") -> EmrConfigError:
-    """Build the one error shape: spec, field, bad value, what is allowed and the fix."""
+def fail(
+    spec: str, field: str, value: object, problem: str, expected: str, fix: str = "", *, at: str = ""
+) -> EmrConfigError:
+    """Build the one error shape: spec, field, bad value, what is allowed and the fix.
+
+    ``at`` locates the value inside the field (``"[2]"``, ``"['spark.x']"``) for the message;
+    ``EmrConfigError.field`` stays the field name itself.
+    """
     shown = _short(value)
-    message = f"{spec}.{field}: {shown} {problem}; expected {expected}"
+    message = f"{spec}.{field}{at}: {shown} {problem}; expected {expected}"
     if fix:
         message = f"{message}. {fix}"
     return EmrConfigError(message, spec=spec, field=field)
@@ -84,20 +90,21 @@ def check_str(
     expected: str = "a non-empty string",
     fix: str = "",
     optional: bool = False,
-    problem: str = "is not valid",
+    problem: str = "is malformed",
+    at: str = "",
 ) -> None:
     """A string field; templates pass the pattern check (they are checked again once rendered)."""
     spec = spec_name(obj)
     if value is None and optional:
         return
     if not isinstance(value, str):
-        raise fail(spec, field, value, f"is a {type(value).__name__}, not a string", expected, fix)
+        raise fail(spec, field, value, f"is a {type(value).__name__}, not a string", expected, fix, at=at)
     if len(value) < min_len:
-        raise fail(spec, field, value, "is empty", expected, fix)
+        raise fail(spec, field, value, "is empty", expected, fix, at=at)
     if len(value) > max_len:
-        raise fail(spec, field, value, f"is {len(value)} characters long", f"at most {max_len}", fix)
+        raise fail(spec, field, value, f"is {len(value)} characters long", f"at most {max_len}", fix, at=at)
     if pattern is not None and not is_templated(value) and not pattern.match(value):
-        raise fail(spec, field, value, problem, expected, fix)
+        raise fail(spec, field, value, problem, expected, fix, at=at)
 
 
 def check_int(
@@ -146,6 +153,7 @@ def check_s3_uri(obj: object, field: str, value: object, *, optional: bool = Fal
         max_len=10280,
         pattern=S3_URI,
         expected="an S3 URI like 's3://my-bucket/path/'",
+        problem="is not an S3 URI",
         fix=fix,
         optional=optional,
     )
@@ -159,6 +167,7 @@ def check_role_arn(obj: object, field: str, value: object, *, optional: bool = F
         max_len=2048,
         pattern=IAM_ROLE_ARN,
         expected="an IAM role ARN like 'arn:aws:iam::123456789012:role/my-job-role'",
+        problem="is not an IAM role ARN",
         optional=optional,
     )
 
@@ -180,7 +189,7 @@ def to_enum(spec: str, field: str, value: object, enum_cls: type[E]) -> E:
             if str(member.value).casefold() == folded or member.name.casefold() == folded:
                 return member
     allowed = ", ".join(repr(m.value) for m in enum_cls)
-    raise fail(spec, field, value, f"is not a {enum_cls.__name__}", f"one of {allowed}")
+    raise fail(spec, field, value, f"is not a known {enum_cls.__name__} value", f"one of {allowed}")
 
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
@@ -246,10 +255,11 @@ def coerce_args(obj: object, field: str, value: object) -> tuple[str, ...]:
         else:
             raise fail(
                 spec_name(obj),
-                f"{field}[{i}]",
+                field,
                 item,
                 f"is a {type(item).__name__}",
                 "a string (or a number, turned into a string)",
+                at=f"[{i}]",
             )
     result = tuple(out)
     setattr_frozen(obj, field, result)
@@ -264,12 +274,15 @@ def coerce_str_list(
     pattern: re.Pattern[str] | None = None,
     expected: str = "a list of strings",
     max_items: int | None = None,
+    problem: str = "is malformed",
 ) -> tuple[str, ...]:
     items = coerce_tuple(obj, field, value, expected=expected)
     if max_items is not None and len(items) > max_items:
         raise fail(spec_name(obj), field, items, f"has {len(items)} items", f"at most {max_items}")
     for i, item in enumerate(items):
-        check_str(obj, f"{field}[{i}]", item, max_len=10280, pattern=pattern, expected=expected)
+        check_str(
+            obj, field, item, max_len=10280, pattern=pattern, expected=expected, problem=problem, at=f"[{i}]"
+        )
     return items
 
 
@@ -307,11 +320,16 @@ def coerce_str_mapping(
         text = conf_value(raw)
         if text is None:
             raise fail(
-                spec, f"{field}[{key!r}]", raw, f"is a {type(raw).__name__}", "a string, number or bool"
+                spec, field, raw, f"is a {type(raw).__name__}", "a string, number or bool", at=f"[{key!r}]"
             )
         if len(text) > max_value_len:
             raise fail(
-                spec, f"{field}[{key!r}]", text, f"is {len(text)} characters long", f"at most {max_value_len}"
+                spec,
+                field,
+                text,
+                f"is {len(text)} characters long",
+                f"at most {max_value_len}",
+                at=f"[{key!r}]",
             )
         out[key] = text
     setattr_frozen(obj, field, out)
@@ -357,7 +375,7 @@ def coerce_extra(obj: object, field: str, value: object) -> dict[str, Any]:
 def check_instances(obj: object, field: str, items: tuple[Any, ...], cls: type, *, expected: str) -> None:
     for i, item in enumerate(items):
         if not isinstance(item, cls):
-            raise fail(spec_name(obj), f"{field}[{i}]", item, f"is a {type(item).__name__}", expected)
+            raise fail(spec_name(obj), field, item, f"is a {type(item).__name__}", expected, at=f"[{i}]")
 
 
 def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

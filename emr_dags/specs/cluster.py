@@ -220,6 +220,7 @@ def _check_instance_type(obj: object, field_name: str, value: object) -> None:
         max_len=256,
         pattern=INSTANCE_TYPE,
         expected="an EC2 instance type like 'm5.xlarge'",
+        problem="is not an EC2 instance type",
     )
 
 
@@ -286,7 +287,13 @@ class InstanceGroup:
         _check_ebs(self, self.ebs)
         _check_configurations(self, self.configurations)
         check_str(
-            self, "custom_ami_id", self.custom_ami_id, pattern=_AMI_ID, expected="an AMI id", optional=True
+            self,
+            "custom_ami_id",
+            self.custom_ami_id,
+            pattern=_AMI_ID,
+            expected="an AMI id like 'ami-0abc1234def567890'",
+            problem="is not an AMI id",
+            optional=True,
         )
 
     def to_emr(self) -> dict[str, Any]:
@@ -361,7 +368,13 @@ class FleetInstanceType:
         _check_ebs(self, self.ebs)
         _check_configurations(self, self.configurations)
         check_str(
-            self, "custom_ami_id", self.custom_ami_id, pattern=_AMI_ID, expected="an AMI id", optional=True
+            self,
+            "custom_ami_id",
+            self.custom_ami_id,
+            pattern=_AMI_ID,
+            expected="an AMI id like 'ami-0abc1234def567890'",
+            problem="is not an AMI id",
+            optional=True,
         )
 
     def to_emr(self) -> dict[str, Any]:
@@ -818,6 +831,7 @@ class ClusterSpec:
             min_len=3,
             pattern=S3_BUCKET,
             expected="a bucket name like 'my-emr-logs' (no s3:// prefix)",
+            problem="is not a bucket name",
             optional=True,
         )
         if self.log_uri is not None and self.log_bucket is not None:
@@ -897,6 +911,7 @@ class ClusterSpec:
             self.subnet_ids,
             pattern=SUBNET_ID,
             expected="subnet ids like 'subnet-0abc1234'",
+            problem="is not a subnet id",
         )
         if self.instance_groups and len(subnets) > 1:
             raise fail(
@@ -963,7 +978,13 @@ class ClusterSpec:
             check_str(self, name, getattr(self, name), max_len=10280)
         check_str(self, "autoscaling_role", self.autoscaling_role, max_len=10280, optional=True)
         check_str(
-            self, "custom_ami_id", self.custom_ami_id, pattern=_AMI_ID, expected="an AMI id", optional=True
+            self,
+            "custom_ami_id",
+            self.custom_ami_id,
+            pattern=_AMI_ID,
+            expected="an AMI id like 'ami-0abc1234def567890'",
+            problem="is not an AMI id",
+            optional=True,
         )
         check_int(
             self,

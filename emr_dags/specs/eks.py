@@ -71,7 +71,13 @@ class EksJobSpec:
             expected="a virtual cluster id like 'a1b2c3d4e5f6g7h8i9j0k1l2m'",
         )
         check_str(
-            self, "name", self.name, max_len=64, pattern=_JOB_NAME, expected="1-64 of A-Z a-z 0-9 . - _ / #"
+            self,
+            "name",
+            self.name,
+            max_len=64,
+            pattern=_JOB_NAME,
+            expected="1-64 of A-Z a-z 0-9 . - _ / #",
+            problem="has characters EMR on EKS does not allow",
         )
         check_str(
             self,
@@ -95,10 +101,11 @@ class EksJobSpec:
             if not arg.strip():
                 raise fail(
                     "EksJobSpec",
-                    f"entry_point_args[{i}]",
+                    "entry_point_args",
                     arg,
                     "is blank",
                     "a non-blank argument (EMR on EKS rejects blank ones)",
+                    at=f"[{i}]",
                 )
         check_overrides(self)
         check_int(self, "max_attempts", self.max_attempts, minimum=1, maximum=10, optional=True)

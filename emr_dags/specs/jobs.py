@@ -60,6 +60,7 @@ class SparkResources:
                 getattr(self, name),
                 pattern=SPARK_MEMORY,
                 expected="a JVM size like '4g' or '512m'",
+                problem="is not a JVM memory size",
                 optional=True,
             )
         check_int(
@@ -267,6 +268,7 @@ def check_spark_driver(obj: Any) -> None:
         obj.main_class,
         pattern=_JAVA_CLASS,
         expected="a fully qualified class like 'com.acme.etl.Main'",
+        problem="is not a Java class name",
         optional=True,
     )
     if obj.main_class is not None and not is_templated(obj.entry_point) and obj.entry_point.endswith(".py"):
@@ -291,14 +293,26 @@ def check_spark_driver(obj: Any) -> None:
             type(obj).__name__, "resources", obj.resources, "is not SparkResources", "SparkResources(...)"
         )
     for name in ("py_files", "jars", "files", "archives"):
-        coerce_str_list(obj, name, getattr(obj, name), pattern=_SPARK_PATH, expected=_SPARK_PATH_EXPECTED)
+        coerce_str_list(
+            obj,
+            name,
+            getattr(obj, name),
+            pattern=_SPARK_PATH,
+            expected=_SPARK_PATH_EXPECTED,
+            problem="is not an S3 URI or an absolute path",
+        )
         for item in getattr(obj, name):
             if "," in item or any(ch.isspace() for ch in item):
                 raise fail(
                     type(obj).__name__, name, item, "contains a comma or a space", "one URI per element"
                 )
     coerce_str_list(
-        obj, "packages", obj.packages, pattern=_MAVEN, expected="Maven coordinates 'group:artifact:version'"
+        obj,
+        "packages",
+        obj.packages,
+        pattern=_MAVEN,
+        expected="Maven coordinates 'group:artifact:version'",
+        problem="is not a Maven coordinate",
     )
 
 

@@ -163,6 +163,7 @@ class NetworkConfig:
             self.subnet_ids,
             pattern=SUBNET_ID,
             expected="subnet ids like 'subnet-0abc1234'",
+            problem="is not a subnet id",
             max_items=16,
         )
         if not subnets:
@@ -206,7 +207,13 @@ class ServerlessApplicationSpec:
 
     def __post_init__(self) -> None:
         check_str(
-            self, "name", self.name, max_len=64, pattern=_APP_NAME, expected="1-64 of A-Z a-z 0-9 . _ / # -"
+            self,
+            "name",
+            self.name,
+            max_len=64,
+            pattern=_APP_NAME,
+            expected="1-64 of A-Z a-z 0-9 . _ / # -",
+            problem="has characters EMR Serverless does not allow",
         )
         check_str(
             self,

@@ -116,7 +116,15 @@ def _pairs(flag: str, mapping: Mapping[str, str]) -> list[str]:
 
 
 def _check_program(obj: object, field_name: str, value: object, *, suffixes: tuple[str, ...] = ()) -> None:
-    check_str(obj, field_name, value, max_len=10280, pattern=_PROGRAM_PATH, expected=_PATH_EXPECTED)
+    check_str(
+        obj,
+        field_name,
+        value,
+        max_len=10280,
+        pattern=_PROGRAM_PATH,
+        expected=_PATH_EXPECTED,
+        problem="is not an S3 URI or an absolute path",
+    )
     assert isinstance(value, str)
     if suffixes and not is_templated(value) and not value.lower().endswith(suffixes):
         raise fail(
@@ -164,6 +172,7 @@ class SparkStep(Step):
             self.main_class,
             pattern=_JAVA_CLASS,
             expected="a fully qualified class like 'com.acme.etl.Main'",
+            problem="is not a Java class name",
             optional=True,
         )
         if (
@@ -193,9 +202,17 @@ class SparkStep(Step):
             self.packages,
             pattern=_MAVEN,
             expected="Maven coordinates 'group:artifact:version'",
+            problem="is not a Maven coordinate",
         )
         for name in ("py_files", "jars", "files"):
-            coerce_str_list(self, name, getattr(self, name), pattern=_PROGRAM_PATH, expected=_PATH_EXPECTED)
+            coerce_str_list(
+                self,
+                name,
+                getattr(self, name),
+                pattern=_PROGRAM_PATH,
+                expected=_PATH_EXPECTED,
+                problem="is not an S3 URI or an absolute path",
+            )
         coerce_enum(self, "deploy_mode", self.deploy_mode, DeployMode)
         check_str(self, "master", self.master, expected="'yarn' (or 'local[*]')")
         for name in ("driver_memory", "executor_memory"):
@@ -205,6 +222,7 @@ class SparkStep(Step):
                 getattr(self, name),
                 pattern=_SPARK_MEMORY,
                 expected="a JVM size like '4g' or '512m'",
+                problem="is not a JVM memory size",
                 optional=True,
             )
         check_int(self, "executor_cores", self.executor_cores, minimum=1, maximum=256, optional=True)
@@ -426,6 +444,7 @@ class ShellScriptStep(Step):
             self.region,
             pattern=_REGION,
             expected="an AWS region like 'eu-west-1'",
+            problem="is not an AWS region",
             optional=True,
         )
         check_str(
@@ -595,10 +614,11 @@ def add_job_flow_steps_request(
         if not isinstance(step, Step):
             raise fail(
                 "AddJobFlowSteps",
-                f"steps[{i}]",
+                "steps",
                 step,
                 f"is a {type(step).__name__}",
                 "a step like SparkStep(...)",
+                at=f"[{i}]",
             )
     check_concurrent_steps("AddJobFlowSteps", steps, step_concurrency)
     return {"JobFlowId": cluster_id, "Steps": [s.to_step() for s in steps]}

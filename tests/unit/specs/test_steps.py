@@ -219,3 +219,10 @@ def test_concurrent_clusters_accept_only_continue_steps() -> None:
         add_job_flow_steps_request("j-1", [cancel], step_concurrency=4)
     assert exc.value.field == "steps"
     add_job_flow_steps_request("j-1", [CommandStep(name="c", argv=["ls"])], step_concurrency=4)
+
+
+def test_a_bad_list_element_names_the_field_and_shows_its_index() -> None:
+    with pytest.raises(EmrConfigError, match=r"SparkStep\.args\[1\]: None is a NoneType") as exc:
+        SparkStep(name="s", entry_point="s3://acme-code/a.py", args=["ok", None])
+    assert exc.value.field == "args"
+    assert exc.value.spec == "SparkStep"

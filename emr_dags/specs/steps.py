@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 COMMAND_RUNNER = "command-runner.jar"
+_MAX_ARG = 10280  # EMR's limit on one HadoopJarStep argument
 
 _PROGRAM_PATH = re.compile(
     r"^(s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+|hdfs://.*/.+|file:/.+|local:/.+|/.+)$"
@@ -281,7 +282,15 @@ class HiveStep(Step):
             )
         if self.script is not None:
             _check_program(self, "script", self.script)
-        check_str(self, "query", self.query, max_len=10240 * 10, optional=True, expected="a HiveQL query")
+        check_str(
+            self,
+            "query",
+            self.query,
+            max_len=_MAX_ARG,
+            optional=True,
+            expected="a HiveQL query of at most 10280 characters",
+            fix="Put longer queries in a file and use script='s3://...'",
+        )
         coerce_str_mapping(
             self,
             "variables",
@@ -323,7 +332,14 @@ class TrinoStep(Step):
 
     def __post_init__(self) -> None:
         self._check_common()
-        check_str(self, "query", self.query, max_len=102400, expected="a SQL statement")
+        check_str(
+            self,
+            "query",
+            self.query,
+            max_len=_MAX_ARG,
+            expected="a SQL statement of at most 10280 characters",
+            fix="EMR limits each step argument to 10280 characters",
+        )
         for name in ("catalog", "schema"):
             check_str(
                 self, name, getattr(self, name), pattern=_VARIABLE, expected="an identifier", optional=True

@@ -1,0 +1,151 @@
+"""The benchmark and chaos DAG shapes: an emr-dags pipeline and its stock amazon-provider twin.
+
+Both run N steps concurrently on one transient cluster, poll at the same interval and tag their
+cluster with the DAG id and run id (so the audit can find it). Step arguments carry the run id, so an
+emulator rule like ``{"match": {"arg": "*chaos-fail*"}, "outcome": "fail"}`` fails exactly the runs
+whose id contains ``chaos-fail``.
+
+Nothing here imports boto3 or provider operator modules at import time: the stock twin imports the
+amazon provider inside its builder, as a stock DAG file would at parse time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+BUCKET = "emr-dags-bench"
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+
+
+def step_names(n_steps: int) -> list[str]:
+    return [f"step_{i:02d}" for i in range(1, n_steps + 1)]
+
+
+def step_request(name: str) -> dict[str, Any]:
+    """An emulated Spark step (spark-submit of an S3 script: never run locally) tagged with the run id."""
+    return {
+        "Name": name,
+        "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {
+            "Jar": "command-runner.jar",
+            "Args": ["spark-submit", f"s3://{BUCKET}/code/job.py", "--step", name, "--run", "{{ run_id }}"],
+        },
+    }
+
+
+def cluster_request(n_steps: int, *, tags: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {
+        "Name": "bench-{{ dag.dag_id }}",
+        "ReleaseLabel": "emr-7.5.0",
+        "Applications": [{"Name": "Spark"}],
+        "LogUri": f"s3://{BUCKET}/logs/",
+        "Instances": {
+            "InstanceGroups": [
+                {"Name": "primary", "InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                {"Name": "core", "InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 2},
+            ],
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        "StepConcurrencyLevel": max(1, min(n_steps, 256)),
+        "JobFlowRole": "EMR_EC2_DefaultRole",
+        "ServiceRole": "EMR_DefaultRole",
+        **({"Tags": tags} if tags else {}),
+    }
+
+
+def default_args(retries: int) -> dict[str, Any]:
+    return {"retries": retries, "retry_delay": pendulum.duration(seconds=2)}
+
+
+def emr_dags_pipeline(
+    dag_id: str, *, n_steps: int, poll_interval: float, tags: list[str], retries: int = 0, max_active_runs: int = 4
+) -> Any:
+    """create_cluster [setup] -> N parallel EmrStepOperator (deferrable) -> terminate_cluster [teardown]."""
+    from airflow.sdk import DAG
+
+    from emr_dags.task_groups.emr import transient_cluster_pipeline
+
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        max_active_runs=max_active_runs,
+        tags=tags,
+        default_args=default_args(retries),
+    ) as dag:
+        transient_cluster_pipeline(
+            "pipeline",
+            cluster=cluster_request(n_steps),
+            steps={name: step_request(name) for name in step_names(n_steps)},
+            parallel=True,
+            poll_interval=poll_interval,
+        )
+    return dag
+
+
+def stock_pipeline(
+    dag_id: str,
+    *,
+    n_steps: int,
+    poll_interval: float,
+    tags: list[str],
+    retries: int = 0,
+    max_active_runs: int = 4,
+    deferrable: bool = False,
+) -> Any:
+    """The stock twin: EmrCreateJobFlowOperator -> N x (EmrAddStepsOperator -> EmrStepSensor) ->
+    EmrTerminateJobFlowOperator [teardown]. Stock defaults (sensor in ``poke`` mode, not deferrable)
+    except the sensor's poke interval, set to ``poll_interval`` so both sides poll equally often."""
+    from airflow.providers.amazon.aws.operators.emr import (
+        EmrAddStepsOperator,
+        EmrCreateJobFlowOperator,
+        EmrTerminateJobFlowOperator,
+    )
+    from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
+    from airflow.sdk import DAG
+
+    ownership = [
+        {"Key": "emr-dags:dag-id", "Value": "{{ dag.dag_id }}"},
+        {"Key": "emr-dags:run-id", "Value": "{{ run_id }}"},
+    ]
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        max_active_runs=max_active_runs,
+        tags=tags,
+        default_args=default_args(retries),
+    ) as dag:
+        create = EmrCreateJobFlowOperator(
+            task_id="create_cluster", job_flow_overrides=cluster_request(n_steps, tags=ownership), wait_policy=None
+        )
+        terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=create.output)
+        for name in step_names(n_steps):
+            add = EmrAddStepsOperator(task_id=f"add_{name}", job_flow_id=create.output, steps=[step_request(name)])
+            wait = EmrStepSensor(
+                task_id=f"wait_{name}",
+                job_flow_id=create.output,
+                step_id=f"{{{{ ti.xcom_pull(task_ids='add_{name}')[0] }}}}",
+                poke_interval=poll_interval,
+                deferrable=deferrable,
+            )
+            create >> add >> wait >> terminate
+        terminate.as_teardown(setups=create)
+    return dag
+
+
+def empty_pipeline(dag_id: str, *, n_steps: int, tags: list[str]) -> Any:
+    """The same graph as the stock twin, all EmptyOperator: the parse-time floor."""
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG
+
+    with DAG(dag_id=dag_id, schedule=None, start_date=START, catchup=False, tags=tags) as dag:
+        create = EmptyOperator(task_id="create_cluster")
+        terminate = EmptyOperator(task_id="terminate_cluster")
+        for name in step_names(n_steps):
+            create >> EmptyOperator(task_id=f"add_{name}") >> EmptyOperator(task_id=f"wait_{name}") >> terminate
+    return dag

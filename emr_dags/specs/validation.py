@@ -74,6 +74,7 @@ def validate_request(
     if report.has_errors():
         problems += report.generate_report().splitlines()
     _check_constraints(checked, shape, "", problems)
+    _check_semantics(service, operation, params, problems)
     if reject_unrendered:
         _check_rendered(params, "", problems)
     if problems:
@@ -87,6 +88,37 @@ def validate_request(
             spec=f"{service}.{operation}",
             field=_first_field(seen),
         )
+
+
+def _semantic_rules() -> dict[tuple[str, str], tuple[tuple[str, re.Pattern[str], str], ...]]:
+    from emr_dags.specs._common import IAM_ROLE_ARN, RELEASE_LABEL, S3_URI
+    from emr_dags.specs.eks import EKS_RELEASE_LABEL
+
+    role = ("executionRoleArn", IAM_ROLE_ARN, "an IAM role ARN like 'arn:aws:iam::123456789012:role/x'")
+    return {
+        ("emr", "RunJobFlow"): (
+            ("ReleaseLabel", RELEASE_LABEL, "a release label like 'emr-7.5.0'"),
+            ("LogUri", S3_URI, "an S3 URI like 's3://bucket/logs/'"),
+        ),
+        ("emr-serverless", "CreateApplication"): (
+            ("releaseLabel", RELEASE_LABEL, "a release label like 'emr-7.5.0'"),
+        ),
+        ("emr-serverless", "StartJobRun"): (role,),
+        ("emr-containers", "StartJobRun"): (
+            ("releaseLabel", EKS_RELEASE_LABEL, "an EMR on EKS release label like 'emr-7.5.0-latest'"),
+            role,
+        ),
+    }
+
+
+def _check_semantics(service: str, operation: str, params: Mapping[str, Any], problems: list[str]) -> None:
+    """The spec checks that matter most for templated fields, re-run on the rendered request."""
+    if not isinstance(params, Mapping):
+        return
+    for key, pattern, expected in _semantic_rules().get((service, operation), ()):
+        value = params.get(key)
+        if isinstance(value, str) and "{{" not in value and not pattern.match(value):
+            problems.append(f"Invalid value for parameter {key}, value: {value!r}, expected {expected}")
 
 
 def _first_field(problems: list[str]) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from emr_dags.diagnostics.categories import FailureCategory
@@ -54,7 +54,6 @@ class Diagnosis:
     searched: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     rule: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def found_failure(self) -> bool:

@@ -4,7 +4,12 @@ import gzip
 import io
 from typing import TYPE_CHECKING
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from emr_dags.diagnostics import FailureCategory, diagnose_paths, diagnose_text
+from emr_dags.diagnostics import scan as scan_module
 from emr_dags.diagnostics.scan import (
     FIRST_HITS,
     LAST_HITS,
@@ -142,3 +147,27 @@ def test_am_container_killed_for_memory_is_a_driver_oom() -> None:
 def test_open_maybe_gzip_passes_plain_bytes_through() -> None:
     assert open_maybe_gzip(io.BytesIO(b"hello\n")).read() == b"hello\n"
     assert open_maybe_gzip(io.BytesIO(gzip.compress(b"hi\n"))).read() == b"hi\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(
+        st.sampled_from([NOISE.rstrip("\n"), "", "[Stage 3:=>   (1 + 4) / 200]\r", "x" * 300]), max_size=40
+    ),
+    after=st.lists(st.sampled_from([NOISE.rstrip("\n"), ""]), max_size=10),
+    chunk=st.integers(min_value=16, max_value=700),
+    gz=st.booleans(),
+)
+def test_decisive_line_number_does_not_depend_on_chunking(
+    before: list[str], after: list[str], chunk: int, gz: bool
+) -> None:
+    lines = [*before, "java.io.IOException: No space left on device", *after]
+    body = ("\n".join(lines) + "\n").encode()
+    if gz:
+        body = gzip.compress(body)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scan_module, "CHUNK_BYTES", chunk)
+        patch.setattr(scan_module, "MAX_LINE_BYTES", max(chunk, 400))
+        result = scan_stream(open_maybe_gzip(io.BytesIO(body)), name="stderr")
+    assert [h.line for h in result.hits] == [len(before) + 1]
+    assert result.lines == len(lines)

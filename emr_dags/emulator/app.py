@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 from io import BytesIO
@@ -42,7 +43,32 @@ def _moto_app() -> Any:
         app.config["PROPAGATE_EXCEPTIONS"] = True  # let the middleware report the cause
         return app
 
-    return DomainDispatcherApplication(create)
+    class Dispatcher(DomainDispatcherApplication):  # type: ignore[misc]
+        """moto's dispatcher, minus a directory scan per request for the services we simulate.
+
+        For a request to 127.0.0.1 moto resolves the backend from the SigV4 signing name; for the
+        EMR services that is all it depends on, so the answer is cached per signing name.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(create)
+            self._by_signing_name: dict[str, Any] = {}
+
+        def get_application(self, environ: dict[str, Any]) -> Any:
+            found = _SIGNING.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+            name = found.group(1) if found else None
+            if name not in _CACHEABLE:
+                return super().get_application(environ)
+            app = self._by_signing_name.get(name)
+            if app is None:
+                app = self._by_signing_name[name] = super().get_application(environ)
+            return app
+
+    return Dispatcher()
+
+
+_SIGNING = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_CACHEABLE = {"elasticmapreduce", "emr-serverless", "emr-containers"}
 
 
 def _access_key(environ: dict[str, Any]) -> str | None:

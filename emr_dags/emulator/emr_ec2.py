@@ -508,11 +508,6 @@ class EmrSim:
     def _start_step(self, cluster: EmulatedCluster, step: Any, at: float) -> None:
         s: StepSim = step._emu
         engine = self.engine
-        decision = engine.rules.decide(
-            RunInfo(service=Service.EMR, name=step.name or "", args=tuple(str(a) for a in step.args or [])),
-            engine.timings.step_default,
-        )
-        s.decision = decision
         s.started = at
         s.runs += 1
         name_runs = cluster._emu.step_name_runs
@@ -521,11 +516,13 @@ class EmrSim:
         step.start_date_time = max(engine.clock.real_at(at), step.creation_date_time)
         s.local = engine.local.maybe_start(cluster, step) if engine.local.enabled else None
         if s.local is not None:
-            s.due = None  # the process decides
-        elif decision.outcome is Outcome.HANG:
+            # A real process decides the outcome; rules are not consulted (nor their `times` used up).
+            s.decision = Decision(outcome=Outcome.SUCCEED, duration_minutes=0.0, rule="local-exec")
             s.due = None
-        else:
-            s.due = at + decision.duration_minutes * 60
+            return
+        run = RunInfo(service=Service.EMR, name=step.name or "", args=tuple(str(a) for a in step.args or []))
+        s.decision = engine.rules.decide(run, engine.timings.step_default)
+        s.due = None if s.decision.outcome is Outcome.HANG else at + s.decision.duration_minutes * 60
 
     def on_local_exit(self, cluster: EmulatedCluster, step: Any) -> None:
         """Called (under the engine lock) when a local process ends: finish the step now."""

@@ -71,6 +71,7 @@ class LocalRunner:
         self.engine = engine
         self.enabled = enabled
         self.endpoint_url: str | None = None
+        self._live: set[int] = set()  # process-group ids of running children, killed on shutdown
 
     def maybe_start(self, cluster: Any, step: Any) -> LocalProcess | None:
         argv = local_argv(step.jar or "", [str(a) for a in step.args or []])
@@ -118,6 +119,7 @@ class LocalRunner:
         proc.stdout = out[-MAX_OUTPUT:].decode("utf-8", "replace")
         proc.stderr = err[-MAX_OUTPUT:].decode("utf-8", "replace")
         proc.returncode = proc.popen.returncode
+        self._live.discard(proc.popen.pid)
         proc.done.set()
         self._report(cluster, step)
 
@@ -134,4 +136,8 @@ class LocalRunner:
             os.killpg(proc.popen.pid, signal.SIGKILL if hard else signal.SIGINT)
 
     def shutdown(self) -> None:
-        pass
+        """Kill every child still running (the emulator is going away)."""
+        for pgid in list(self._live):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        self._live.clear()

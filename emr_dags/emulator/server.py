@@ -71,6 +71,7 @@ class EmulatorHandle:
         self._stopped.set()
         self._server.shutdown()
         self._server.server_close()
+        self.engine.local.shutdown()
         if self._serve_thread is not None:
             self._serve_thread.join(timeout=10)
             self._serve_thread = None

@@ -90,7 +90,7 @@ def test_same_seed_gives_the_same_fault_sequence(emr, admin):
             [{"service": "emr", "action": "GetBlockPublicAccessConfiguration", "throttle": 0.5}], seed=99
         )
         outcomes = []
-        for _ in range(12):
+        for _ in range(8):
             try:
                 emr.get_block_public_access_configuration()
                 outcomes.append("ok")
@@ -237,3 +237,20 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_local_exec_cancel_with_terminate_process_does_not_wait_for_the_process(emr, admin, tmp_path):
+    script = tmp_path / "slow.sh"
+    script.write_text("sleep 60\n")
+    cluster_id = run_cluster(emr)
+    ids = emr.add_job_flow_steps(
+        JobFlowId=cluster_id, Steps=[step("slow-local", args=["bash", str(script)])]
+    )["StepIds"]
+    wait_for(
+        lambda: emr.describe_step(ClusterId=cluster_id, StepId=ids[0])["Step"]["Status"]["State"],
+        lambda s: s == "RUNNING",
+    )
+    emr.cancel_steps(ClusterId=cluster_id, StepIds=ids, StepCancellationOption="TERMINATE_PROCESS")
+    assert wait_steps_done(emr, cluster_id, ids, timeout=30) == ["CANCELLED"]
+    summary = next(c for c in admin.state()["clusters"] if c["id"] == cluster_id)
+    assert summary["steps"][0]["rule"] == "local-exec"

@@ -97,6 +97,9 @@ NEEDLES: tuple[bytes, ...] = (
     b"_NOT_FOUND]",
     b"UNRESOLVED_",
     b"ERROR: ",
+    b"SIGSEGV",
+    b"SIGBUS",
+    b"SIGILL",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package
@@ -321,6 +324,14 @@ RULES: tuple[Rule, ...] = (
         r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit))(?:: (.*))?$",
         "ValueError: invalid literal for int() with base 10: 'N/A'",
         Kind.EXCEPTION,
+    ),
+    R(
+        "jvm-native-crash",
+        C.JVM_EXCEPTION,
+        32,
+        ("SIGSEGV", "SIGBUS", "SIGILL"),
+        r"#\s+(?:SIGSEGV|SIGBUS|SIGILL) \(0x",
+        "#  SIGSEGV (0xb) at pc=0x00007f3c2d1a4b10, pid=24112, tid=24160",
     ),
     R(
         "jvm-exception",

@@ -39,6 +39,7 @@ class Engine:
         self.lock = threading.RLock()
         self.clock = SimClock(time_scale)
         self.timings = timings or Timings()
+        self._initial = (time_scale, self.timings.to_dict())  # what reset() goes back to
         self.rules = RuleSet(rules)
         self.calls = CallCounter()
         self.faults = FaultInjector()
@@ -136,6 +137,8 @@ class Engine:
             self.calls.reset()
             self.warnings.clear()
             self._access_keys.clear()
+            self.clock.set_time_scale(self._initial[0])
+            self.timings.update(self._initial[1])
             self.dirty()
 
     def state(self) -> dict[str, Any]:

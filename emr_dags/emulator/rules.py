@@ -50,7 +50,10 @@ class Service(StrEnum):
     EKS = "eks"
 
 
+# "matched" (how many runs the rule has decided) is reported by GET /emr-dags/rules and accepted back,
+# so a read-modify-write of the rule list keeps the `times` accounting.
 _RULE_KEYS = {
+    "matched",
     "name",
     "match",
     "outcome",
@@ -154,6 +157,7 @@ class Rule:
             stderr=data.get("stderr"),
             stdout=data.get("stdout"),
             times=None if times is None else int(times),
+            matched=int(data.get("matched") or 0),
         )
 
     def to_dict(self) -> dict[str, Any]:

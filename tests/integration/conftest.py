@@ -103,6 +103,7 @@ def admin(endpoint_url: str) -> Iterator[Any]:
     from emr_dags.emulator.client import EmulatorAdmin
 
     client = EmulatorAdmin(endpoint_url)
+    client.set_time_scale(TIME_SCALE)
     yield client
     client.clear_rules()
     client.clear_faults()

@@ -83,5 +83,7 @@ def test_rule_round_trips_through_its_dict_form():
     rule = Rule.from_dict(
         {"name": "x", "match": {"service": "eks", "job_name": "j"}, "outcome": "fail", "reason": "USER_ERROR"}
     )
-    again = Rule.from_dict({k: v for k, v in rule.to_dict().items() if k != "matched"})
+    RuleSet([rule]).decide(RunInfo(service=Service.EKS, name="j"), 1)
+    again = Rule.from_dict(json.loads(json.dumps(rule.to_dict())))
     assert again.to_dict() == rule.to_dict()
+    assert again.matched == 1

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import pytest
 
-from emr_dags.diagnostics import FailureCategory, diagnose_paths
+from emr_dags.diagnostics import Diagnosis, FailureCategory
 
 from .corpus_tools import load_manifest
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 CASES = load_manifest()
 MIN_PRECISION = 0.9
@@ -30,9 +26,9 @@ def test_corpus_is_big_enough_and_covers_every_failure_category() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[str(c["id"]) for c in CASES])
 def test_corpus_case_gets_expected_category_and_decisive_line(
-    case: dict[str, object], corpus_paths: dict[str, Path]
+    case: dict[str, object], corpus_diagnoses: dict[str, Diagnosis]
 ) -> None:
-    diagnosis = diagnose_paths([corpus_paths[str(case["id"])]])
+    diagnosis = corpus_diagnoses[str(case["id"])]
     assert diagnosis.category.value == case["category"], diagnosis.format_block()
     if case["decisive"] is None:
         assert not diagnosis.found_failure
@@ -46,12 +42,12 @@ def test_corpus_case_gets_expected_category_and_decisive_line(
     assert diagnosis.evidence[0] == diagnosis.decisive_line
 
 
-def test_precision_per_category(corpus_paths: dict[str, Path]) -> None:
+def test_precision_per_category(corpus_diagnoses: dict[str, Diagnosis]) -> None:
     predicted: Counter[str] = Counter()
     correct: Counter[str] = Counter()
     expected: Counter[str] = Counter()
     for case in CASES:
-        got = diagnose_paths([corpus_paths[str(case["id"])]]).category.value
+        got = corpus_diagnoses[str(case["id"])].category.value
         predicted[got] += 1
         expected[str(case["category"])] += 1
         if got == case["category"]:

@@ -14,6 +14,7 @@ The figures are end to end (boto3 signing and parsing included), on whatever the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -147,6 +148,25 @@ def drive(
     return rate
 
 
+def raw_call(endpoint: str) -> Callable[[str, str, str, dict[str, str], bytes], int]:
+    """A minimal HTTP client: the emulator does not check signatures, so a fixed header will do."""
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(endpoint)
+
+    def call(service: str, method: str, path: str, headers: dict[str, str], body: bytes) -> int:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        auth = f"AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        conn.request(method, path, body=body, headers={"Authorization": auth, **headers})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response.status
+
+    return call
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, default=1000)
@@ -184,6 +204,54 @@ def main() -> int:
         drive("GetJobRun", get_job_run, endpoint, args.threads, args.seconds)
         drive("mix 50% Describe/30% List/20% Get", mix, endpoint, args.threads, args.seconds)
         drive("DescribeStep, 1 thread", describe_step, endpoint, 1, args.seconds)
+
+        # The same mixes without boto3 on the client side (no signing, no parsing): closer to what the
+        # server itself can serve on this machine.
+        call = raw_call(endpoint)
+        emr_json = {"Content-Type": "application/x-amz-json-1.1"}
+
+        def raw_describe(emr: Any, sl: Any, rng: random.Random) -> None:
+            cid, sid = rng.choice(pairs)
+            body = json.dumps({"ClusterId": cid, "StepId": sid}).encode()
+            assert (
+                call(
+                    "elasticmapreduce",
+                    "POST",
+                    "/",
+                    {**emr_json, "X-Amz-Target": "ElasticMapReduce.DescribeStep"},
+                    body,
+                )
+                == 200
+            )
+
+        def raw_list(emr: Any, sl: Any, rng: random.Random) -> None:
+            body = json.dumps({"ClusterId": rng.choice(cluster_ids)}).encode()
+            assert (
+                call(
+                    "elasticmapreduce",
+                    "POST",
+                    "/",
+                    {**emr_json, "X-Amz-Target": "ElasticMapReduce.ListSteps"},
+                    body,
+                )
+                == 200
+            )
+
+        def raw_get(emr: Any, sl: Any, rng: random.Random) -> None:
+            assert (
+                call("emr-serverless", "GET", f"/applications/{app}/jobruns/{rng.choice(runs)}", {}, b"")
+                == 200
+            )
+
+        def raw_mix(emr: Any, sl: Any, rng: random.Random) -> None:
+            roll = rng.random()
+            (raw_describe if roll < 0.5 else raw_list if roll < 0.8 else raw_get)(emr, sl, rng)
+
+        print(f"raw HTTP (no boto3), {args.threads} client threads x {args.seconds:.0f} s each:")
+        drive("DescribeStep (raw)", raw_describe, endpoint, args.threads, args.seconds)
+        drive("ListSteps (raw)", raw_list, endpoint, args.threads, args.seconds)
+        drive("GetJobRun (raw)", raw_get, endpoint, args.threads, args.seconds)
+        drive("mix 50/30/20 (raw)", raw_mix, endpoint, args.threads, args.seconds)
         print(f"RSS after the run: {rss_mb(proc.pid):.0f} MiB")
     finally:
         proc.terminate()

@@ -40,7 +40,7 @@ def _money(e: CostEstimate | None) -> str:
 
 
 def _a(href: str, text: str, *, top: bool = False) -> str:
-    target = ' target="_top"' if top else ' target="_blank" rel="noopener"'
+    target = ' target="_top" data-airflow="1"' if top else ' target="_blank" rel="noopener" data-external="1"'
     return f'<a href="{escape(href, quote=True)}"{target}>{escape(text)}</a>'
 
 
@@ -91,6 +91,29 @@ def _row(r: ManagedResource, urls: Urls, now: datetime, extra: str = "") -> str:
 _HEAD = "<tr><th>Kind</th><th>Resource</th><th>DAG</th><th>Run</th><th>Task</th><th>State</th><th>Age</th><th>Est. cost</th><th>Links</th>"
 
 
+# Airflow frames this page in a sandboxed iframe without allow-top-navigation, so a target=_top link
+# is blocked. The frame is same-origin, so a link into Airflow's UI is followed the way Airflow's own
+# single-page app navigates: push the URL on the top window's history and tell its router.
+_NAV_JS = """
+document.addEventListener('click', function (e) {
+  var ext = e.target.closest && e.target.closest('a[data-external]');
+  if (ext && window.top !== window) {  // the sandbox blocks popups from the frame; open from the top window
+    try { if (window.top.open(ext.href, '_blank', 'noopener')) { e.preventDefault(); } } catch (err) {}
+    return;
+  }
+  var a = e.target.closest && e.target.closest('a[data-airflow]');
+  if (!a || window.top === window) return;
+  try {
+    var top = window.top, st = top.history.state || {};
+    top.history.pushState({usr: null, key: Math.random().toString(36).slice(2), idx: (st.idx || 0) + 1}, '',
+                          a.getAttribute('href'));
+    top.dispatchEvent(new PopStateEvent('popstate', {state: top.history.state}));
+    e.preventDefault();
+  } catch (err) { /* not same-origin: let the browser try the link */ }
+});
+"""
+
+
 def _shell(
     title: str,
     body: str,
@@ -114,7 +137,7 @@ def _shell(
         f"<h1>EMR resources launched by emr-dags</h1>"
         f'<p class="sub">All costs are <b>estimates</b> from list prices as of <b>{escape(table.as_of)}</b> '
         f"({escape(table.currency)}, no discounts, storage/transfer excluded); last {days} day(s).</p>"
-        f"<nav>{tabs}</nav>{msg}{warn}{body}</body></html>"
+        f"<nav>{tabs}</nav>{msg}{warn}{body}<script>{_NAV_JS}</script></body></html>"
     )
 
 

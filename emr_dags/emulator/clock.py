@@ -23,7 +23,7 @@ class SimClock:
         self._real0 = time.time()
         self._sim0 = 0.0
         self._offset = 0.0  # simulated seconds added by advance()
-        self._offset_real = 0.0  # real seconds the same jump is worth, for timestamps
+        self._jump: tuple[float, float, float] | None = None  # last advance: (sim from, sim to, real at)
 
     @property
     def time_scale(self) -> float:
@@ -45,10 +45,21 @@ class SimClock:
     def advance(self, minutes: float) -> None:
         if minutes < 0:
             raise ValueError(f"advance: {minutes!r} minutes is negative")
+        start = self.now()
         self._offset += minutes * 60.0
-        self._offset_real += minutes * self._scale
+        self._jump = (start, start + minutes * 60.0, time.time())
 
     def real_at(self, sim: float) -> datetime:
-        """The naive-UTC wall-clock time at which simulated instant ``sim`` happened (or will)."""
-        real = time.time() - (self.now() - sim) * self._scale / 60.0
+        """The naive-UTC wall-clock time at which simulated instant ``sim`` happened (or will).
+
+        Simulated time skipped by ``advance()`` took no real time: everything inside the last jump
+        happened at the real instant of the jump.
+        """
+        jump = self._jump
+        if jump is None or sim >= jump[1]:
+            real = time.time() - (self.now() - sim) * self._scale / 60.0
+        elif sim >= jump[0]:
+            real = jump[2]
+        else:
+            real = jump[2] - (jump[0] - sim) * self._scale / 60.0
         return datetime.fromtimestamp(real, tz=UTC).replace(tzinfo=None)

@@ -166,7 +166,7 @@ class EksSim:
         run.state = state
         run.failure_reason = reason
         run.state_details = detail
-        run.finished_at = self.engine.clock.real_at(at)
+        run.finished_at = max(self.engine.clock.real_at(at), run.created_at)
         run._emu.phase_due = math.inf
         self.runs.pop(run.id, None)
         decision = run._emu.decision

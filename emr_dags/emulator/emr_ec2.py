@@ -435,10 +435,12 @@ class EmrSim:
         clock = self.engine.clock
         if cluster.state == "STARTING":
             cluster.state = "BOOTSTRAPPING"
-            cluster.start_datetime = clock.real_at(at)
+            cluster.start_datetime = max(clock.real_at(at), cluster.creation_datetime)
             emu.phase_due += self.engine.timings.cluster_bootstrapping * 60
         elif cluster.state == "BOOTSTRAPPING":
-            cluster.ready_datetime = clock.real_at(at)
+            cluster.ready_datetime = max(
+                clock.real_at(at), cluster.start_datetime or cluster.creation_datetime
+            )
             for group in cluster.instance_groups:
                 group.state = "RUNNING"
                 group.ready_date_time = cluster.ready_datetime
@@ -448,7 +450,7 @@ class EmrSim:
         else:
             cluster.state = emu.end_state
             emu.ended = at
-            cluster.end_datetime = clock.real_at(at)
+            cluster.end_datetime = max(clock.real_at(at), cluster.ready_datetime or cluster.creation_datetime)
             for group in cluster.instance_groups:
                 group.state = "ENDED"
                 group.end_date_time = cluster.end_datetime

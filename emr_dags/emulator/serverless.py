@@ -399,7 +399,7 @@ class ServerlessSim:
             decision = self.engine.rules.decide(self._run_info(run), timings.job_default)
             run._emu.decision = decision
             run._emu.started = at
-            run.started_at = self.engine.clock.real_at(at)
+            run.started_at = max(self.engine.clock.real_at(at), run.created_at)
             minutes = None if decision.outcome is Outcome.HANG else decision.duration_minutes
             self._set_run(run, "RUNNING", at, minutes)
             if run.execution_timeout_minutes:
@@ -436,7 +436,7 @@ class ServerlessSim:
         emu = run._emu
         if emu.started is not None:
             emu.ended = at
-            run.ended_at = self.engine.clock.real_at(at)
+            run.ended_at = max(self.engine.clock.real_at(at), run.started_at or run.created_at)
         emu.timeout_due = None
         self._set_run(run, state, at)
         run.state_details = detail

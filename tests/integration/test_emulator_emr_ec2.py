@@ -179,9 +179,11 @@ def test_auto_termination_policy_ends_an_idle_cluster(emr, admin):
     wait_cluster(emr, cluster_id, "WAITING")
     admin.advance(11)  # simulated minutes: past the 10-minute idle timeout
     wait_cluster(emr, cluster_id, "TERMINATED")
-    reason = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["StateChangeReason"]
-    assert reason["Code"] == "ALL_STEPS_COMPLETED"
-    assert "idle" in reason["Message"]
+    status = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
+    assert status["StateChangeReason"]["Code"] == "ALL_STEPS_COMPLETED"
+    assert "idle" in status["StateChangeReason"]["Message"]
+    timeline = status["Timeline"]
+    assert timeline["CreationDateTime"] <= timeline["ReadyDateTime"] <= timeline["EndDateTime"]
 
 
 def test_normalized_instance_hours_grow_with_simulated_time(emr, admin):

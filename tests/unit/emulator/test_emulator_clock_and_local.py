@@ -62,3 +62,12 @@ def test_script_runner_picks_an_interpreter_for_non_executable_scripts(tmp_path)
     assert argv is not None
     assert argv[0].endswith("bash")
     assert argv[1:] == [str(script), "1"]
+
+
+def test_simulated_time_skipped_by_advance_took_no_real_time():
+    clock = SimClock(1.0)
+    start = clock.now()
+    clock.advance(10)
+    inside = clock.real_at(start + 300)
+    assert inside == clock.real_at(start + 1)  # both inside the jump
+    assert clock.real_at(start - 60) < inside  # a minute before the jump: one real second earlier

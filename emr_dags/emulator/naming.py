@@ -79,6 +79,9 @@ def _s3_operation(method: str, path: str, query: str) -> str:
 
 def name_request(environ: dict[str, object], body: bytes | None) -> RequestName:
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    if not auth and "X-Amz-Credential" in str(environ.get("QUERY_STRING", "")):  # a presigned URL
+        credential = parse_qs(str(environ.get("QUERY_STRING", ""))).get("X-Amz-Credential", [""])[0]
+        auth = f"Credential={credential}"
     found = _CREDENTIAL.search(auth)
     signing, region = (found.group(2), found.group(1)) if found else ("unknown", "us-east-1")
     service = _SIGNING_TO_SERVICE.get(signing, signing)

@@ -85,3 +85,9 @@ def test_throttling_shapes_per_protocol():
     status, _, body = error_response("rest-xml", "throttle", "s3")
     assert status == 503
     assert b"<Code>SlowDown</Code>" in body
+
+
+def test_presigned_s3_urls_are_named_from_the_query_string():
+    query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Signature=0"
+    name = name_request({"REQUEST_METHOD": "GET", "PATH_INFO": "/bucket/key", "QUERY_STRING": query}, None)
+    assert (name.service, name.action, name.region) == ("s3", "GetObject", "us-west-2")

@@ -21,6 +21,20 @@ def _register(module: str, *names: str) -> None:
 
 
 _register("emr_dags.errors", "EmrConfigError", "EmrDagsError")
+_register(
+    "emr_dags.specs",
+    "ClusterSpec", "InstanceGroup", "InstanceFleet", "FleetInstanceType", "SpotProvisioning",
+    "OnDemandProvisioning", "EbsVolume", "ManagedScaling", "BootstrapAction", "Configuration",
+    "Application", "InstanceRole", "Market", "SpotTimeoutAction", "SpotAllocationStrategy",
+    "ActionOnFailure", "SparkStep", "HiveStep", "TrinoStep", "PrestoStep", "FlinkStep",
+    "ShellScriptStep", "CommandStep", "S3DistCpStep", "ServerlessApplicationSpec", "ServerlessSparkJob",
+    "ServerlessHiveJob", "WorkerCapacity", "WorkerType", "MaximumCapacity", "NetworkConfig", "EksJobSpec",
+    "SparkResources", "Monitoring", "validate_request", "render_templates", "add_job_flow_steps_request",
+)  # fmt: skip
+_register(
+    "emr_dags.specs.presets",
+    "dev_cluster", "spot_spark_cluster", "trino_cluster", "presto_cluster", "flink_streaming_cluster",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

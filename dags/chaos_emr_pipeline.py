@@ -10,5 +10,10 @@ from __future__ import annotations
 from emr_dags.bench.shapes import emr_dags_pipeline
 
 dag = emr_dags_pipeline(
-    "chaos_emr_pipeline", n_steps=2, poll_interval=2.0, tags=["chaos", "emr-dags"], retries=2, max_active_runs=4
+    "chaos_emr_pipeline",
+    n_steps=2,
+    poll_interval=2.0,
+    tags=["chaos", "emr-dags"],
+    retries=2,
+    max_active_runs=10,
 )

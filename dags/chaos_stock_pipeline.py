@@ -9,5 +9,10 @@ from __future__ import annotations
 from emr_dags.bench.shapes import stock_pipeline
 
 dag = stock_pipeline(
-    "chaos_stock_pipeline", n_steps=2, poll_interval=2.0, tags=["chaos", "stock"], retries=2, max_active_runs=4
+    "chaos_stock_pipeline",
+    n_steps=2,
+    poll_interval=2.0,
+    tags=["chaos", "stock"],
+    retries=2,
+    max_active_runs=10,
 )

@@ -29,13 +29,14 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.bench import procs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from emr_dags.stack.api import AirflowClient
     from emr_dags.stack.runner import Stack
 
@@ -58,7 +59,12 @@ TASKS = {
         "wait": "pipeline.step_01",
         "teardown": "pipeline.terminate_cluster",
     },
-    "stock": {"create": "create_cluster", "submit": "add_step_01", "wait": "wait_step_01", "teardown": "terminate_cluster"},
+    "stock": {
+        "create": "create_cluster",
+        "submit": "add_step_01",
+        "wait": "wait_step_01",
+        "teardown": "terminate_cluster",
+    },
 }
 FAIL_MARKER = "chaos-fail"
 FAIL_RULE = {
@@ -68,8 +74,17 @@ FAIL_RULE = {
     "reason": "Container exited with a non-zero exit code 1",
     "stderr": "chaos: scripted failure",
 }
+# Every chaos step lasts STEP_MINUTES simulated minutes, so the wait (deferral) window is wide enough
+# to restart the triggerer or scheduler inside it even on a loaded machine.
+STEP_MINUTES = 12.0
+SLOW_STEPS_RULE = {
+    "name": "chaos-step-duration",
+    "match": {"service": "emr", "arg": "*--run chaos*"},
+    "outcome": "succeed",
+    "duration_minutes": STEP_MINUTES,
+}
 FAULTS = {
-    "throttle": [{"service": "emr", "action": "*", "throttle": 0.3}],
+    "throttle": [{"service": "emr", "action": "*", "throttle": 0.2}],
     "error_5xx": [{"service": "emr", "action": "*", "error_5xx": 0.1}],
 }
 ACTIVE_CLUSTER = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
@@ -97,7 +112,9 @@ class RunPlan:
         return "failed" if self.fault == "failing_step" else "success"
 
 
-def plan_runs(n: int, *, seed: int, flavour: str = "emr-dags", kinds: tuple[str, ...] = FAULT_KINDS) -> list[RunPlan]:
+def plan_runs(
+    n: int, *, seed: int, flavour: str = "emr-dags", kinds: tuple[str, ...] = FAULT_KINDS
+) -> list[RunPlan]:
     """``n`` runs; fault kinds round-robin over a seeded shuffle, so any n >= len(kinds) covers them all."""
     rng = random.Random(seed)
     order = list(kinds)
@@ -114,7 +131,7 @@ def plan_runs(n: int, *, seed: int, flavour: str = "emr-dags", kinds: tuple[str,
                 fault=fault,
                 run_id=f"{prefix}-{stamp}-{i:03d}-{fault}",
                 at_resource=rng.random() < 0.5,
-                delay=round(rng.uniform(0.0, 3.0), 2),
+                delay=round(rng.uniform(0.0, 1.0), 2),
             )
         )
     return plans
@@ -143,7 +160,7 @@ class ChaosTarget:
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"mode": "standard", "max_attempts": 10}),
+            config=Config(retries={"mode": "adaptive", "max_attempts": 20}),
         )
 
     def ensure_bucket(self) -> None:
@@ -206,7 +223,9 @@ class ChaosTarget:
 
     def healthy(self) -> bool:
         health = self.stack.monitor_health() or {}
-        return all(health.get(c, {}).get("status") == "healthy" for c in ("scheduler", "triggerer", "dag_processor"))
+        return all(
+            health.get(c, {}).get("status") == "healthy" for c in ("scheduler", "triggerer", "dag_processor")
+        )
 
 
 # ------------------------------------------------------------------------------ the audit
@@ -317,7 +336,7 @@ class Injector:
         except Exception:
             return False
 
-    def _until(self, cond: Callable[[], Any], timeout: float = 240.0, every: float = 0.3) -> Any:
+    def _until(self, cond: Callable[[], Any], timeout: float = 600.0, every: float = 0.5) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = cond()
@@ -372,12 +391,12 @@ class Injector:
             pid = procs.task_process(self.t.pid(SCHEDULER), ti["id"])
             return {**ti, "os_pid": pid} if pid else None
 
-        ti = self._until(running_ti, every=0.2)
+        ti = self._until(running_ti, every=0.3)
         if ti is None:
             return False, f"{task_id} never ran in a killable window"
         how = f"after {self.plan.delay}s"
         if self.plan.at_resource and phase in ("create", "submit", "teardown"):
-            if self._until(self._aws_effect(phase), timeout=90, every=0.2) is None:
+            if self._until(self._aws_effect(phase), every=0.2) is None:
                 return False, f"{task_id}: AWS effect never seen"
             how = "right after its AWS call"
         else:
@@ -392,12 +411,15 @@ class Injector:
     def _restart(self, service: str) -> tuple[bool, str]:
         task_id = self.tasks["wait"]
         want = "deferred" if self.plan.flavour == "emr-dags" else "running"
-        ti = self._until(lambda: (self._tis().get(task_id) or {}).get("state") == want, every=0.3)
+        ti = self._until(lambda: (self._tis().get(task_id) or {}).get("state") == want)
         if ti is None:
             return False, f"{task_id} never {want}"
         time.sleep(self.plan.delay / 3)
         self.t.restart(service, crash=service == TRIGGERER)
-        return True, f"{'SIGKILL' if service == TRIGGERER else 'SIGTERM'} + restart {service} while {task_id} {want}"
+        return (
+            True,
+            f"{'SIGKILL' if service == TRIGGERER else 'SIGTERM'} + restart {service} while {task_id} {want}",
+        )
 
 
 # ----------------------------------------------------------------------------- the suite
@@ -453,7 +475,7 @@ def chaos_environment(target: ChaosTarget) -> Iterator[None]:
     target.ensure_bucket()
     rules_before = admin.rules()
     faults_before = admin.faults()
-    admin.set_rules([*rules_before, FAIL_RULE])
+    admin.set_rules([FAIL_RULE, SLOW_STEPS_RULE, *rules_before])
     try:
         yield
     finally:
@@ -528,7 +550,10 @@ def run_chaos(
     started = time.monotonic()
     results: list[RunResult] = []
     with chaos_environment(target), ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(run_one, target, auditor, p, run_timeout=run_timeout, fault_lock=fault_lock) for p in plans]
+        futures = [
+            pool.submit(run_one, target, auditor, p, run_timeout=run_timeout, fault_lock=fault_lock)
+            for p in plans
+        ]
         for future in futures:
             r = future.result()
             results.append(r)

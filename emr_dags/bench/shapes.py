@@ -43,7 +43,12 @@ def cluster_request(n_steps: int, *, tags: list[dict[str, str]] | None = None) -
         "LogUri": f"s3://{BUCKET}/logs/",
         "Instances": {
             "InstanceGroups": [
-                {"Name": "primary", "InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                {
+                    "Name": "primary",
+                    "InstanceRole": "MASTER",
+                    "InstanceType": "m5.xlarge",
+                    "InstanceCount": 1,
+                },
                 {"Name": "core", "InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 2},
             ],
             "KeepJobFlowAliveWhenNoSteps": True,
@@ -60,7 +65,13 @@ def default_args(retries: int) -> dict[str, Any]:
 
 
 def emr_dags_pipeline(
-    dag_id: str, *, n_steps: int, poll_interval: float, tags: list[str], retries: int = 0, max_active_runs: int = 4
+    dag_id: str,
+    *,
+    n_steps: int,
+    poll_interval: float,
+    tags: list[str],
+    retries: int = 0,
+    max_active_runs: int = 4,
 ) -> Any:
     """create_cluster [setup] -> N parallel EmrStepOperator (deferrable) -> terminate_cluster [teardown]."""
     from airflow.sdk import DAG
@@ -121,11 +132,15 @@ def stock_pipeline(
         default_args=default_args(retries),
     ) as dag:
         create = EmrCreateJobFlowOperator(
-            task_id="create_cluster", job_flow_overrides=cluster_request(n_steps, tags=ownership), wait_policy=None
+            task_id="create_cluster",
+            job_flow_overrides=cluster_request(n_steps, tags=ownership),
+            wait_policy=None,
         )
         terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=create.output)
         for name in step_names(n_steps):
-            add = EmrAddStepsOperator(task_id=f"add_{name}", job_flow_id=create.output, steps=[step_request(name)])
+            add = EmrAddStepsOperator(
+                task_id=f"add_{name}", job_flow_id=create.output, steps=[step_request(name)]
+            )
             wait = EmrStepSensor(
                 task_id=f"wait_{name}",
                 job_flow_id=create.output,
@@ -147,5 +162,10 @@ def empty_pipeline(dag_id: str, *, n_steps: int, tags: list[str]) -> Any:
         create = EmptyOperator(task_id="create_cluster")
         terminate = EmptyOperator(task_id="terminate_cluster")
         for name in step_names(n_steps):
-            create >> EmptyOperator(task_id=f"add_{name}") >> EmptyOperator(task_id=f"wait_{name}") >> terminate
+            (
+                create
+                >> EmptyOperator(task_id=f"add_{name}")
+                >> EmptyOperator(task_id=f"wait_{name}")
+                >> terminate
+            )
     return dag

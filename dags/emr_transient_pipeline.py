@@ -1,7 +1,12 @@
-"""Word count on a transient EMR cluster: create -> upload input -> count -> terminate (teardown).
+"""Word count on a transient EMR cluster: upload input -> create [setup] -> count -> terminate [teardown].
 
-The foundation example. It runs on the local stack against the emulator (whose local mode really runs
-the count), and on AWS by pointing `aws_default` at your account and the script at S3.
+The foundation example, built with emr-dags' ``transient_cluster_pipeline``: the cluster and the
+step are created exactly once per DAG run (a retry re-attaches), the wait is deferred and batched,
+killing or clearing the count task cancels the step, and a failed count fails the DAG run while the
+teardown still terminates the cluster.
+
+It runs on the local stack against the emulator (whose local mode really runs the count), and on
+AWS by pointing `aws_default` at your account and the script at S3.
 Backfill it from the CLI:  airflow backfill create --dag-id emr_transient_pipeline \
     --from-date 2026-01-01 --to-date 2026-01-03
 """
@@ -12,6 +17,10 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import DAG, task
+
+from emr_dags.specs import CommandStep
+from emr_dags.specs.presets import dev_cluster
+from emr_dags.task_groups.emr import transient_cluster_pipeline
 
 SCRIPT = str(Path(__file__).parent / "scripts" / "wordcount.py")
 BUCKET = "emr-dags-demo"
@@ -30,12 +39,6 @@ with DAG(
     tags=["demo", "emr-dags"],
     default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=5)},
 ) as dag:
-    from airflow.providers.amazon.aws.operators.emr import (
-        EmrAddStepsOperator,
-        EmrCreateJobFlowOperator,
-        EmrTerminateJobFlowOperator,
-    )
-    from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 
     @task
     def upload_input(run_id: str | None = None) -> str:
@@ -48,57 +51,20 @@ with DAG(
         hook.load_string(TEXT, key=key, bucket_name=BUCKET, replace=True)
         return f"s3://{BUCKET}/{key}"
 
-    create = EmrCreateJobFlowOperator(
-        task_id="create_cluster",
-        job_flow_overrides={
-            "Name": "wordcount-{{ dag_run.run_after | ds_nodash }}",
-            "ReleaseLabel": "emr-7.5.0",
-            "Applications": [{"Name": "Spark"}],
-            "LogUri": f"s3://{BUCKET}/logs/",
-            "Instances": {
-                "InstanceGroups": [
-                    {"Name": "primary", "InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1},
-                    {"Name": "core", "InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 2},
-                ],
-                "KeepJobFlowAliveWhenNoSteps": True,
-            },
-            "AutoTerminationPolicy": {"IdleTimeout": 3600},
-            "JobFlowRole": "EMR_EC2_DefaultRole",
-            "ServiceRole": "EMR_DefaultRole",
-            "Tags": [
-                {"Key": "emr-dags:managed", "Value": "true"},
-                {"Key": "emr-dags:dag-id", "Value": "{{ dag.dag_id }}"},
-                {"Key": "emr-dags:run-id", "Value": "{{ run_id }}"},
-            ],
-        },
-        wait_policy=None,
-    )
-    source = upload_input()
-    add = EmrAddStepsOperator(
-        task_id="add_wordcount_step",
-        job_flow_id=create.output,
+    pipeline = transient_cluster_pipeline(
+        "wordcount",
+        cluster=dev_cluster(name="wordcount-{{ ds_nodash }}", core_count=2, log_uri=f"s3://{BUCKET}/logs/"),
         steps=[
-            {
-                "Name": "wordcount",
-                "ActionOnFailure": "CONTINUE",
-                "HadoopJarStep": {
-                    "Jar": "command-runner.jar",
-                    "Args": [
-                        "python3",
-                        SCRIPT,
-                        "{{ ti.xcom_pull(task_ids='upload_input') }}",
-                        f"s3://{BUCKET}/results/{{{{ run_id }}}}/wordcount.tsv",
-                    ],
-                },
-            }
+            CommandStep(
+                name="wordcount",
+                argv=(
+                    "python3",
+                    SCRIPT,
+                    "{{ ti.xcom_pull(task_ids='upload_input') }}",
+                    f"s3://{BUCKET}/results/{{{{ run_id }}}}/wordcount.tsv",
+                ),
+            )
         ],
+        poll_interval=2,
     )
-    wait = EmrStepSensor(
-        task_id="wait_for_wordcount",
-        job_flow_id=create.output,
-        step_id="{{ ti.xcom_pull(task_ids='add_wordcount_step')[0] }}",
-        poke_interval=2,
-        mode="poke",
-    )
-    terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=create.output)
-    create >> source >> add >> wait >> terminate.as_teardown(setups=create)
+    upload_input() >> pipeline

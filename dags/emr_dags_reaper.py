@@ -60,6 +60,7 @@ with DAG(
             "dry_run": bool(params.get("dry_run", True)),
             "active": len(decisions),
             "orphans": sum(d.action is Action.REAP for d in decisions),
+            "decisions": [d.to_dict() for d in decisions],
             "results": [r.to_dict() for r in results],
             "warnings": list(warnings),
         }

@@ -28,7 +28,13 @@ from emr_dags.ops.inventory import (
     Kind,
     ManagedResource,
 )
-from emr_dags.ops.run_state import FINISHED_STATES, CachedRunStates, RunStateSource, RunStateUnavailable
+from emr_dags.ops.run_state import (
+    FINISHED_STATES,
+    CachedRunStates,
+    RunStateSource,
+    RunStateUnavailable,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -106,7 +112,7 @@ def decide(
             resource=resource, action=Action.KEEP, reason="no DAG run tags; only a deadline could reap it"
         )
     try:
-        state = states(resource.dag_id, resource.run_id)
+        state = normalize(states(resource.dag_id, resource.run_id))
     except RunStateUnavailable as exc:
         return Decision(resource=resource, action=Action.KEEP, reason=f"DAG run state unknown ({exc})")
     if state is None:
@@ -133,7 +139,18 @@ def plan(
 ) -> list[Decision]:
     now = now or datetime.now(UTC)
     cached = CachedRunStates(states)
-    return [decide(r, cached, now=now, reap_missing=reap_missing) for r in resources]
+    decisions = [decide(r, cached, now=now, reap_missing=reap_missing) for r in resources]
+    for d in decisions:
+        log.info(
+            "Reaper: %s %s %s (%s/%s): %s",
+            d.action.value,
+            d.resource.kind.value,
+            d.resource.id,
+            d.resource.dag_id,
+            d.resource.run_id,
+            d.reason,
+        )
+    return decisions
 
 
 # --- acting ---------------------------------------------------------------------------------------

@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 FINISHED_STATES = frozenset({"success", "failed"})
 
 
+def normalize(state: object) -> str | None:
+    """``DagRunState.SUCCESS`` / ``"success"`` -> ``"success"`` (the Task SDK returns the enum)."""
+    if state is None:
+        return None
+    return str(getattr(state, "value", state)).lower()
+
+
 class RunStateUnavailable(EmrDagsError):
     """The DAG-run state source could not answer (not: the run does not exist)."""
 
@@ -72,7 +79,7 @@ class MetadataDbRunStates:
                 )
         except Exception as exc:
             raise RunStateUnavailable(f"metadata DB: {exc}") from exc
-        return None if state is None else str(getattr(state, "value", state))
+        return normalize(state)
 
 
 class RestApiRunStates:
@@ -123,8 +130,7 @@ class RestApiRunStates:
             raise RunStateUnavailable(
                 f"Airflow REST API answered HTTP {resp.status_code} for {dag_id}/{run_id}"
             )
-        state = resp.json().get("state")
-        return None if state is None else str(state)
+        return normalize(resp.json().get("state"))
 
 
 class TaskSdkRunStates:
@@ -134,7 +140,8 @@ class TaskSdkRunStates:
         from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
         try:
-            return str(RuntimeTaskInstance.get_dagrun_state(dag_id=dag_id, run_id=run_id))
+            state = RuntimeTaskInstance.get_dagrun_state(dag_id=dag_id, run_id=run_id)
+            return normalize(state)
         except Exception as exc:  # AirflowRuntimeError carries the execution API's status code
             detail = getattr(getattr(exc, "error", None), "detail", None) or {}
             if (isinstance(detail, dict) and detail.get("status_code") == 404) or "not found" in str(

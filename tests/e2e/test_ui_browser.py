@@ -254,3 +254,69 @@ def test_reap_cli_against_the_stack_stops_only_tagged_orphans(target: Target, fi
         "TERMINATING",
         "TERMINATED",
     )
+
+
+def test_reaper_dag_stops_the_orphan_through_the_task_sdk(target: Target) -> None:
+    """The maintenance DAG asks DAG-run states through the Task SDK and logs/returns what it did.
+
+    Independent of the demo DAG: a first (dry) run of the reaper itself is the finished run the
+    leaked cluster claims to belong to.
+    """
+    from emr_dags.stack.api import AirflowClient
+
+    api = AirflowClient(target.api_url, "admin", target.password)
+    api.wait_for_dags(["emr_dags_reaper"], timeout=180)
+    api.unpause("emr_dags_reaper")
+    first = api.trigger("emr_dags_reaper")["dag_run_id"]
+    assert api.wait_for_run("emr_dags_reaper", first, timeout=300)["state"] == "success"
+
+    emr = target.client("emr")
+    orphan_tags = {
+        tags.MANAGED: "true",
+        tags.DAG_ID: "emr_dags_reaper",
+        tags.RUN_ID: first,
+        tags.TASK_ID: "x",
+    }
+    orphan = emr.run_job_flow(
+        Name="leaked-by-reaper-run",
+        ReleaseLabel="emr-7.5.0",
+        Instances={
+            "MasterInstanceType": "m5.xlarge",
+            "InstanceCount": 1,
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+        Tags=[{"Key": k, "Value": v} for k, v in orphan_tags.items()],
+    )["JobFlowId"]
+    foreign = emr.run_job_flow(
+        Name="foreign",
+        ReleaseLabel="emr-7.5.0",
+        Instances={
+            "MasterInstanceType": "m5.xlarge",
+            "InstanceCount": 1,
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+        Tags=[{"Key": tags.DAG_ID, "Value": "emr_dags_reaper"}, {"Key": tags.RUN_ID, "Value": first}],
+    )["JobFlowId"]
+
+    second = api.trigger("emr_dags_reaper", conf={"dry_run": False})["dag_run_id"]
+    assert api.wait_for_run("emr_dags_reaper", second, timeout=300)["state"] == "success"
+
+    assert emr.describe_cluster(ClusterId=orphan)["Cluster"]["Status"]["State"] in (
+        "TERMINATING",
+        "TERMINATED",
+    )
+    assert emr.describe_cluster(ClusterId=foreign)["Cluster"]["Status"]["State"] not in (
+        "TERMINATING",
+        "TERMINATED",
+    )
+    xcom = api.get(
+        f"/api/v2/dags/emr_dags_reaper/dagRuns/{second}/taskInstances/reap/xcomEntries/return_value"
+    )
+    value = xcom["value"]
+    report = json.loads(value) if isinstance(value, str) else value
+    assert report["dry_run"] is False
+    assert {r["id"]: r["outcome"] for r in report["results"]}.get(orphan) == "done"

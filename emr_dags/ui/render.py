@@ -98,7 +98,7 @@ _NAV_JS = """
 document.addEventListener('click', function (e) {
   var ext = e.target.closest && e.target.closest('a[data-external]');
   if (ext && window.top !== window) {  // the sandbox blocks popups from the frame; open from the top window
-    try { if (window.top.open(ext.href, '_blank', 'noopener')) { e.preventDefault(); } } catch (err) {}
+    try { window.top.open(ext.href, '_blank', 'noopener'); e.preventDefault(); } catch (err) {}
     return;
   }
   var a = e.target.closest && e.target.closest('a[data-airflow]');

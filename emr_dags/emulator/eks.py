@@ -177,7 +177,7 @@ class EksSim:
         )
 
     def summary(self) -> dict[str, Any]:
-        clusters = []
+        clusters: list[dict[str, Any]] = []
         for account in list(emrcontainers_backends.keys()):
             for region in list(dict.keys(emrcontainers_backends[account])):
                 backend = dict.__getitem__(emrcontainers_backends[account], region)

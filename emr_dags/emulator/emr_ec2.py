@@ -83,6 +83,7 @@ class EmulatedCluster(MotoCluster):
     """moto's Cluster with EMR's status reason codes and instance hours that follow simulated time."""
 
     _emu: ClusterSim
+    _emu_state_before: str | None
 
     @property
     def status(self) -> dict[str, Any]:
@@ -142,6 +143,11 @@ class EmulatedStep(MotoStep):
         return status
 
 
+def _steps(cluster: Any) -> list[EmulatedStep]:
+    """A cluster's steps (EmulatedStep once adopted; a cluster moto made without us has plain Steps)."""
+    return cluster.steps  # type: ignore[no-any-return]
+
+
 def _param_cluster_id(body: dict[str, Any]) -> str | None:
     for key in ("ClusterId", "JobFlowId", "ResourceId"):
         value = body.get(key)
@@ -189,7 +195,7 @@ class EmrSim:
         out: list[EmulatedCluster] = []
         for account in list(emr_backends.keys()):
             for region in list(dict.keys(emr_backends[account])):
-                out.extend(dict.__getitem__(emr_backends[account], region).clusters.values())
+                out.extend(dict.__getitem__(emr_backends[account], region).clusters.values())  # type: ignore[arg-type]
         return out
 
     # -- request hooks ------------------------------------------------------------------------
@@ -222,7 +228,7 @@ class EmrSim:
             )
         if action == "DescribeStep":
             step_id = body.get("StepId")
-            if not any(s.id == step_id for s in cluster.steps):
+            if not any(s.id == step_id for s in _steps(cluster)):
                 raise AwsError("InvalidRequestException", f"Step id '{step_id}' is not valid.")
         if action == "ModifyCluster" and "StepConcurrencyLevel" in body:
             level = body["StepConcurrencyLevel"]
@@ -243,7 +249,7 @@ class EmrSim:
             previous = cluster._emu_state_before
             cluster.state = previous
             new_ids = set(result.get("StepIds", []))
-            for index, step in enumerate(s for s in cluster.steps if s.id in new_ids):
+            for index, step in enumerate(s for s in _steps(cluster) if s.id in new_ids):
                 self._adopt_step(step, now, index)
             self._advance_cluster(cluster, now)
         elif action == "ModifyCluster":
@@ -284,7 +290,7 @@ class EmrSim:
             group.state = "PROVISIONING"
             group.ready_date_time = None
             group.end_date_time = None
-        for index, step in enumerate(cluster.steps):
+        for index, step in enumerate(_steps(cluster)):
             self._adopt_step(step, now, index)
         self.active[cluster.id] = cluster
         self._reschedule(cluster)
@@ -325,7 +331,7 @@ class EmrSim:
         if not isinstance(step_ids, list):
             raise AwsError("ValidationException", "StepIds is required.")
         now = self.engine.clock.now()
-        by_id = {s.id: s for s in cluster.steps}
+        by_id = {s.id: s for s in _steps(cluster)}
         infos = []
         for step_id in step_ids:
             step = by_id.get(step_id)
@@ -382,7 +388,7 @@ class EmrSim:
         if cluster.state in ("STARTING", "BOOTSTRAPPING", "TERMINATING"):
             return emu.phase_due
         due = math.inf
-        for step in cluster.steps:
+        for step in _steps(cluster):
             s = step._emu
             if step.state == "RUNNING" and s.due is not None:
                 due = min(due, s.due)
@@ -466,7 +472,7 @@ class EmrSim:
             message = f"Cluster was idle for {int(emu.idle_timeout_s)} seconds (auto-termination policy)"
             self._terminate(cluster, at, "ALL_STEPS_COMPLETED", message, "TERMINATED")
             return
-        for step in cluster.steps:
+        for step in _steps(cluster):
             s = step._emu
             if step.state == "CANCEL_PENDING" and s.cancel_due is not None and s.cancel_due <= at:
                 self._end_step(step, s.cancel_due, "CANCELLED", "Cancelled by user request")
@@ -482,9 +488,9 @@ class EmrSim:
     def _fill_slots(self, cluster: EmulatedCluster, at: float) -> None:
         if cluster.state not in ("RUNNING", "WAITING"):
             return
-        running = sum(1 for s in cluster.steps if s.state in ("RUNNING", "CANCEL_PENDING"))
+        running = sum(1 for s in _steps(cluster) if s.state in ("RUNNING", "CANCEL_PENDING"))
         level = max(1, int(cluster.step_concurrency_level or 1))
-        for step in sorted((s for s in cluster.steps if s.state == "PENDING"), key=lambda s: s._emu.added):
+        for step in sorted((s for s in _steps(cluster) if s.state == "PENDING"), key=lambda s: s._emu.added):
             if running >= level:
                 break
             self._start_step(cluster, step, at)
@@ -495,7 +501,7 @@ class EmrSim:
         emu = cluster._emu
         if cluster.state not in ("RUNNING", "WAITING"):
             return
-        busy = any(s.state in ("PENDING", "RUNNING", "CANCEL_PENDING") for s in cluster.steps)
+        busy = any(s.state in ("PENDING", "RUNNING", "CANCEL_PENDING") for s in _steps(cluster))
         if busy:
             cluster.state = "RUNNING"
             emu.idle_since = None
@@ -568,7 +574,7 @@ class EmrSim:
         if action in ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW") and not cluster.termination_protected:
             self._terminate(cluster, at, "STEP_FAILURE", "Shut down as step failed", "TERMINATED_WITH_ERRORS")
         elif action in ("CANCEL_AND_WAIT", "TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"):
-            for other in cluster.steps:
+            for other in _steps(cluster):
                 if other.state == "PENDING":
                     self._end_step(other, at, "CANCELLED", f"Cancelled because step {step.id} failed")
 
@@ -583,7 +589,7 @@ class EmrSim:
         self, cluster: EmulatedCluster, at: float, code: str, message: str, end_state: str
     ) -> None:
         emu = cluster._emu
-        for step in cluster.steps:
+        for step in _steps(cluster):
             if step.state == "PENDING":
                 self._end_step(step, at, "CANCELLED", "Cancelled because the cluster terminated")
             elif step.state in ("RUNNING", "CANCEL_PENDING"):
@@ -625,7 +631,7 @@ class EmrSim:
                             if getattr(step, "_emu", None) and step._emu.decision
                             else None,
                         }
-                        for step in cluster.steps
+                        for step in _steps(cluster)
                     ],
                 }
             )

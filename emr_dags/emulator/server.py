@@ -119,7 +119,7 @@ def build(
         engine.faults.configure(config)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, port, EmulatorApp(engine), threaded=True, request_handler=MotoRequestHandler)
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer (threaded=True)
     handle = EmulatorHandle(server, engine, host)
     engine.local.endpoint_url = handle.endpoint_url
     return handle

@@ -36,7 +36,12 @@ with DAG(
             "transform": SparkStep(
                 name="transform",
                 entry_point=f"s3://{BUCKET}/code/transform.py",
-                args=("--in", "hdfs:///staging/{{ ds_nodash }}/", "--out", "hdfs:///curated/{{ ds_nodash }}/"),
+                args=(
+                    "--in",
+                    "hdfs:///staging/{{ ds_nodash }}/",
+                    "--out",
+                    "hdfs:///curated/{{ ds_nodash }}/",
+                ),
             ),
             "load": S3DistCpStep(
                 name="load",

@@ -26,7 +26,9 @@ with DAG(
 ) as dag:
     serverless_pipeline(
         "serverless",
-        application=ServerlessApplicationSpec(name="emr-dags-serverless-{{ ds_nodash }}", release_label="emr-7.5.0"),
+        application=ServerlessApplicationSpec(
+            name="emr-dags-serverless-{{ ds_nodash }}", release_label="emr-7.5.0"
+        ),
         jobs={
             "spark_aggregate": ServerlessSparkJob(
                 name="spark_aggregate",

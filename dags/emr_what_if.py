@@ -22,7 +22,9 @@ with DAG(
     catchup=False,
     tags=["example", "emr-dags", "what-if"],
     params={
-        "instance_type": Param("m5.xlarge", type="string", enum=["m5.xlarge", "m5.2xlarge", "r5.xlarge", "c5.2xlarge"]),
+        "instance_type": Param(
+            "m5.xlarge", type="string", enum=["m5.xlarge", "m5.2xlarge", "r5.xlarge", "c5.2xlarge"]
+        ),
         "release_label": Param("emr-7.5.0", type="string", pattern=r"^emr-\d+\.\d+\.\d+$"),
         "shuffle_partitions": Param(200, type="integer", minimum=1, maximum=10000),
         "executor_memory": Param("4g", type="string", pattern=r"^\d+[gm]$"),

@@ -11,8 +11,10 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,13 @@ THROTTLING_CODES = frozenset(
     }
 )
 TRANSIENT_CODES = frozenset(
-    {"InternalError", "InternalFailure", "InternalServerError", "InternalServerException", "ServiceUnavailable"}
+    {
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServerException",
+        "ServiceUnavailable",
+    }
 )
 
 DEFAULT_MAX_ATTEMPTS = 10
@@ -77,7 +85,7 @@ def backoff_delay(
     rng: Callable[[], float] = random.random,
 ) -> float:
     """Full-jitter delay before retry number ``attempt`` (1-based): uniform in [0, min(cap, base*2**attempt)]."""
-    return rng() * min(cap, base * (2 ** max(0, attempt - 1)))
+    return float(rng() * min(cap, base * (2 ** max(0, attempt - 1))))
 
 
 def call_with_backoff(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token, has_marker, with_marker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 ACTIVE_JOB_STATES = ("PENDING", "SUBMITTED", "RUNNING", "CANCEL_PENDING")
 SUCCESS_JOB_STATES = ("COMPLETED",)
@@ -39,8 +41,11 @@ class EksApi:
         return None
 
     def runs_with_key(self, virtual_cluster_id: str, key: str) -> list[dict[str, Any]]:
-        runs = [r for r in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id)
-                if has_marker(r.get("name"), key)]
+        runs = [
+            r
+            for r in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id)
+            if has_marker(r.get("name"), key)
+        ]
         return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
 
     def start_job_run(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> tuple[str, bool]:
@@ -56,7 +61,7 @@ class EksApi:
         return str(self._call("start_job_run", **req)["id"]), False
 
     def describe_job_run(self, virtual_cluster_id: str, job_id: str) -> dict[str, Any]:
-        return self._call("describe_job_run", virtualClusterId=virtual_cluster_id, id=job_id)["jobRun"]
+        return dict(self._call("describe_job_run", virtualClusterId=virtual_cluster_id, id=job_id)["jobRun"])
 
     def list_job_runs(self, virtual_cluster_id: str, ids: set[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

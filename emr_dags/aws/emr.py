@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
 from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ class EmrApi:
 
     # -- clusters ---------------------------------------------------------------------------
     def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
-        return self._call("describe_cluster", ClusterId=cluster_id)["Cluster"]
+        return dict(self._call("describe_cluster", ClusterId=cluster_id)["Cluster"])
 
     def find_cluster(self, key: str) -> dict[str, Any] | None:
         """The active cluster carrying ``key`` (name marker, confirmed by tag), or None."""
@@ -76,7 +78,9 @@ class EmrApi:
     ) -> str | None:
         """An active cluster by exact name and/or tags (newest first); None when nothing matches."""
         wanted_tags = dict(tags or {})
-        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(states or ACTIVE_CLUSTER_STATES)):
+        for summary in self._pages(
+            "list_clusters", "Clusters", ClusterStates=list(states or ACTIVE_CLUSTER_STATES)
+        ):
             if name is not None and summary.get("Name") != name:
                 continue
             if wanted_tags:
@@ -169,7 +173,7 @@ class EmrApi:
         return found
 
     def describe_step(self, cluster_id: str, step_id: str) -> dict[str, Any]:
-        return self._call("describe_step", ClusterId=cluster_id, StepId=step_id)["Step"]
+        return dict(self._call("describe_step", ClusterId=cluster_id, StepId=step_id)["Step"])
 
     def cancel_steps(self, cluster_id: str, step_ids: list[str]) -> list[dict[str, Any]]:
         if not step_ids:

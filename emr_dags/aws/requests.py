@@ -6,7 +6,7 @@ dict, and :func:`validate` in ``execute`` after rendering, before any AWS call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from emr_dags.errors import EmrConfigError
@@ -27,6 +27,7 @@ def render(spec: Any, method: str, *args: Any, owner: str = "request") -> dict[s
 
 def validate(service: str, operation: str, params: Mapping[str, Any]) -> None:
     """Raise :class:`EmrConfigError` when ``params`` does not fit ``service.operation``'s input shape."""
+    validate_request: Callable[..., None]
     try:
         from emr_dags.specs.validation import validate_request
     except ImportError:  # the specs package ships it; keep a local fallback so operators never skip the check

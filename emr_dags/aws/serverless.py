@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token, has_marker, with_marker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 LIVE_APP_STATES = ("CREATING", "CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED")
 READY_APP_STATES = ("CREATED", "STARTED", "STOPPED")  # StartJobRun auto-starts a stopped app
@@ -39,7 +41,9 @@ class ServerlessApi:
         token: str | None = None
         while True:
             try:
-                page = self._call(operation, maxResults=50, **params, **({"nextToken": token} if token else {}))
+                page = self._call(
+                    operation, maxResults=50, **params, **({"nextToken": token} if token else {})
+                )
             except Exception as exc:
                 # moto (and so the emulator) answers ListJobRuns for an application without runs
                 # with ResourceNotFound; AWS returns an empty list. A missing application still
@@ -54,7 +58,7 @@ class ServerlessApi:
 
     # -- applications ---------------------------------------------------------------------
     def get_application(self, application_id: str) -> dict[str, Any]:
-        return self._call("get_application", applicationId=application_id)["application"]
+        return dict(self._call("get_application", applicationId=application_id)["application"])
 
     def find_application(self, name: str) -> dict[str, Any] | None:
         for app in self._pages("list_applications", "applications", states=list(LIVE_APP_STATES)):
@@ -62,9 +66,7 @@ class ServerlessApi:
                 return app
         return None
 
-    def ensure_application(
-        self, request: dict[str, Any], key: str, tags: dict[str, str]
-    ) -> tuple[str, bool]:
+    def ensure_application(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> tuple[str, bool]:
         """Reuse the live application with the requested name, else create it.
 
         Returns ``(application_id, owned)``; ``owned`` is True when this key created it (now or in
@@ -88,8 +90,11 @@ class ServerlessApi:
     # -- job runs -------------------------------------------------------------------------
     def runs_with_key(self, application_id: str, key: str) -> list[dict[str, Any]]:
         """Every job run of the application carrying ``key``, newest first."""
-        runs = [r for r in self._pages("list_job_runs", "jobRuns", applicationId=application_id)
-                if has_marker(r.get("name"), key)]
+        runs = [
+            r
+            for r in self._pages("list_job_runs", "jobRuns", applicationId=application_id)
+            if has_marker(r.get("name"), key)
+        ]
         return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
 
     def start_job_run(
@@ -108,7 +113,7 @@ class ServerlessApi:
         return str(self._call("start_job_run", **req)["jobRunId"]), False
 
     def get_job_run(self, application_id: str, job_run_id: str) -> dict[str, Any]:
-        return self._call("get_job_run", applicationId=application_id, jobRunId=job_run_id)["jobRun"]
+        return dict(self._call("get_job_run", applicationId=application_id, jobRunId=job_run_id)["jobRun"])
 
     def list_job_runs(self, application_id: str, ids: set[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -120,8 +125,12 @@ class ServerlessApi:
         return found
 
     def live_job_run_ids(self, application_id: str) -> list[str]:
-        return [r["id"] for r in self._pages(
-            "list_job_runs", "jobRuns", applicationId=application_id, states=list(ACTIVE_JOB_STATES))]
+        return [
+            r["id"]
+            for r in self._pages(
+                "list_job_runs", "jobRuns", applicationId=application_id, states=list(ACTIVE_JOB_STATES)
+            )
+        ]
 
     def cancel_job_run(self, application_id: str, job_run_id: str) -> None:
         self._call("cancel_job_run", applicationId=application_id, jobRunId=job_run_id)

@@ -13,7 +13,6 @@ from airflow.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
-    from airflow.sdk.definitions._internal.types import TaskInstanceKey  # noqa: F401
 
 CONSOLE = "https://console.{aws_domain}"
 

@@ -15,5 +15,6 @@ class EmrEksJobLink(EmrDagsLink):
 
     def url(self, p: dict[str, Any]) -> str:
         return (
-            CONSOLE + "/emr/home?region={region_name}#/virtual-clusters/{virtual_cluster_id}/job-runs/{job_id}"
+            CONSOLE
+            + "/emr/home?region={region_name}#/virtual-clusters/{virtual_cluster_id}/job-runs/{job_id}"
         ).format(**p)

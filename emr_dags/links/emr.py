@@ -71,7 +71,9 @@ class EmrStepLogsLink(EmrDagsLink):
         if not log_uri:
             return _cluster_page(p) + "/steps/{step_id}".format(**p)
         return _s3_console(
-            f"{log_uri.rstrip('/')}/{p['cluster_id']}/steps/{p['step_id']}/", p["region_name"], p["aws_domain"]
+            f"{log_uri.rstrip('/')}/{p['cluster_id']}/steps/{p['step_id']}/",
+            p["region_name"],
+            p["aws_domain"],
         )
 
 

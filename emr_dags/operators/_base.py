@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -28,6 +27,8 @@ from emr_dags import tags as tagmod
 from emr_dags.errors import EmrConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from airflow.sdk import Context
 
     from emr_dags.triggers.base import EmrWaitTrigger

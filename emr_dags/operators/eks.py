@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
@@ -12,6 +11,8 @@ from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
 from emr_dags.operators._base import EmrBaseOperator, diagnose
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from airflow.sdk import Context
 
     from emr_dags.aws.eks import EksApi
@@ -73,12 +74,19 @@ class EmrEksJobOperator(EmrBaseOperator):
         if self.virtual_cluster_name and not self.virtual_cluster_id:
             self.virtual_cluster_id = api.find_virtual_cluster_id(self.virtual_cluster_name)
             if not self.virtual_cluster_id:
-                raise EmrConfigError(f"No RUNNING EMR on EKS virtual cluster named {self.virtual_cluster_name!r}")
+                raise EmrConfigError(
+                    f"No RUNNING EMR on EKS virtual cluster named {self.virtual_cluster_name!r}"
+                )
         request = {**self.job_run_request, "virtualClusterId": self.virtual_cluster_id}
         validate("emr-containers", "StartJobRun", {**request, "clientToken": key})
         job_id, reattached = api.start_job_run(request, key, tags)
         self._job_id = job_id
-        self.log.info("%s EKS job run %s on %s", "Re-attached to" if reattached else "Started", job_id, self.virtual_cluster_id)
+        self.log.info(
+            "%s EKS job run %s on %s",
+            "Re-attached to" if reattached else "Started",
+            job_id,
+            self.virtual_cluster_id,
+        )
         context["ti"].xcom_push(key="job_id", value=job_id)
         self._persist_link(context, job_id)
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
@@ -113,14 +121,18 @@ class EmrEksJobOperator(EmrBaseOperator):
         )
         self._job_id = job_id
         if event["status"] == "error":
-            raise EmrJobRunFailed(f"Waiting for EKS job run {job_id} failed: {event.get('message')}", resource_id=job_id)
+            raise EmrJobRunFailed(
+                f"Waiting for EKS job run {job_id} failed: {event.get('message')}", resource_id=job_id
+            )
         return self._finish(self.api(), job_id, event["status"], None)
 
     def _finish(self, api: EksApi, job_id: str, outcome: str, reattached: bool | None) -> dict[str, Any]:
         if outcome == "timeout":
             if self.cancel_on_kill:
                 api.cancel_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
-            raise EmrJobRunFailed(f"EKS job run {job_id} did not finish within the wait budget; cancelled", resource_id=job_id)
+            raise EmrJobRunFailed(
+                f"EKS job run {job_id} did not finish within the wait budget; cancelled", resource_id=job_id
+            )
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
         if run["state"] == "COMPLETED":
             return self._result(run, reattached)
@@ -135,7 +147,7 @@ class EmrEksJobOperator(EmrBaseOperator):
     def _result(self, run: dict[str, Any], reattached: bool | None) -> dict[str, Any]:
         from emr_dags.aws.jsonable import jsonable
 
-        result = jsonable(
+        result: dict[str, Any] = jsonable(
             {
                 "virtual_cluster_id": self.virtual_cluster_id,
                 "job_id": run.get("id"),
@@ -146,7 +158,9 @@ class EmrEksJobOperator(EmrBaseOperator):
                 "finished_at": run.get("finishedAt"),
             }
         )
-        self.log.info("EKS job run %s %s (finished %s)", result["job_id"], result["state"], result["finished_at"])
+        self.log.info(
+            "EKS job run %s %s (finished %s)", result["job_id"], result["state"], result["finished_at"]
+        )
         return result
 
     def _persist_link(self, context: Context, job_id: str) -> None:
@@ -157,7 +171,9 @@ class EmrEksJobOperator(EmrBaseOperator):
             region, partition = region_and_partition("emr-containers", self.target())
             context["ti"].xcom_push(
                 key=EKS_KEY,
-                value=link_payload(region, partition, virtual_cluster_id=self.virtual_cluster_id, job_id=job_id),
+                value=link_payload(
+                    region, partition, virtual_cluster_id=self.virtual_cluster_id, job_id=job_id
+                ),
             )
         except Exception as exc:
             self.log.warning("Could not store link data: %s", exc)

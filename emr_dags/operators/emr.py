@@ -6,7 +6,6 @@ Every operator reads as: look up what an earlier try already did, act, wait (def
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrClusterFailed, EmrStepFailed
@@ -26,6 +25,8 @@ from emr_dags.links.emr import (
 from emr_dags.operators._base import EmrBaseOperator, diagnose
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from airflow.sdk import Context
 
     from emr_dags.aws.emr import EmrApi
@@ -147,7 +148,9 @@ class EmrCreateClusterOperator(_EmrOperator):
         return self._finish(context, api, cluster_id, reattached, key, outcome)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        cluster_id = context["ti"].xcom_pull(task_ids=self.task_id, key="cluster_id", map_indexes=context["ti"].map_index)
+        cluster_id = context["ti"].xcom_pull(
+            task_ids=self.task_id, key="cluster_id", map_indexes=context["ti"].map_index
+        )
         if not cluster_id:
             cluster_id = next(iter(event.get("resources", {})), None) or next(iter(event.get("states", {})))
         self._cluster_id = cluster_id
@@ -226,7 +229,9 @@ class EmrStepOperator(_EmrOperator):
     template_fields_renderers = {"step": "json"}
     operator_extra_links = (EmrStepLink(), EmrStepLogsLink(), EmrStepClusterLink(), EmrStepAppUiLink())
 
-    def __init__(self, *, cluster_id: str, step: Any, wait_for_completion: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, cluster_id: Any, step: Any, wait_for_completion: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
         self.step = render(step, "to_step", owner=f"{type(self).__name__}.step")
@@ -235,7 +240,9 @@ class EmrStepOperator(_EmrOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         if not self.cluster_id:
-            raise EmrConfigError(f"{type(self).__name__}.cluster_id: empty; expected a cluster id like 'j-...'")
+            raise EmrConfigError(
+                f"{type(self).__name__}.cluster_id: empty; expected a cluster id like 'j-...'"
+            )
         validate("emr", "AddJobFlowSteps", {"JobFlowId": self.cluster_id, "Steps": [self.step]})
         api = self.api()
         key, _ = self.ownership(context)
@@ -255,7 +262,12 @@ class EmrStepOperator(_EmrOperator):
         self.persist_link(context, STEP_KEY, cluster_id=self.cluster_id, step_id=step_id, log_uri=log_uri)
 
         if not self.wait_for_completion:
-            return {"cluster_id": self.cluster_id, "step_id": step_id, "state": "PENDING", "reattached": reattached}
+            return {
+                "cluster_id": self.cluster_id,
+                "step_id": step_id,
+                "state": "PENDING",
+                "reattached": reattached,
+            }
         if reattached and step_state(existing) in SUCCESS_STEP_STATES:  # type: ignore[arg-type]
             return self._result(existing, reattached)  # type: ignore[arg-type]
         if self.deferrable:
@@ -290,7 +302,9 @@ class EmrStepOperator(_EmrOperator):
         self._step_id = step_id
         step = (event.get("resources") or {}).get(step_id) or {}
         if event["status"] == "error":
-            raise EmrStepFailed(f"Waiting for step {step_id} failed: {event.get('message')}", resource_id=step_id)
+            raise EmrStepFailed(
+                f"Waiting for step {step_id} failed: {event.get('message')}", resource_id=step_id
+            )
         return self._finish(self.api(), step_id, event["status"], step, None)
 
     def _finish(
@@ -343,7 +357,11 @@ class EmrStepOperator(_EmrOperator):
             "duration_seconds": _seconds(started, ended),
         }
         self.log.info(
-            "Step %s %s on %s in %ss", result["step_id"], result["state"], self.cluster_id, result["duration_seconds"]
+            "Step %s %s on %s in %ss",
+            result["step_id"],
+            result["state"],
+            self.cluster_id,
+            result["duration_seconds"],
         )
         return result
 
@@ -370,7 +388,7 @@ class EmrTerminateClusterOperator(_EmrOperator):
     def __init__(
         self,
         *,
-        cluster_id: str | None,
+        cluster_id: Any,
         keep_cluster_on_failure: bool = False,
         idle_timeout_seconds: int = 3600,
         require_managed: bool = True,
@@ -403,7 +421,9 @@ class EmrTerminateClusterOperator(_EmrOperator):
                     "it was not created by emr-dags. Pass require_managed=False to terminate it anyway."
                 )
             failed = [
-                s["Id"] for s in api.list_steps(self.cluster_id).values() if step_state(s) in FAILED_STEP_STATES
+                s["Id"]
+                for s in api.list_steps(self.cluster_id).values()
+                if step_state(s) in FAILED_STEP_STATES
             ]
             if failed and self.keep_cluster_on_failure:
                 api.keep_alive_with_idle_timeout(self.cluster_id, self.idle_timeout_seconds)
@@ -416,14 +436,15 @@ class EmrTerminateClusterOperator(_EmrOperator):
                 return self._result(api.describe_cluster(self.cluster_id), kept=True)
             api.terminate(self.cluster_id)
             self.log.info("Terminating cluster %s", self.cluster_id)
+        cluster_id = self.cluster_id
         if self.wait_for_termination:
-            outcome, _ = self.wait_sync(
-                lambda: {self.cluster_id: api.describe_cluster(self.cluster_id)["Status"]["State"]},  # type: ignore[dict-item]
+            self.wait_sync(
+                lambda: {cluster_id: api.describe_cluster(cluster_id)["Status"]["State"]},
                 ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"),
                 self.deadline(context),
                 "Cluster",
             )
-        return self._result(api.describe_cluster(self.cluster_id), kept=False)
+        return self._result(api.describe_cluster(cluster_id), kept=False)
 
     def _result(self, cluster: dict[str, Any], kept: bool) -> dict[str, Any]:
         timeline = cluster.get("Status", {}).get("Timeline", {})
@@ -481,7 +502,9 @@ class EmrFindClusterOperator(_EmrOperator):
         cluster = api.describe_cluster(cluster_id)
         if cluster["Status"]["State"] not in READY + STARTING:
             raise EmrClusterFailed(
-                f"Cluster {cluster_id} is {cluster['Status']['State']}", resource_id=cluster_id, state=cluster["Status"]["State"]
+                f"Cluster {cluster_id} is {cluster['Status']['State']}",
+                resource_id=cluster_id,
+                state=cluster["Status"]["State"],
             )
         context["ti"].xcom_push(key="cluster_id", value=cluster_id)
         self.persist_link(context, CLUSTER_KEY, cluster_id=cluster_id, log_uri=cluster.get("LogUri"))

@@ -6,7 +6,6 @@ one) and the task's wait budget allow. The stock operator's 25-minute default is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
@@ -16,6 +15,8 @@ from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrS
 from emr_dags.operators._base import EmrBaseOperator, diagnose
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from airflow.sdk import Context
 
     from emr_dags.aws.serverless import ServerlessApi
@@ -51,7 +52,9 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
 
     def __init__(self, *, application: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.application_request = render(application, "to_create_application", owner=f"{type(self).__name__}.application")
+        self.application_request = render(
+            application, "to_create_application", owner=f"{type(self).__name__}.application"
+        )
         if not self.application_request.get("name"):
             raise EmrConfigError(f"{type(self).__name__}.application: needs a name (reuse is by name)")
 
@@ -74,7 +77,12 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
             raise EmrJobRunFailed(f"Application {app_id} is {state}", resource_id=app_id, state=str(state))
         context["ti"].xcom_push(key="application_id", value=app_id)
         context["ti"].xcom_push(key="owned", value=owned)
-        return {"application_id": app_id, "owned": owned, "state": state, "name": self.application_request["name"]}
+        return {
+            "application_id": app_id,
+            "owned": owned,
+            "state": state,
+            "name": self.application_request["name"],
+        }
 
 
 class EmrServerlessJobOperator(_ServerlessOperator):
@@ -90,10 +98,14 @@ class EmrServerlessJobOperator(_ServerlessOperator):
     template_fields_renderers = {"job_run_request": "json"}
     operator_extra_links = (EmrServerlessJobLink(), EmrServerlessLogsLink())
 
-    def __init__(self, *, application_id: str, job: Any, wait_for_completion: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, application_id: Any, job: Any, wait_for_completion: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.application_id = application_id
-        self.job_run_request = render(job, "to_start_job_run", APP_PLACEHOLDER, owner=f"{type(self).__name__}.job")
+        self.job_run_request = render(
+            job, "to_start_job_run", APP_PLACEHOLDER, owner=f"{type(self).__name__}.job"
+        )
         self.job_run_request.pop("clientToken", None)
         self.wait_for_completion = wait_for_completion
         self._job_run_id: str | None = None
@@ -107,7 +119,9 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         api = self.api()
         run_id, reattached = api.start_job_run(self.application_id, request, key, tags)
         self._job_run_id = run_id
-        self.log.info("%s job run %s on %s", "Re-attached to" if reattached else "Started", run_id, self.application_id)
+        self.log.info(
+            "%s job run %s on %s", "Re-attached to" if reattached else "Started", run_id, self.application_id
+        )
         context["ti"].xcom_push(key="job_run_id", value=run_id)
         self._persist_link(context, run_id, _s3_log_uri(request))
 
@@ -145,10 +159,14 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         )
         self._job_run_id = run_id
         if event["status"] == "error":
-            raise EmrJobRunFailed(f"Waiting for job run {run_id} failed: {event.get('message')}", resource_id=run_id)
+            raise EmrJobRunFailed(
+                f"Waiting for job run {run_id} failed: {event.get('message')}", resource_id=run_id
+            )
         return self._finish(self.api(), run_id, event["status"], None)
 
-    def _finish(self, api: ServerlessApi, run_id: str, outcome: str, reattached: bool | None) -> dict[str, Any]:
+    def _finish(
+        self, api: ServerlessApi, run_id: str, outcome: str, reattached: bool | None
+    ) -> dict[str, Any]:
         from emr_dags.aws.serverless import SUCCESS_JOB_STATES
 
         if outcome == "timeout":
@@ -171,7 +189,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
     def _result(self, run: dict[str, Any], reattached: bool | None) -> dict[str, Any]:
         from emr_dags.aws.jsonable import jsonable
 
-        result = jsonable(
+        result: dict[str, Any] = jsonable(
             {
                 "application_id": self.application_id,
                 "job_run_id": run.get("jobRunId"),
@@ -185,7 +203,10 @@ class EmrServerlessJobOperator(_ServerlessOperator):
             }
         )
         self.log.info(
-            "Job run %s %s; billed %s", result["job_run_id"], result["state"], result["billed_resource_utilization"]
+            "Job run %s %s; billed %s",
+            result["job_run_id"],
+            result["state"],
+            result["billed_resource_utilization"],
         )
         return result
 
@@ -197,7 +218,9 @@ class EmrServerlessJobOperator(_ServerlessOperator):
             region, partition = region_and_partition("emr-serverless", self.target())
             context["ti"].xcom_push(
                 key=SERVERLESS_KEY,
-                value=link_payload(region, partition, application_id=self.application_id, job_run_id=run_id, log_uri=log_uri),
+                value=link_payload(
+                    region, partition, application_id=self.application_id, job_run_id=run_id, log_uri=log_uri
+                ),
             )
         except Exception as exc:
             self.log.warning("Could not store link data: %s", exc)
@@ -218,7 +241,12 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
     template_fields: Sequence[str] = ("application_id", "generation", "region_name")
 
     def __init__(
-        self, *, application_id: str | None, owner_task_id: str | None = None, delete: bool = True, **kwargs: Any
+        self,
+        *,
+        application_id: Any,
+        owner_task_id: str | None = None,
+        delete: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.application_id = application_id
@@ -227,6 +255,7 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from emr_dags import tags as tagmod
+
         if not self.application_id:
             return {"application_id": None, "action": "none"}
         api = self.api()
@@ -234,7 +263,9 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
         if self.owner_task_id is not None:
             key, _ = self.ownership(context, task_id=self.owner_task_id)
             if (app.get("tags") or {}).get(tagmod.KEY) != key:
-                self.log.info("Application %s is shared (not created by this pipeline); leaving it", self.application_id)
+                self.log.info(
+                    "Application %s is shared (not created by this pipeline); leaving it", self.application_id
+                )
                 return {"application_id": self.application_id, "action": "left-running"}
         live = api.live_job_run_ids(self.application_id)
         for run_id in live:
@@ -242,8 +273,9 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
         if app["state"] not in ("STOPPED", "TERMINATED", "CREATED"):
             api.stop_application(self.application_id)
             deadline = self.deadline(context)
+            app_id = self.application_id
             self.wait_sync(
-                lambda: {self.application_id: api.get_application(self.application_id)["state"]},  # type: ignore[dict-item]
+                lambda: {app_id: api.get_application(app_id)["state"]},
                 ("STARTING", "STARTED", "STOPPING"),
                 deadline,
                 "Application",
@@ -253,5 +285,3 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
         action = "deleted" if self.delete else "stopped"
         self.log.info("Application %s %s (cancelled %d live runs)", self.application_id, action, len(live))
         return {"application_id": self.application_id, "action": action, "cancelled_runs": live}
-
-

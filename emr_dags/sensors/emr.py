@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrStepFailed
 from emr_dags.operators._base import EmrBaseOperator
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from airflow.sdk import Context
 
 
@@ -22,7 +23,9 @@ class EmrStepsSensor(EmrBaseOperator):
 
     template_fields: Sequence[str] = ("cluster_id", "step_ids", "region_name")
 
-    def __init__(self, *, cluster_id: str, step_ids: Sequence[str] | str, fail_fast: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, cluster_id: str, step_ids: Sequence[str] | str, fail_fast: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
         self.step_ids = step_ids

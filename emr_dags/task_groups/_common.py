@@ -28,7 +28,9 @@ def named_items(items: Sequence[Any] | Mapping[str, Any], what: str, owner: str)
     else:
         pairs = [(task_id_for(item, f"{what}_{i + 1}"), item) for i, item in enumerate(items)]
     if not pairs:
-        raise EmrConfigError(f"{owner}.{what}s: empty; expected at least one {what}", spec=owner, field=f"{what}s")
+        raise EmrConfigError(
+            f"{owner}.{what}s: empty; expected at least one {what}", spec=owner, field=f"{what}s"
+        )
     seen: set[str] = set()
     for tid, _ in pairs:
         if tid in seen:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import TaskGroup, chain
 
 from emr_dags.operators.eks import EmrEksJobOperator
 from emr_dags.task_groups._common import common_kwargs, named_items
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def eks_jobs(
@@ -32,7 +34,7 @@ def eks_jobs(
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "eks_jobs")
     with TaskGroup(group_id, tooltip=tooltip or "EMR on EKS jobs") as group:
-        extra = {"retries": job_retries} if job_retries is not None else {}
+        extra: dict[str, Any] = {"retries": job_retries} if job_retries is not None else {}
         tasks = [
             EmrEksJobOperator(
                 task_id=tid,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import TaskGroup, chain
+from airflow.sdk import TaskGroup, XComArg, chain
 
 from emr_dags.operators.emr import (
     EmrCreateClusterOperator,
@@ -14,6 +13,9 @@ from emr_dags.operators.emr import (
     EmrTerminateClusterOperator,
 )
 from emr_dags.task_groups._common import common_kwargs, named_items
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def transient_cluster_pipeline(
@@ -52,13 +54,15 @@ def transient_cluster_pipeline(
     pairs = named_items(steps, "step", "transient_cluster_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR transient cluster pipeline") as group:
         create = EmrCreateClusterOperator(task_id="create_cluster", cluster=cluster, **shared)
-        cluster_id = create.output["cluster_id"]
+        cluster_id = XComArg(create, key="cluster_id")
         step_tasks = []
         for task_id, step in pairs:
             extra = dict((step_kwargs or {}).get(task_id, {}))
             if step_retries is not None:
                 extra.setdefault("retries", step_retries)
-            step_tasks.append(EmrStepOperator(task_id=task_id, cluster_id=cluster_id, step=step, **shared, **extra))
+            step_tasks.append(
+                EmrStepOperator(task_id=task_id, cluster_id=cluster_id, step=step, **shared, **extra)
+            )
         terminate = EmrTerminateClusterOperator(
             task_id="terminate_cluster",
             cluster_id=cluster_id,
@@ -105,9 +109,11 @@ def existing_cluster_steps(
             aws_conn_id=aws_conn_id,
             region_name=region_name,
         )
-        extra = {"retries": step_retries} if step_retries is not None else {}
+        extra: dict[str, Any] = {"retries": step_retries} if step_retries is not None else {}
         step_tasks = [
-            EmrStepOperator(task_id=tid, cluster_id=find.output["cluster_id"], step=step, **shared, **extra)
+            EmrStepOperator(
+                task_id=tid, cluster_id=XComArg(find, key="cluster_id"), step=step, **shared, **extra
+            )
             for tid, step in pairs
         ]
         if parallel:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import TaskGroup, chain
+from airflow.sdk import TaskGroup, XComArg, chain
 
 from emr_dags.operators.serverless import (
     EmrServerlessApplicationOperator,
@@ -13,6 +12,9 @@ from emr_dags.operators.serverless import (
     EmrServerlessStopApplicationOperator,
 )
 from emr_dags.task_groups._common import common_kwargs, named_items
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def serverless_pipeline(
@@ -39,9 +41,11 @@ def serverless_pipeline(
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "serverless_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR Serverless pipeline") as group:
-        ensure = EmrServerlessApplicationOperator(task_id="ensure_application", application=application, **shared)
-        app_id = ensure.output["application_id"]
-        extra = {"retries": job_retries} if job_retries is not None else {}
+        ensure = EmrServerlessApplicationOperator(
+            task_id="ensure_application", application=application, **shared
+        )
+        app_id = XComArg(ensure, key="application_id")
+        extra: dict[str, Any] = {"retries": job_retries} if job_retries is not None else {}
         job_tasks = [
             EmrServerlessJobOperator(task_id=tid, application_id=app_id, job=job, **shared, **extra)
             for tid, job in pairs

@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from emr_dags.aws.jsonable import jsonable
 from emr_dags.triggers._poller import Fetch, subscribe
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Hashable
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class EmrWaitTrigger(BaseTrigger):
         cancel_on_kill: bool = True,
         fail_fast: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.poll_interval = float(poll_interval)
@@ -102,10 +104,10 @@ class EmrWaitTrigger(BaseTrigger):
                 try:
                     item = await asyncio.wait_for(sub.queue.get(), self._remaining())
                 except TimeoutError:
-                    yield TriggerEvent(self._event("timeout", states, latest))
+                    yield TriggerEvent(self._event("timeout", states, latest))  # type: ignore[no-untyped-call]
                     return
                 if isinstance(item, BaseException):
-                    yield TriggerEvent({**self._event("error", states, latest), "message": str(item)})
+                    yield TriggerEvent({**self._event("error", states, latest), "message": str(item)})  # type: ignore[no-untyped-call]
                     return
                 for rid, desc in item.items():
                     state = self.state_of(desc)
@@ -116,11 +118,13 @@ class EmrWaitTrigger(BaseTrigger):
                 misses = misses + 1 if len(item) < len(ids) else 0
                 if misses >= MISSING_POLLS_BEFORE_ERROR:
                     missing = sorted(set(ids) - item.keys())
-                    yield TriggerEvent({**self._event("error", states, latest), "message": f"not found: {missing}"})
+                    yield TriggerEvent(  # type: ignore[no-untyped-call]
+                        {**self._event("error", states, latest), "message": f"not found: {missing}"}
+                    )
                     return
                 outcome = self._outcome(ids, states)
                 if outcome is not None:
-                    yield TriggerEvent(self._event(outcome, states, latest))
+                    yield TriggerEvent(self._event(outcome, states, latest))  # type: ignore[no-untyped-call]
                     return
 
     def _outcome(self, ids: list[str], states: dict[str, str]) -> str | None:

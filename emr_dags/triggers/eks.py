@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.eks import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
-from emr_dags.triggers._poller import Fetch
 from emr_dags.triggers.base import EmrWaitTrigger
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from emr_dags.triggers._poller import Fetch
 
 
 def _api(aws_conn_id: str | None, region_name: str | None) -> Any:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.emr import ACTIVE_STEP_STATES, ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES
-from emr_dags.triggers._poller import Fetch
 from emr_dags.triggers.base import EmrWaitTrigger
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from emr_dags.triggers._poller import Fetch
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,11 @@ class EmrStepsTrigger(EmrWaitTrigger):
 
     def cancel(self) -> None:
         api = _emr_api(self.aws_conn_id, self.region_name)
-        live = [i for i, s in api.list_steps(self.cluster_id, self.step_ids).items()
-                if self.state_of(s) in ("PENDING", "RUNNING")]
+        live = [
+            i
+            for i, s in api.list_steps(self.cluster_id, self.step_ids).items()
+            if self.state_of(s) in ("PENDING", "RUNNING")
+        ]
         api.cancel_steps(self.cluster_id, live)
         log.info("Cancelled steps %s on %s", live, self.cluster_id)
 
@@ -78,8 +84,16 @@ class EmrClusterStateTrigger(EmrWaitTrigger):
         failure = set(self.failure_states) - set(self.target_states)
         self.SUCCESS = tuple(self.target_states)
         self.ACTIVE = tuple(
-            s for s in ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING", "TERMINATED",
-                        "TERMINATED_WITH_ERRORS")
+            s
+            for s in (
+                "STARTING",
+                "BOOTSTRAPPING",
+                "RUNNING",
+                "WAITING",
+                "TERMINATING",
+                "TERMINATED",
+                "TERMINATED_WITH_ERRORS",
+            )
             if s not in self.target_states and s not in failure
         )
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture
@@ -18,7 +21,7 @@ def aws_conn(endpoint_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    yield "aws_default"
+    return "aws_default"
 
 
 @pytest.fixture(autouse=True)

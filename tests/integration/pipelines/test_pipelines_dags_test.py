@@ -78,9 +78,13 @@ def _dags_test(env: dict[str, str], dag_id: str) -> dict[str, str]:
     db = sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db")
     try:
         row = db.execute("SELECT state FROM dag_run WHERE dag_id = ?", (dag_id,)).fetchone()
-        assert row is not None, f"no DAG run (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        assert row is not None, (
+            f"no DAG run (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
         (run_state,) = row
-        states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ?", (dag_id,)).fetchall())
+        states = dict(
+            db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ?", (dag_id,)).fetchall()
+        )
     finally:
         db.close()
     assert states, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -30,7 +30,9 @@ def _steps_named(emr: Any, cluster_id: str, prefix: str) -> list[dict[str, Any]]
 
 
 def _create(aws_conn: str, run_id: str, name: str, xcoms: dict[Any, Any], **kw: Any) -> dict[str, Any]:
-    op = EmrCreateClusterOperator(task_id="p.create_cluster", cluster=cluster_request(name), poll_interval=0.1, **kw)
+    op = EmrCreateClusterOperator(
+        task_id="p.create_cluster", cluster=cluster_request(name), poll_interval=0.1, **kw
+    )
     return run_operator(op, FakeTI("d", run_id, "p.create_cluster", xcoms=xcoms))
 
 
@@ -59,7 +61,9 @@ def test_retry_after_a_failed_step_adds_one_fresh_step(aws_conn: str, emr: Any, 
     run_id, xcoms = _run_id(), {}
     admin.add_rule(match={"step_name": "flaky*"}, outcome="fail", reason="boom", times=1)
     cluster_id = _create(aws_conn, run_id, f"flaky-{uuid.uuid4().hex[:6]}", xcoms)["cluster_id"]
-    op = EmrStepOperator(task_id="p.flaky", cluster_id=cluster_id, step=step_request("flaky"), poll_interval=0.1)
+    op = EmrStepOperator(
+        task_id="p.flaky", cluster_id=cluster_id, step=step_request("flaky"), poll_interval=0.1
+    )
     with pytest.raises(EmrStepFailed):
         run_operator(op, FakeTI("d", run_id, "p.flaky", xcoms=xcoms))
     result = run_operator(op, FakeTI("d", run_id, "p.flaky", try_number=2, xcoms=xcoms))
@@ -75,7 +79,9 @@ def test_user_kill_while_deferred_cancels_the_step_but_cleanup_does_not(
     run_id, xcoms = _run_id(), {}
     admin.add_rule(match={"step_name": "long*"}, outcome="hang")
     cluster_id = _create(aws_conn, run_id, f"kill-{uuid.uuid4().hex[:6]}", xcoms)["cluster_id"]
-    op = EmrStepOperator(task_id="p.long", cluster_id=cluster_id, step=step_request("long"), poll_interval=0.1)
+    op = EmrStepOperator(
+        task_id="p.long", cluster_id=cluster_id, step=step_request("long"), poll_interval=0.1
+    )
     with pytest.raises(TaskDeferred) as deferred:
         op.execute({"ti": FakeTI("d", run_id, "p.long", xcoms=xcoms)})
     trigger = deferred.value.trigger
@@ -96,7 +102,9 @@ def test_one_list_steps_per_interval_serves_every_waiting_step(aws_conn: str, em
     cluster_id = _create(aws_conn, run_id, f"batch-{uuid.uuid4().hex[:6]}", xcoms)["cluster_id"]
     triggers = []
     for i in range(5):
-        op = EmrStepOperator(task_id=f"p.s{i}", cluster_id=cluster_id, step=step_request(f"s{i}"), poll_interval=0.1)
+        op = EmrStepOperator(
+            task_id=f"p.s{i}", cluster_id=cluster_id, step=step_request(f"s{i}"), poll_interval=0.1
+        )
         with pytest.raises(TaskDeferred) as deferred:
             op.execute({"ti": FakeTI("d", run_id, f"p.s{i}", xcoms=xcoms)})
         triggers.append(deferred.value.trigger)
@@ -108,7 +116,8 @@ def test_one_list_steps_per_interval_serves_every_waiting_step(aws_conn: str, em
     events = asyncio.run(wait_all())
     assert {e["status"] for e in events} == {"success"}
     calls = admin.calls()["services"].get("emr", {})
-    assert calls.get("DescribeStep", 0) == 0 and calls.get("DescribeCluster", 0) == 0
+    assert calls.get("DescribeStep", 0) == 0
+    assert calls.get("DescribeCluster", 0) == 0
     # One shared poller: ListSteps calls ~ number of intervals, not intervals x 5 steps.
     assert calls.get("ListSteps", 0) <= 60
     emr.terminate_job_flows(JobFlowIds=[cluster_id])
@@ -121,7 +130,9 @@ def test_throttling_and_server_errors_do_not_fail_the_pipeline(aws_conn: str, em
         cluster_id = _create(aws_conn, run_id, name, xcoms)["cluster_id"]
         results = [
             run_operator(
-                EmrStepOperator(task_id=f"p.c{i}", cluster_id=cluster_id, step=step_request(f"c{i}"), poll_interval=0.1),
+                EmrStepOperator(
+                    task_id=f"p.c{i}", cluster_id=cluster_id, step=step_request(f"c{i}"), poll_interval=0.1
+                ),
                 FakeTI("d", run_id, f"p.c{i}", xcoms=xcoms),
             )
             for i in range(3)
@@ -145,11 +156,15 @@ def test_keep_cluster_on_failure_leaves_it_with_an_idle_timeout(aws_conn: str, e
     cluster_id = _create(aws_conn, run_id, f"keep-{uuid.uuid4().hex[:6]}", xcoms)["cluster_id"]
     with pytest.raises(EmrStepFailed):
         run_operator(
-            EmrStepOperator(task_id="p.bad", cluster_id=cluster_id, step=step_request("bad"), poll_interval=0.1),
+            EmrStepOperator(
+                task_id="p.bad", cluster_id=cluster_id, step=step_request("bad"), poll_interval=0.1
+            ),
             FakeTI("d", run_id, "p.bad", xcoms=xcoms),
         )
     kept = run_operator(
-        EmrTerminateClusterOperator(task_id="p.terminate_cluster", cluster_id=cluster_id, keep_cluster_on_failure=True),
+        EmrTerminateClusterOperator(
+            task_id="p.terminate_cluster", cluster_id=cluster_id, keep_cluster_on_failure=True
+        ),
         FakeTI("d", run_id, "p.terminate_cluster", xcoms=xcoms),
     )
     assert kept["kept_for_debugging"] is True

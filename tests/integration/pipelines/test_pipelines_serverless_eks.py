@@ -28,7 +28,9 @@ def _job(name: str) -> ServerlessSparkJob:
     return ServerlessSparkJob(name=name, execution_role_arn=ROLE, entry_point="s3://code/job.py")
 
 
-def test_serverless_pipeline_runs_each_job_once_and_deletes_the_app_it_created(aws_conn: str, aws: Any) -> None:
+def test_serverless_pipeline_runs_each_job_once_and_deletes_the_app_it_created(
+    aws_conn: str, aws: Any
+) -> None:
     client = aws("emr-serverless")
     run_id, xcoms, app_name = f"r-{uuid.uuid4().hex[:6]}", {}, f"app-{uuid.uuid4().hex[:6]}"
     ensure = EmrServerlessApplicationOperator(
@@ -38,40 +40,56 @@ def test_serverless_pipeline_runs_each_job_once_and_deletes_the_app_it_created(a
     )
     app = run_operator(ensure, FakeTI("d", run_id, "s.ensure_application", xcoms=xcoms))
     again = run_operator(ensure, FakeTI("d", run_id, "s.ensure_application", try_number=2, xcoms=xcoms))
-    assert app["owned"] and again["owned"] and again["application_id"] == app["application_id"]
+    assert app["owned"]
+    assert again["owned"]
+    assert again["application_id"] == app["application_id"]
     app_id = app["application_id"]
 
-    job = EmrServerlessJobOperator(task_id="s.spark", application_id=app_id, job=_job("spark"), poll_interval=0.1)
+    job = EmrServerlessJobOperator(
+        task_id="s.spark", application_id=app_id, job=_job("spark"), poll_interval=0.1
+    )
     first = run_operator(job, FakeTI("d", run_id, "s.spark", xcoms=xcoms))
     second = run_operator(job, FakeTI("d", run_id, "s.spark", try_number=2, xcoms=xcoms))
-    assert first["state"] == "SUCCESS" and second["reattached"] is True
+    assert first["state"] == "SUCCESS"
+    assert second["reattached"] is True
     assert second["job_run_id"] == first["job_run_id"]
     assert len(client.list_job_runs(applicationId=app_id)["jobRuns"]) == 1
 
     stop = EmrServerlessStopApplicationOperator(
-        task_id="s.stop_application", application_id=app_id, owner_task_id="s.ensure_application", poll_interval=0.1
+        task_id="s.stop_application",
+        application_id=app_id,
+        owner_task_id="s.ensure_application",
+        poll_interval=0.1,
     )
     assert run_operator(stop, FakeTI("d", run_id, "s.stop_application", xcoms=xcoms))["action"] == "deleted"
 
 
 def test_serverless_teardown_leaves_a_shared_application_running(aws_conn: str, aws: Any) -> None:
     client = aws("emr-serverless")
-    shared = client.create_application(name=f"shared-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK")
+    shared = client.create_application(
+        name=f"shared-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK"
+    )
     stop = EmrServerlessStopApplicationOperator(
-        task_id="s.stop_application", application_id=shared["applicationId"], owner_task_id="s.ensure_application"
+        task_id="s.stop_application",
+        application_id=shared["applicationId"],
+        owner_task_id="s.ensure_application",
     )
     result = run_operator(stop, FakeTI("d", "r", "s.stop_application"))
     assert result["action"] == "left-running"
-    assert client.get_application(applicationId=shared["applicationId"])["application"]["state"] != "TERMINATED"
+    assert (
+        client.get_application(applicationId=shared["applicationId"])["application"]["state"] != "TERMINATED"
+    )
 
 
 def test_serverless_kill_while_deferred_cancels_the_run(aws_conn: str, aws: Any, admin: Any) -> None:
     client = aws("emr-serverless")
     admin.add_rule(match={"service": "serverless", "job_name": "hang*"}, outcome="hang")
-    app_id = client.create_application(name=f"k-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK")[
-        "applicationId"
-    ]
-    op = EmrServerlessJobOperator(task_id="s.hang", application_id=app_id, job=_job("hang"), poll_interval=0.1)
+    app_id = client.create_application(
+        name=f"k-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK"
+    )["applicationId"]
+    op = EmrServerlessJobOperator(
+        task_id="s.hang", application_id=app_id, job=_job("hang"), poll_interval=0.1
+    )
     with pytest.raises(TaskDeferred) as deferred:
         op.execute({"ti": FakeTI("d", "r", "s.hang")})
     run_id = deferred.value.trigger.job_run_ids[0]
@@ -84,7 +102,8 @@ def test_eks_job_runs_once_across_retries(aws_conn: str, aws: Any) -> None:
     client = aws("emr-containers")
     vc_name = f"vc-{uuid.uuid4().hex[:6]}"
     client.create_virtual_cluster(
-        name=vc_name, containerProvider={"id": "eks", "type": "EKS", "info": {"eksInfo": {"namespace": "emr"}}}
+        name=vc_name,
+        containerProvider={"id": "eks", "type": "EKS", "info": {"eksInfo": {"namespace": "emr"}}},
     )
     spec = EksJobSpec(
         virtual_cluster_id="{{ params.vc }}",
@@ -99,5 +118,6 @@ def test_eks_job_runs_once_across_retries(aws_conn: str, aws: Any) -> None:
     first = run_operator(op, FakeTI("d", "r", "e.spark", xcoms=xcoms))
     op.virtual_cluster_id = ""
     second = run_operator(op, FakeTI("d", "r", "e.spark", try_number=2, xcoms=xcoms))
-    assert first["state"] == "COMPLETED" and second["job_id"] == first["job_id"]
+    assert first["state"] == "COMPLETED"
+    assert second["job_id"] == first["job_id"]
     assert len(client.list_job_runs(virtualClusterId=first["virtual_cluster_id"])["jobRuns"]) == 1

@@ -8,7 +8,12 @@ from emr_dags.aws.naming import client_token, has_marker, with_marker
 
 KEY = tagmod.resource_key("dag", "run", "g.create_cluster")
 TAGS = tagmod.ownership_tags("dag", "run", "g.create_cluster")
-REQUEST = {"Name": "nightly", "ReleaseLabel": "emr-7.5.0", "Instances": {}, "Tags": [{"Key": "team", "Value": "x"}]}
+REQUEST = {
+    "Name": "nightly",
+    "ReleaseLabel": "emr-7.5.0",
+    "Instances": {},
+    "Tags": [{"Key": "team", "Value": "x"}],
+}
 STEP = {"Name": "etl", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
 
 
@@ -22,7 +27,8 @@ def test_create_marks_the_cluster_with_the_key_in_name_and_tags() -> None:
     cluster = fake.clusters[cid]
     assert has_marker(cluster["Name"], KEY)
     tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
-    assert tags[tagmod.KEY] == KEY and tags["team"] == "x"
+    assert tags[tagmod.KEY] == KEY
+    assert tags["team"] == "x"
 
 
 def test_retry_finds_the_cluster_created_by_try_1() -> None:
@@ -62,7 +68,8 @@ def test_step_retry_reattaches_to_a_running_step() -> None:
     sid = api(fake).add_step(cid, STEP, "k1")
     fake.set_step_state(cid, sid, "RUNNING")
     found = api(fake).find_step(cid, "k1")
-    assert found["Id"] == sid and reusable_step(found)
+    assert found["Id"] == sid
+    assert reusable_step(found)
 
 
 def test_a_running_step_wins_over_a_newer_failed_one_with_the_same_key() -> None:
@@ -93,7 +100,8 @@ def test_list_steps_stops_paging_once_every_id_is_seen() -> None:
 
 def test_marker_fits_the_name_limit() -> None:
     name = with_marker("x" * 300, KEY)
-    assert len(name) == 256 and has_marker(name, KEY)
+    assert len(name) == 256
+    assert has_marker(name, KEY)
     assert with_marker(name, KEY) == name
 
 

@@ -36,13 +36,17 @@ REQ = {"executionRoleArn": "arn:aws:iam::123456789012:role/r", "jobDriver": {}, 
 
 
 def test_start_reattaches_to_a_running_run_with_the_key() -> None:
-    fake = FakeServerless([{"id": "r1", "name": with_marker("spark", "k"), "state": "RUNNING", "createdAt": "1"}])
+    fake = FakeServerless(
+        [{"id": "r1", "name": with_marker("spark", "k"), "state": "RUNNING", "createdAt": "1"}]
+    )
     assert ServerlessApi(fake).start_job_run("app", REQ, "k", {}) == ("r1", True)
     assert fake.started == []
 
 
 def test_after_a_failed_run_the_new_run_gets_a_new_client_token() -> None:
-    fake = FakeServerless([{"id": "r1", "name": with_marker("spark", "k"), "state": "FAILED", "createdAt": "1"}])
+    fake = FakeServerless(
+        [{"id": "r1", "name": with_marker("spark", "k"), "state": "FAILED", "createdAt": "1"}]
+    )
     run_id, reattached = ServerlessApi(fake).start_job_run("app", REQ, "k", {"t": "v"})
     assert not reattached
     assert fake.started[0]["clientToken"] == "k-1"
@@ -52,4 +56,7 @@ def test_after_a_failed_run_the_new_run_gets_a_new_client_token() -> None:
 def test_ensure_reuses_an_app_by_name_and_reports_ownership_by_tag() -> None:
     fake = FakeServerless([], apps=[{"id": "a1", "name": "shared", "tags": {tagmod.KEY: "someone-else"}}])
     assert ServerlessApi(fake).ensure_application({"name": "shared"}, "k", {}) == ("a1", False)
-    assert ServerlessApi(fake).ensure_application({"name": "mine"}, "k", {tagmod.KEY: "k"}) == ("created", True)
+    assert ServerlessApi(fake).ensure_application({"name": "mine"}, "k", {tagmod.KEY: "k"}) == (
+        "created",
+        True,
+    )

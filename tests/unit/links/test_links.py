@@ -9,7 +9,10 @@ from emr_dags.provider_info import EXTRA_LINKS, get_provider_info
 
 def test_cluster_links_with_and_without_log_uri() -> None:
     p = link_payload("eu-west-1", "aws", cluster_id="j-1", log_uri="s3://logs/emr/")
-    assert EmrClusterLink().url(p) == "https://console.aws.amazon.com/emr/home?region=eu-west-1#/clusterDetails/j-1"
+    assert (
+        EmrClusterLink().url(p)
+        == "https://console.aws.amazon.com/emr/home?region=eu-west-1#/clusterDetails/j-1"
+    )
     assert "s3/buckets/logs?region=eu-west-1&prefix=emr/j-1/" in EmrClusterLogsLink().url(p)
     no_logs = link_payload("eu-west-1", "aws", cluster_id="j-1", log_uri=None)
     assert EmrClusterLogsLink().url(no_logs).endswith("#/clusterDetails/j-1?tab=logs")

@@ -21,7 +21,11 @@ from emr_dags.operators.serverless import (
 from emr_dags.sensors.emr import EmrStepsSensor
 from emr_dags.specs import SparkStep
 
-STEP = {"Name": "s", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["x"]}}
+STEP = {
+    "Name": "s",
+    "ActionOnFailure": "CONTINUE",
+    "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["x"]},
+}
 EKS = {
     "virtualClusterId": "vc",
     "name": "j",
@@ -33,13 +37,19 @@ EKS = {
 
 def build_all() -> list[Any]:
     return [
-        EmrCreateClusterOperator(task_id="c", cluster={"Name": "n", "ReleaseLabel": "emr-7.5.0", "Instances": {}}),
+        EmrCreateClusterOperator(
+            task_id="c", cluster={"Name": "n", "ReleaseLabel": "emr-7.5.0", "Instances": {}}
+        ),
         EmrStepOperator(task_id="s", cluster_id="j-1", step=STEP),
         EmrTerminateClusterOperator(task_id="t", cluster_id="j-1"),
         EmrFindClusterOperator(task_id="f", cluster_name="n"),
         EmrStepsSensor(task_id="w", cluster_id="j-1", step_ids=["s-1"]),
-        EmrServerlessApplicationOperator(task_id="a", application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"}),
-        EmrServerlessJobOperator(task_id="j", application_id="app", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}}),
+        EmrServerlessApplicationOperator(
+            task_id="a", application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"}
+        ),
+        EmrServerlessJobOperator(
+            task_id="j", application_id="app", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}}
+        ),
         EmrServerlessStopApplicationOperator(task_id="st", application_id="app"),
         EmrEksJobOperator(task_id="e", job=EKS),
     ]
@@ -66,9 +76,12 @@ def test_every_template_field_is_a_plain_attribute(op: Any) -> None:
 
 def test_a_step_spec_is_rendered_to_a_templatable_dict_at_parse_time() -> None:
     op = EmrStepOperator(
-        task_id="s", cluster_id="j-1", step=SparkStep(name="spark", entry_point="s3://bkt/j.py", args=("{{ ds }}",))
+        task_id="s",
+        cluster_id="j-1",
+        step=SparkStep(name="spark", entry_point="s3://bkt/j.py", args=("{{ ds }}",)),
     )
-    assert isinstance(op.step, dict) and "{{ ds }}" in op.step["HadoopJarStep"]["Args"]
+    assert isinstance(op.step, dict)
+    assert "{{ ds }}" in op.step["HadoopJarStep"]["Args"]
 
 
 def test_a_non_spec_object_is_rejected_with_the_field_named() -> None:
@@ -106,7 +119,8 @@ def test_ownership_key_is_stable_and_includes_the_map_index() -> None:
     op = EmrStepOperator(task_id="t", cluster_id="j", step=STEP)
     key1, tags = op.ownership({"ti": _TI()})
     key2, _ = op.ownership({"ti": _TI()})
-    assert key1 == key2 and tags["emr-dags:map-index"] == "3"
+    assert key1 == key2
+    assert tags["emr-dags:map-index"] == "3"
     op.generation = "1"
     assert op.ownership({"ti": _TI()})[0] != key1
 
@@ -121,6 +135,8 @@ def test_wait_budget_comes_from_wait_timeout_then_execution_timeout_else_none() 
 
 
 def test_no_hidden_cap_on_serverless_jobs() -> None:
-    op = EmrServerlessJobOperator(task_id="j", application_id="a", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}})
+    op = EmrServerlessJobOperator(
+        task_id="j", application_id="a", job={"name": "x", "executionRoleArn": "r", "jobDriver": {}}
+    )
     assert "executionTimeoutMinutes" not in op.job_run_request
     assert op.wait_timeout is None

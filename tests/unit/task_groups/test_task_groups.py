@@ -28,7 +28,8 @@ def test_transient_pipeline_is_setup_steps_teardown() -> None:
     with _dag() as dag:
         transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a"), step("b")])
     create, a, b, term = (dag.get_task(f"p.{t}") for t in ("create_cluster", "a", "b", "terminate_cluster"))
-    assert create.is_setup and term.is_teardown
+    assert create.is_setup
+    assert term.is_teardown
     assert a.upstream_task_ids == {"p.create_cluster"}
     assert b.upstream_task_ids == {"p.a", "p.create_cluster"}  # chained, plus the XCom cluster id
     assert {"p.b", "p.create_cluster"} <= term.upstream_task_ids
@@ -36,8 +37,12 @@ def test_transient_pipeline_is_setup_steps_teardown() -> None:
 
 def test_parallel_steps_all_follow_the_setup() -> None:
     with _dag() as dag:
-        transient_cluster_pipeline("p", cluster=CLUSTER, steps={"x": step("a"), "y": step("b")}, parallel=True, step_retries=4)
-    assert dag.get_task("p.x").upstream_task_ids == dag.get_task("p.y").upstream_task_ids == {"p.create_cluster"}
+        transient_cluster_pipeline(
+            "p", cluster=CLUSTER, steps={"x": step("a"), "y": step("b")}, parallel=True, step_retries=4
+        )
+    assert (
+        dag.get_task("p.x").upstream_task_ids == dag.get_task("p.y").upstream_task_ids == {"p.create_cluster"}
+    )
     assert dag.get_task("p.x").retries == 4
 
 
@@ -46,7 +51,8 @@ def test_a_failed_step_is_a_leaf_for_the_run_outcome_and_the_teardown_is_not() -
     with _dag() as dag:
         transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a")])
     term = dag.get_task("p.terminate_cluster")
-    assert term.is_teardown and not term.on_failure_fail_dagrun
+    assert term.is_teardown
+    assert not term.on_failure_fail_dagrun
 
 
 def test_duplicate_step_names_are_rejected() -> None:
@@ -57,12 +63,14 @@ def test_duplicate_step_names_are_rejected() -> None:
 def test_serverless_group_has_ensure_setup_and_stop_teardown() -> None:
     with _dag() as dag:
         serverless_pipeline(
-            "s", application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"},
+            "s",
+            application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"},
             jobs={"j1": {"name": "j1", "executionRoleArn": "r", "jobDriver": {}}},
         )
     assert dag.get_task("s.ensure_application").is_setup
     stop = dag.get_task("s.stop_application")
-    assert stop.is_teardown and stop.owner_task_id == "s.ensure_application"
+    assert stop.is_teardown
+    assert stop.owner_task_id == "s.ensure_application"
 
 
 def test_other_groups_build() -> None:
@@ -92,5 +100,7 @@ def test_building_a_dag_imports_no_boto_or_provider_operators() -> None:
         print(bad)
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.triggers._poller import active_pollers
 from emr_dags.triggers.emr import EmrStepsTrigger
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
 
 
 class Throttled(Exception):
@@ -66,7 +68,8 @@ def test_throttling_backs_off_without_failing_the_wait(monkeypatch: Any) -> None
 
 def test_a_failed_step_is_reported_with_its_state() -> None:
     event = asyncio.run(_first_event(_trigger(FakeCluster(polls_to_finish=1), "bad")))
-    assert event["status"] == "failed" and event["states"] == {"bad": "FAILED"}
+    assert event["status"] == "failed"
+    assert event["states"] == {"bad": "FAILED"}
 
 
 def test_deadline_fires_a_timeout_event() -> None:

@@ -8,11 +8,18 @@ from emr_dags.triggers.eks import EmrEksJobTrigger
 from emr_dags.triggers.emr import EmrClusterStateTrigger, EmrStepsTrigger
 from emr_dags.triggers.serverless import EmrServerlessJobTrigger
 
-COMMON = {"aws_conn_id": "aws_x", "region_name": "eu-west-1", "poll_interval": 7.0, "deadline": "2026-01-01T00:00:00+00:00"}
+COMMON = {
+    "aws_conn_id": "aws_x",
+    "region_name": "eu-west-1",
+    "poll_interval": 7.0,
+    "deadline": "2026-01-01T00:00:00+00:00",
+}
 
 TRIGGERS = [
     EmrStepsTrigger(cluster_id="j-1", step_ids=["s-1", "s-2"], fail_fast=True, **COMMON),
-    EmrClusterStateTrigger(cluster_id="j-1", target_states=["RUNNING", "WAITING"], cancel_on_kill=False, **COMMON),
+    EmrClusterStateTrigger(
+        cluster_id="j-1", target_states=["RUNNING", "WAITING"], cancel_on_kill=False, **COMMON
+    ),
     EmrServerlessJobTrigger(application_id="app", job_run_ids=["r1"], **COMMON),
     EmrEksJobTrigger(virtual_cluster_id="vc", job_ids=["j1"], **COMMON),
 ]

@@ -485,6 +485,33 @@ def chaos_environment(target: ChaosTarget) -> Iterator[None]:
         target.ensure_running()
 
 
+def _api_retry(call: Callable[[], Any], *, attempts: int = 8) -> Any:
+    """Airflow's API on SQLite answers 500 ("database is locked") under concurrent writes: retry."""
+    from emr_dags.stack.api import AirflowApiError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except AirflowApiError as exc:
+            if exc.status not in (500, 502, 503) or attempt == attempts:
+                raise
+        except OSError:
+            if attempt == attempts:
+                raise
+        time.sleep(min(10.0, 0.5 * 2**attempt))
+    return None
+
+
+def _trigger(target: ChaosTarget, plan: RunPlan) -> None:
+    from emr_dags.stack.api import AirflowApiError
+
+    try:
+        _api_retry(lambda: target.api.trigger(plan.dag_id, run_id=plan.run_id))
+    except AirflowApiError as exc:
+        if exc.status != 409:  # 409: an earlier attempt did create the run
+            raise
+
+
 def run_one(
     target: ChaosTarget, auditor: Auditor, plan: RunPlan, *, run_timeout: float, fault_lock: threading.Lock
 ) -> RunResult:
@@ -498,11 +525,12 @@ def run_one(
     injected, detail = False, ""
     state = "timeout"
     try:
-        target.api.trigger(plan.dag_id, run_id=plan.run_id)
+        time.sleep(plan.index % 10 * 1.5)  # stagger: SQLite serialises the API's writes
+        _trigger(target, plan)
         injected, detail = Injector(target, auditor, plan, rng).deliver()
         deadline = time.monotonic() + run_timeout
         while time.monotonic() < deadline:
-            state = target.api.dag_run(plan.dag_id, plan.run_id)["state"]
+            state = _api_retry(lambda: target.api.dag_run(plan.dag_id, plan.run_id))["state"]
             if state in ("success", "failed"):
                 break
             time.sleep(1.0)
@@ -543,7 +571,7 @@ def run_chaos(
 
     for dag_id in (DAGS[f] for f in flavours):
         target.api.wait_for_dags([dag_id], timeout=180)
-        target.api.unpause(dag_id)
+        _api_retry(lambda dag_id=dag_id: target.api.unpause(dag_id))
     plans = [p for f in flavours for p in plan_runs(runs, seed=seed, flavour=f)]
     auditor = Auditor(target.emr())
     fault_lock = threading.Lock()

@@ -398,3 +398,32 @@ def estimate_from_result(table: PriceTable, result: Mapping[str, Any], *, region
         normalized_instance_hours=None if nih is None else float(nih),
         runtime_hours=None if runtime is None else float(runtime),
     )
+
+
+def estimate_emr_step(
+    table: PriceTable,
+    *,
+    region: str,
+    groups: Iterable[InstanceGroupUsage],
+    runtime_hours: float,
+    concurrent_steps: int = 1,
+) -> CostEstimate:
+    """A step's share of its cluster: the cluster's hourly price over the step's runtime.
+
+    With ``concurrent_steps`` > 1 (StepConcurrencyLevel) the cluster's price is split evenly between
+    the steps running together, an approximation that is noted on the estimate. Idle time between
+    steps belongs to no step; it shows up in the cluster's total, not here.
+    """
+    share = 1.0 / max(1, concurrent_steps)
+    est = estimate_emr_on_ec2(table, region=region, groups=groups, runtime_hours=runtime_hours * share)
+    if concurrent_steps > 1 and est.amount is not None:
+        note = f"split evenly across {concurrent_steps} concurrent steps"
+        return CostEstimate(
+            amount=est.amount,
+            currency=est.currency,
+            price_date=est.price_date,
+            method=est.method,
+            lines=est.lines,
+            notes=(*est.notes, note),
+        )
+    return est

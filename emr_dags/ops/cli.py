@@ -55,6 +55,7 @@ def register(subparsers: Any) -> None:
     cost.add_argument("--days", type=int, default=7, help="look back this many days (default 7)")
     cost.add_argument("--dag-id", help="only this DAG")
     cost.add_argument("--price-file", help="JSON price table merged over the packaged one")
+    cost.add_argument("--steps", action="store_true", help="also price each EMR step (share of its cluster)")
     cost.add_argument(
         "--pricing-api", action="store_true", help="refresh EC2 prices from the AWS Pricing API (best effort)"
     )
@@ -157,6 +158,7 @@ def run_cost(args: argparse.Namespace, *, clients: AwsClients | None = None) -> 
             table = fresh
             inv = collect(clients, table=table, days=args.days, now=now)
     resources = [r for r in inv.resources if not args.dag_id or r.dag_id == args.dag_id]
+    steps = _steps(clients, resources, table, now) if args.steps else {}
     items = [
         CostItem(dag_id=r.dag_id, run_id=r.run_id, task_id=r.task_id, estimate=r.cost, resource_id=r.id)
         for r in resources
@@ -172,7 +174,10 @@ def run_cost(args: argparse.Namespace, *, clients: AwsClients | None = None) -> 
                     "price_date": table.as_of,
                     "currency": table.currency,
                     "days": args.days,
-                    "resources": [r.to_dict(now) for r in resources],
+                    "resources": [
+                        {**r.to_dict(now), **({"steps": _public(steps[r.id])} if r.id in steps else {})}
+                        for r in resources
+                    ],
                     "runs": [{"dag_id": k[0], "run_id": k[1], **v.to_dict()} for k, v in by_run.items()],
                     "dags": [{"dag_id": k[0], **v.to_dict()} for k, v in by_dag.items()],
                     "warnings": list(inv.warnings),
@@ -199,3 +204,22 @@ def run_cost(args: argparse.Namespace, *, clients: AwsClients | None = None) -> 
     for (dag_id,), e in by_dag.items():
         print(f"  {dag_id}: {money(e)}")
     return 0
+
+
+def _steps(
+    clients: AwsClients, resources: list[Any], table: Any, now: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    from emr_dags.ops.inventory import Kind, list_steps
+
+    out = {}
+    for r in resources:
+        if r.kind is Kind.CLUSTER:
+            try:
+                out[r.id] = list_steps(clients.emr, r, table, now=now)
+            except Exception as exc:  # one cluster's steps failing to list must not hide the rest
+                print(f"warning: could not list steps of {r.id}: {exc}", file=sys.stderr)
+    return out
+
+
+def _public(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in s.items() if not k.startswith("_")} for s in steps]

@@ -216,6 +216,7 @@ def list_clusters(
         timeline = cluster["Status"].get("Timeline", {})
         created, ended = timeline.get("CreationDateTime"), timeline.get("EndDateTime")
         cost = None
+        groups: list[Any] = []
         if table is not None:
             groups = groups_from_aws(
                 _cluster_groups(emr, cluster["Id"], cluster.get("InstanceCollectionType", ""))
@@ -242,8 +243,46 @@ def list_clusters(
                 ended_at=ended,
                 log_uri=cluster.get("LogUri", ""),
                 cost=cost,
-                details={"NormalizedInstanceHours": cluster.get("NormalizedInstanceHours")},
+                details={
+                    "NormalizedInstanceHours": cluster.get("NormalizedInstanceHours"),
+                    "instance_groups": groups,
+                    "StepConcurrencyLevel": cluster.get("StepConcurrencyLevel", 1),
+                },
             )
+        )
+    return out
+
+
+def list_steps(
+    emr: Any, cluster: ManagedResource, table: PriceTable, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Steps of one cluster, each priced as its share of the cluster over its runtime."""
+    from emr_dags.cost.model import estimate_emr_step
+
+    now = now or datetime.now(UTC)
+    groups = list(cluster.details.get("instance_groups") or [])
+    concurrency = int(cluster.details.get("StepConcurrencyLevel") or 1)
+    out = []
+    for step in _paginate(emr, "list_steps", "Steps", ClusterId=cluster.id):
+        timeline = step.get("Status", {}).get("Timeline", {})
+        start, end = timeline.get("StartDateTime"), timeline.get("EndDateTime")
+        hours = _hours(start, end, now)
+        cost = (
+            estimate_emr_step(
+                table, region=cluster.region, groups=groups, runtime_hours=hours, concurrent_steps=concurrency
+            )
+            if hours is not None
+            else None
+        )
+        out.append(
+            {
+                "step_id": step["Id"],
+                "name": step.get("Name", ""),
+                "state": step.get("Status", {}).get("State", ""),
+                "runtime_hours": None if hours is None else round(hours, 4),
+                "cost": cost.to_dict() if cost else None,
+                "_estimate": cost,
+            }
         )
     return out
 

@@ -50,3 +50,25 @@ def test_cost_json_has_estimates_per_resource_run_and_dag(clients, capsys):
     assert {r["run_id"] for r in report["runs"]} == {"r1", "r2"}
     assert [d["dag_id"] for d in report["dags"]] == ["etl"]
     assert report["dags"][0]["label"].endswith(f"(prices as of {report['price_date']})")
+
+
+def test_cost_steps_prices_each_step_as_a_share_of_its_cluster(clients, capsys):
+    cid = make_cluster(clients, name="a", tag_set=owned(run_id="r1"))
+    clients.emr.add_job_flow_steps(
+        JobFlowId=cid,
+        Steps=[
+            {
+                "Name": f"step{i}",
+                "ActionOnFailure": "CONTINUE",
+                "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["echo", str(i)]},
+            }
+            for i in range(2)
+        ],
+    )
+    assert cli.run_cost(_args("cost", "--json", "--steps"), clients=clients) == 0
+    (resource,) = json.loads(capsys.readouterr().out)["resources"]
+    assert sorted(s["name"] for s in resource["steps"]) == ["step0", "step1"]
+    for step in resource["steps"]:
+        assert step["state"]
+        if step["cost"] is not None:
+            assert step["cost"]["estimate"] is True

@@ -195,3 +195,16 @@ def test_rollup_keeps_unpriced_items_visible():
     out = rollup(TABLE, [_item("d", "r", "t1", 1), unpriced], by="run")[("d", "r")]
     assert out.amount == pytest.approx(0.05)
     assert any("1 of 2 items could not be priced" in n for n in out.notes)
+
+
+def test_step_cost_is_the_clusters_rate_over_the_step_runtime():
+    from emr_dags.cost.model import estimate_emr_step
+
+    groups = [InstanceGroupUsage(instance_type="m5.xlarge", count=4)]
+    est = estimate_emr_step(TABLE, region="us-east-1", groups=groups, runtime_hours=0.25)
+    assert est.amount == pytest.approx(4 * 0.25 * 0.25)
+    shared = estimate_emr_step(
+        TABLE, region="us-east-1", groups=groups, runtime_hours=0.25, concurrent_steps=2
+    )
+    assert shared.amount == pytest.approx(est.amount / 2)
+    assert any("concurrent" in n for n in shared.notes)

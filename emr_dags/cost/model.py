@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from emr_dags.cost.prices import PriceTable
 
@@ -330,7 +330,7 @@ class CostItem:
 
 def rollup(table: PriceTable, items: Iterable[CostItem], *, by: str) -> dict[tuple[str, ...], CostEstimate]:
     """Sum estimates ``by`` "run" (dag_id, run_id), "group" (+ task group) or "dag" (dag_id)."""
-    keyfuncs = {
+    keyfuncs: dict[str, Callable[[CostItem], tuple[str, ...]]] = {
         "dag": lambda i: (i.dag_id,),
         "run": lambda i: (i.dag_id, i.run_id),
         "group": lambda i: (i.dag_id, i.run_id, i.group),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from emr_dags.cost.prices import PriceTable
+    from emr_dags.ops.clients import AwsClients
     from emr_dags.ops.inventory import Inventory, ManagedResource
     from emr_dags.ops.reaper import Result
     from emr_dags.ops.run_state import RunStateSource
@@ -55,7 +56,7 @@ class AirflowBackend:
         self._cache: dict[int, tuple[float, Inventory]] = {}
         self._table: PriceTable | None = None
 
-    def _clients(self):  # type: ignore[no-untyped-def]
+    def _clients(self) -> AwsClients:
         from emr_dags.ops.clients import AwsClients
 
         return AwsClients(aws_conn_id=self.aws_conn_id, region=self.region)

@@ -365,19 +365,42 @@ def groups_from_aws(instance_groups: Iterable[Mapping[str, Any]]) -> list[Instan
     return out
 
 
-def estimate_from_result(table: PriceTable, result: Mapping[str, Any], *, region: str) -> CostEstimate:
+def _iso_hours(start: Any, end: Any) -> float | None:
+    from datetime import datetime
+
+    try:
+        a = (
+            start
+            if isinstance(start, datetime)
+            else datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        )
+        b = end if isinstance(end, datetime) else datetime.fromisoformat(str(end).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (b - a).total_seconds() / 3600.0)
+
+
+def estimate_from_result(
+    table: PriceTable,
+    result: Mapping[str, Any],
+    *,
+    region: str,
+    instance_groups: Iterable[Mapping[str, Any]] | None = None,
+) -> CostEstimate:
     """Price an operator's XCom result, whatever flavour it is.
 
-    EMR on EC2: ``NormalizedInstanceHours`` + ``InstanceGroups`` (or ``runtime_hours``);
-    Serverless: ``billedResourceUtilization`` (+ ``architecture``); EKS: ``vcpu``, ``memory_gb``,
-    ``runtime_hours``.
+    Serverless: ``billed_resource_utilization`` / ``billedResourceUtilization`` (+ ``architecture``).
+    EKS: ``vcpu``, ``memory_gb``, ``runtime_hours``. EMR on EC2: ``normalized_instance_hours`` /
+    ``NormalizedInstanceHours`` plus the cluster's instance groups (in the result as ``InstanceGroups``
+    or passed as ``instance_groups``, e.g. from ``ListInstanceGroups``); without NIH the runtime from
+    ``created_at``/``ended_at`` (or ``runtime_hours``) is used.
     """
-    if "billedResourceUtilization" in result or "billed_resource_utilization" in result:
-        bru = result.get("billedResourceUtilization") or result.get("billed_resource_utilization") or {}
+    bru = result.get("billedResourceUtilization") or result.get("billed_resource_utilization")
+    if bru is not None or "billedResourceUtilization" in result or "billed_resource_utilization" in result:
         return estimate_serverless(
             table,
             region=region,
-            billed_resource_utilization=bru,
+            billed_resource_utilization=bru or {},
             architecture=str(result.get("architecture", "x86_64")),
         )
     if "vcpu" in result and "memory_gb" in result:
@@ -389,8 +412,16 @@ def estimate_from_result(table: PriceTable, result: Mapping[str, Any], *, region
             runtime_hours=float(result.get("runtime_hours") or 0.0),
         )
     nih = result.get("NormalizedInstanceHours", result.get("normalized_instance_hours"))
-    groups = groups_from_aws(result.get("InstanceGroups") or result.get("instance_groups") or [])
+    groups = groups_from_aws(
+        instance_groups or result.get("InstanceGroups") or result.get("instance_groups") or []
+    )
     runtime = result.get("runtime_hours")
+    if runtime is None and result.get("created_at") and result.get("ended_at"):
+        runtime = _iso_hours(result["created_at"], result["ended_at"])
+    if not groups:
+        return _estimate(
+            table, Method.NONE, [], ["instance types unknown: pass the cluster's instance groups"]
+        )
     return estimate_emr_on_ec2(
         table,
         region=region,

@@ -208,3 +208,30 @@ def test_step_cost_is_the_clusters_rate_over_the_step_runtime():
     )
     assert shared.amount == pytest.approx(est.amount / 2)
     assert any("concurrent" in n for n in shared.notes)
+
+
+def test_estimate_from_the_emr_operators_actual_xcom_result():
+    # Shape pushed by emr_dags.operators.emr (_result) and serverless operators.
+    result = {
+        "cluster_id": "j-1",
+        "state": "TERMINATED",
+        "normalized_instance_hours": 16,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "ended_at": "2026-01-01T00:30:00+00:00",
+    }
+    groups = [{"InstanceType": "m5.xlarge", "RequestedInstanceCount": 2}]
+    est = estimate_from_result(TABLE, result, region="us-east-1", instance_groups=groups)
+    assert est.method is Method.NORMALIZED_INSTANCE_HOURS
+    assert est.amount == pytest.approx(2 * 0.25)
+    no_groups = estimate_from_result(TABLE, result, region="us-east-1")
+    assert no_groups.amount is None
+    assert any("instance groups" in n for n in no_groups.notes)
+    runtime = estimate_from_result(
+        TABLE, {**result, "normalized_instance_hours": None}, region="us-east-1", instance_groups=groups
+    )
+    assert runtime.method is Method.RUNTIME
+    assert runtime.amount == pytest.approx(2 * 0.5 * 0.25)
+    sls = estimate_from_result(
+        TABLE, {"job_run_id": "x", "billed_resource_utilization": {"vCPUHour": 1.0}}, region="us-east-1"
+    )
+    assert sls.amount == pytest.approx(0.05)

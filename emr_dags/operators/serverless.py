@@ -267,9 +267,22 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
                     "Application %s is shared (not created by this pipeline); leaving it", self.application_id
                 )
                 return {"application_id": self.application_id, "action": "left-running"}
-        live = api.live_job_run_ids(self.application_id)
-        for run_id in live:
+        # Cancel only this DAG run's leftovers; another run's live jobs keep the application up.
+        ours: list[str] = []
+        foreign: list[str] = []
+        for run_id in api.live_job_run_ids(self.application_id):
+            run_tags = api.get_job_run(self.application_id, run_id).get("tags") or {}
+            (ours if run_tags.get(tagmod.RUN_ID) == context["ti"].run_id else foreign).append(run_id)
+        for run_id in ours:
             api.cancel_job_run(self.application_id, run_id)
+        live = ours
+        if foreign:
+            self.log.warning(
+                "Application %s still runs %d job(s) of other DAG runs; leaving it running",
+                self.application_id,
+                len(foreign),
+            )
+            return {"application_id": self.application_id, "action": "left-running", "cancelled_runs": ours}
         if app["state"] not in ("STOPPED", "TERMINATED", "CREATED"):
             api.stop_application(self.application_id)
             deadline = self.deadline(context)

@@ -69,7 +69,7 @@ def test_page_is_read_only_by_default(viewer):
 
 
 def test_values_from_aws_are_html_escaped(viewer, backend):
-    from conftest import resource
+    from ui_fakes import resource
 
     backend.resources.append(resource("j-<script>x</script>", "etl", "manual__done"))
     html = viewer.get("/emr-dags/").text
@@ -78,7 +78,7 @@ def test_values_from_aws_are_html_escaped(viewer, backend):
 
 
 def test_resource_without_task_tag_shows_no_task_link(viewer, backend):
-    from conftest import resource
+    from ui_fakes import resource
 
     from emr_dags import tags
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeBackend
+from ui_fakes import FakeBackend
 
 FORM = {"kind": "emr-cluster", "id": "j-ETLDONE", "confirm": "j-ETLDONE"}
 URL = "/emr-dags/orphans/terminate"

@@ -170,3 +170,38 @@ def test_keep_cluster_on_failure_leaves_it_with_an_idle_timeout(aws_conn: str, e
     assert kept["kept_for_debugging"] is True
     assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] == "WAITING"
     emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+
+def test_sync_path_kill_cancels_the_running_step(aws_conn: str, emr: Any, admin: Any) -> None:
+    import threading
+
+    run_id, xcoms = _run_id(), {}
+    admin.add_rule(match={"step_name": "syncwait*"}, outcome="hang")
+    cluster_id = _create(aws_conn, run_id, f"sync-{uuid.uuid4().hex[:6]}", xcoms)["cluster_id"]
+    op = EmrStepOperator(
+        task_id="p.syncwait",
+        cluster_id=cluster_id,
+        step=step_request("syncwait"),
+        poll_interval=0.1,
+        deferrable=False,
+    )
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            op.execute({"ti": FakeTI("d", run_id, "p.syncwait", xcoms=xcoms)})
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    wait_for(
+        lambda: _steps_named(emr, cluster_id, "syncwait"),
+        lambda s: s and s[0]["Status"]["State"] == "RUNNING",
+    )
+    op.on_kill()  # what the task runner calls on SIGTERM
+    worker.join(timeout=60)
+    assert outcome
+    assert isinstance(outcome[0], EmrStepFailed)
+    assert _steps_named(emr, cluster_id, "syncwait")[0]["Status"]["State"] in ("CANCELLED", "INTERRUPTED")
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])

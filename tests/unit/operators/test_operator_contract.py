@@ -18,7 +18,9 @@ from emr_dags.operators.serverless import (
     EmrServerlessJobOperator,
     EmrServerlessStopApplicationOperator,
 )
+from emr_dags.sensors.eks import EmrEksJobsSensor
 from emr_dags.sensors.emr import EmrStepsSensor
+from emr_dags.sensors.serverless import EmrServerlessJobsSensor
 from emr_dags.specs import SparkStep
 
 STEP = {
@@ -52,6 +54,8 @@ def build_all() -> list[Any]:
         ),
         EmrServerlessStopApplicationOperator(task_id="st", application_id="app"),
         EmrEksJobOperator(task_id="e", job=EKS),
+        EmrServerlessJobsSensor(task_id="sw", application_id="app", job_run_ids=["r"]),
+        EmrEksJobsSensor(task_id="ew", virtual_cluster_id="vc", job_ids=["j"]),
     ]
 
 
@@ -63,7 +67,7 @@ def test_init_makes_no_aws_call(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(clients, "client_for", boom)
     monkeypatch.setattr(clients, "region_and_partition", boom)
-    assert len(build_all()) == 9
+    assert len(build_all()) == 11
 
 
 @pytest.mark.parametrize("op", build_all(), ids=lambda o: type(o).__name__)

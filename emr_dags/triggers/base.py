@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -23,8 +22,6 @@ from emr_dags.triggers._poller import Fetch, subscribe
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Hashable
-
-log = logging.getLogger(__name__)
 
 MISSING_POLLS_BEFORE_ERROR = 5
 
@@ -73,6 +70,15 @@ class EmrWaitTrigger(BaseTrigger):
     def cancel(self) -> None:
         """Blocking AWS cancellation; runs in a worker thread from ``on_kill``."""
 
+    def _noun(self) -> str:
+        """What the watched ids are, for the one-line-per-state-change log ("Step s-1 is RUNNING")."""
+        return {
+            "EmrStepsTrigger": "Step",
+            "EmrClusterStateTrigger": "Cluster",
+            "EmrServerlessJobTrigger": "Job run",
+            "EmrEksJobTrigger": "EKS job run",
+        }.get(type(self).__name__, "Resource")
+
     # -- BaseTrigger ----------------------------------------------------------------------
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -112,7 +118,7 @@ class EmrWaitTrigger(BaseTrigger):
                 for rid, desc in item.items():
                     state = self.state_of(desc)
                     if states.get(rid) != state:
-                        log.info("%s %s is %s", type(self).__name__.removesuffix("Trigger"), rid, state)
+                        self.log.info("%s %s is %s", self._noun(), rid, state)
                         states[rid] = state
                     latest[rid] = jsonable(desc)
                 misses = misses + 1 if len(item) < len(ids) else 0
@@ -141,7 +147,7 @@ class EmrWaitTrigger(BaseTrigger):
     async def on_kill(self) -> None:
         if not self.cancel_on_kill:
             return
-        log.info("Task killed by a user while deferred; cancelling %s", self.watched_ids())
+        self.log.info("Task killed by a user while deferred; cancelling %s", self.watched_ids())
         await asyncio.to_thread(self.cancel)
 
     async def cleanup(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.emr import ACTIVE_STEP_STATES, ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES
@@ -12,8 +11,6 @@ if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from emr_dags.triggers._poller import Fetch
-
-log = logging.getLogger(__name__)
 
 
 def _emr_api(aws_conn_id: str | None, region_name: str | None) -> Any:
@@ -59,7 +56,7 @@ class EmrStepsTrigger(EmrWaitTrigger):
             if self.state_of(s) in ("PENDING", "RUNNING")
         ]
         api.cancel_steps(self.cluster_id, live)
-        log.info("Cancelled steps %s on %s", live, self.cluster_id)
+        self.log.info("Cancelled steps %s on %s", live, self.cluster_id)
 
 
 class EmrClusterStateTrigger(EmrWaitTrigger):
@@ -119,4 +116,4 @@ class EmrClusterStateTrigger(EmrWaitTrigger):
 
     def cancel(self) -> None:
         _emr_api(self.aws_conn_id, self.region_name).terminate(self.cluster_id)
-        log.info("Terminated cluster %s", self.cluster_id)
+        self.log.info("Terminated cluster %s", self.cluster_id)

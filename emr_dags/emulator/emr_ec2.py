@@ -77,6 +77,24 @@ class ClusterSim:
     ended: float | None = None
     failed_step: bool = False
     step_name_runs: dict[str, int] = field(default_factory=dict)
+    # Instance fleets (moto ignores them): role -> (instance type, units), for types and instance hours.
+    fleets: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def _fleets(instances: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    out: dict[str, tuple[str, int]] = {}
+    fleets = instances.get("InstanceFleets")
+    for fleet in fleets if isinstance(fleets, list) else []:
+        if not isinstance(fleet, dict):
+            continue
+        configs = fleet.get("InstanceTypeConfigs") or [{}]
+        first = configs[0] if isinstance(configs[0], dict) else {}
+        units = int(fleet.get("TargetOnDemandCapacity") or 0) + int(fleet.get("TargetSpotCapacity") or 0)
+        out[str(fleet.get("InstanceFleetType", "TASK"))] = (
+            str(first.get("InstanceType", "m5.xlarge")),
+            max(units, 0),
+        )
+    return out
 
 
 class EmulatedCluster(MotoCluster):
@@ -114,6 +132,8 @@ class EmulatedCluster(MotoCluster):
         groups = [by_id[i] for i in self.instance_group_ids if i in by_id]
         if groups:
             per_hour = sum(normalization_factor(g.instance_type) * g.num_instances for g in groups)
+        elif emu.fleets:
+            per_hour = sum(normalization_factor(t) * units for t, units in emu.fleets.values())
         else:
             per_hour = normalization_factor(None)
         return int(hours * per_hour)
@@ -121,6 +141,19 @@ class EmulatedCluster(MotoCluster):
     @normalized_instance_hours.setter
     def normalized_instance_hours(self, value: int) -> None:  # moto's __init__ assigns 0
         pass
+
+    # moto looks these up by instance group id, which an instance-fleet cluster doesn't have.
+    @property
+    def master_instance_type(self) -> str | None:  # type: ignore[override]
+        if self.master_instance_group_id:
+            return str(self.emr_backend.instance_groups[self.master_instance_group_id].instance_type)
+        return self._emu.fleets.get("MASTER", (None, 0))[0]
+
+    @property
+    def slave_instance_type(self) -> str | None:  # type: ignore[override]
+        if self.core_instance_group_id:
+            return str(self.emr_backend.instance_groups[self.core_instance_group_id].instance_type)
+        return self._emu.fleets.get("CORE", (None, 0))[0]
 
 
 class EmulatedStep(MotoStep):
@@ -280,6 +313,7 @@ class EmrSim:
             keep_alive=bool(instances.get("KeepJobFlowAliveWhenNoSteps", False))
             or cluster.keep_job_flow_alive_when_no_steps,
             idle_timeout_s=float(idle) if isinstance(idle, int | float) else None,
+            fleets=_fleets(instances),
         )
         cluster.state = "STARTING"
         cluster.creation_datetime = self.engine.clock.real_at(now)

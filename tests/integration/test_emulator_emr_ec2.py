@@ -251,3 +251,23 @@ def test_state_summary_counts_step_runs(emr, admin):
     assert summary["name"] == name
     assert summary["state"] == "WAITING"
     assert [(s["name"], s["state"], s["runs"]) for s in summary["steps"]] == [("once", "COMPLETED", 1)]
+
+
+def test_instance_fleet_cluster_is_described_and_counts_instance_hours(emr, admin):
+    fleets = [
+        {
+            "InstanceFleetType": "MASTER",
+            "TargetOnDemandCapacity": 1,
+            "InstanceTypeConfigs": [{"InstanceType": "m5.xlarge"}],
+        },
+        {
+            "InstanceFleetType": "CORE",
+            "TargetSpotCapacity": 4,
+            "InstanceTypeConfigs": [{"InstanceType": "r5.2xlarge"}],
+        },
+    ]
+    cluster_id = run_cluster(emr, Instances={"KeepJobFlowAliveWhenNoSteps": True, "InstanceFleets": fleets})
+    wait_cluster(emr, cluster_id, "WAITING")
+    assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["NormalizedInstanceHours"] == 8 + 4 * 16
+    assert cluster_id in {j["JobFlowId"] for j in emr.describe_job_flows()["JobFlows"]}
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])

@@ -13,7 +13,8 @@ ROLE = "arn:aws:iam::123456789012:role/emr-dags-eks-job"
 
 with DAG(
     dag_id="emr_on_eks_job",
-    schedule=None,
+    schedule="@daily",
+    max_active_runs=3,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "emr-dags", "emr-on-eks"],

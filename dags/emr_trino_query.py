@@ -13,7 +13,8 @@ BUCKET = "emr-dags-demo"
 
 with DAG(
     dag_id="emr_trino_query",
-    schedule=None,
+    schedule="@daily",
+    max_active_runs=3,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "emr-dags", "trino"],

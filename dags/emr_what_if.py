@@ -17,7 +17,8 @@ BUCKET = "emr-dags-demo"
 
 with DAG(
     dag_id="emr_what_if",
-    schedule=None,
+    schedule="@daily",
+    max_active_runs=3,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "emr-dags", "what-if"],

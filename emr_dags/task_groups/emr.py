@@ -24,6 +24,7 @@ def transient_cluster_pipeline(
     cluster: Any,
     steps: Sequence[Any] | Mapping[str, Any],
     parallel: bool = False,
+    step_concurrency: int | None = None,
     keep_cluster_on_failure: bool = False,
     idle_timeout_seconds: int = 3600,
     step_retries: int | None = None,
@@ -41,8 +42,9 @@ def transient_cluster_pipeline(
     :param cluster: ``ClusterSpec`` or RunJobFlow dict.
     :param steps: step specs / step dicts; a mapping gives explicit task ids. Each step is one task
         in the grid (added, then waited for, exactly once per DAG run).
-    :param parallel: all steps start together once the cluster is ready (set the cluster's
-        ``StepConcurrencyLevel`` to match); default: chained in order.
+    :param parallel: all steps start together once the cluster is ready; default: chained in order.
+    :param step_concurrency: the cluster's ``StepConcurrencyLevel`` (overrides the spec's); with
+        ``parallel=True`` and no value, it defaults to the number of steps (max 256).
     :param keep_cluster_on_failure: when a step failed, the teardown leaves the cluster running for
         debugging with an idle auto-termination of ``idle_timeout_seconds`` as the safety net.
     :param step_retries: retries of each step task (a retry re-attaches to a running step and adds
@@ -54,6 +56,9 @@ def transient_cluster_pipeline(
     pairs = named_items(steps, "step", "transient_cluster_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR transient cluster pipeline") as group:
         create = EmrCreateClusterOperator(task_id="create_cluster", cluster=cluster, **shared)
+        level = step_concurrency or (min(len(pairs), 256) if parallel else None)
+        if level is not None:
+            create.job_flow["StepConcurrencyLevel"] = int(level)
         cluster_id = XComArg(create, key="cluster_id")
         step_tasks = []
         for task_id, step in pairs:

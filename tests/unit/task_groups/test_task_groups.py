@@ -44,6 +44,7 @@ def test_parallel_steps_all_follow_the_setup() -> None:
         dag.get_task("p.x").upstream_task_ids == dag.get_task("p.y").upstream_task_ids == {"p.create_cluster"}
     )
     assert dag.get_task("p.x").retries == 4
+    assert dag.get_task("p.create_cluster").job_flow["StepConcurrencyLevel"] == 2
 
 
 def test_a_failed_step_is_a_leaf_for_the_run_outcome_and_the_teardown_is_not() -> None:

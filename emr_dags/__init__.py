@@ -31,6 +31,23 @@ _register(
     "ServerlessHiveJob", "WorkerCapacity", "WorkerType", "MaximumCapacity", "NetworkConfig", "EksJobSpec",
     "SparkResources", "Monitoring", "validate_request", "render_templates", "add_job_flow_steps_request",
 )  # fmt: skip
+_register("emr_dags.task_groups.emr", "transient_cluster_pipeline", "existing_cluster_steps")
+_register("emr_dags.task_groups.serverless", "serverless_pipeline")
+_register("emr_dags.task_groups.eks", "eks_jobs")
+_register(
+    "emr_dags.operators.emr",
+    "EmrCreateClusterOperator", "EmrStepOperator", "EmrTerminateClusterOperator", "EmrFindClusterOperator",
+)  # fmt: skip
+_register(
+    "emr_dags.operators.serverless",
+    "EmrServerlessApplicationOperator", "EmrServerlessJobOperator", "EmrServerlessStopApplicationOperator",
+)  # fmt: skip
+_register("emr_dags.operators.eks", "EmrEksJobOperator")
+_register("emr_dags.sensors.emr", "EmrStepsSensor")
+_register("emr_dags.sensors.serverless", "EmrServerlessJobsSensor")
+_register("emr_dags.sensors.eks", "EmrEksJobsSensor")
+_register("emr_dags.aws.errors", "EmrResourceFailed", "EmrClusterFailed", "EmrStepFailed", "EmrJobRunFailed")
+_register("emr_dags.diagnostics", "Diagnosis", "FailureCategory", "diagnose_paths", "diagnose_emr_step")
 _register(
     "emr_dags.specs.presets",
     "dev_cluster", "spot_spark_cluster", "trino_cluster", "presto_cluster", "flink_streaming_cluster",

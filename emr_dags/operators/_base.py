@@ -85,6 +85,11 @@ class EmrBaseOperator(BaseOperator):
         self.generation = generation
         self.cancel_on_kill = cancel_on_kill
 
+    # -- templates --------------------------------------------------------------------------
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        fill_date_macros(context)
+        super().render_template_fields(context, jinja_env)
+
     # -- identity -------------------------------------------------------------------------
     def _generation(self) -> int:
         try:
@@ -154,6 +159,33 @@ class EmrBaseOperator(BaseOperator):
             if deadline is not None and dt.datetime.now(dt.UTC) >= deadline:
                 return "timeout", seen
             time.sleep(self.poll_interval)
+
+
+# Date macros Airflow 3 leaves undefined for runs without a logical date (manual triggers from the CLI
+# or REST API), derived here from the run's ``run_after`` instead.
+_DATE_MACROS: dict[str, Callable[[dt.datetime], str]] = {
+    "ds": lambda d: d.strftime("%Y-%m-%d"),
+    "ds_nodash": lambda d: d.strftime("%Y%m%d"),
+    "ts": lambda d: d.isoformat(),
+    "ts_nodash": lambda d: d.strftime("%Y%m%dT%H%M%S"),
+    "ts_nodash_with_tz": lambda d: d.isoformat().replace("-", "").replace(":", ""),
+}
+
+
+def fill_date_macros(context: Any) -> None:
+    """Give ``{{ ds }}`` and friends a value for runs that have no logical date.
+
+    Airflow 3 triggers a manual run (``airflow dags trigger``, the REST API) without a logical date,
+    and a DAG whose templates say ``{{ ds }}`` then fails at render time with ``'ds' is undefined``.
+    emr-dags operators use the run's ``run_after`` (when it was triggered) instead, so one DAG file
+    works for scheduled runs, backfills and manual triggers alike. Keys already set are kept.
+    """
+    if context.get("logical_date") is not None:
+        return
+    when = getattr(context.get("dag_run"), "run_after", None) or dt.datetime.now(dt.UTC)
+    for key, render in _DATE_MACROS.items():
+        if context.get(key) is None:
+            context[key] = render(when)
 
 
 def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:

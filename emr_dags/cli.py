@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # Modules that contribute subcommands, in help order.
 SUBCOMMAND_MODULES: tuple[str, ...] = (

@@ -68,20 +68,26 @@ class AirflowClient:
                 return
             if time.monotonic() > deadline:
                 errors = self.get("/api/v2/importErrors").get("import_errors", [])
-                raise AirflowApiError(f"DAGs not parsed in {timeout:.0f}s: {sorted(missing)}; import errors: {errors}")
+                raise AirflowApiError(
+                    f"DAGs not parsed in {timeout:.0f}s: {sorted(missing)}; import errors: {errors}"
+                )
             time.sleep(2.0)
 
     def unpause(self, dag_id: str) -> None:
         self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": False})
 
-    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None) -> dict[str, Any]:
+    def trigger(
+        self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
         if run_id:
             body["dag_run_id"] = run_id
         return dict(self._request("POST", f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns", body))
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
-        return dict(self.get(f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns/{urllib.parse.quote(run_id)}"))
+        return dict(
+            self.get(f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns/{urllib.parse.quote(run_id)}")
+        )
 
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
         return list(self.get(f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns", limit=100)["dag_runs"])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.errors import EmrDagsError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def repo_root() -> Path:
@@ -51,7 +53,9 @@ def register(subparsers: Any) -> None:
 
     status = subparsers.add_parser("status", help="show each component of the local stack and its health")
     _add_location_args(status)
-    status.add_argument("--json", action="store_true", help="print one JSON object (URLs, AIRFLOW_HOME, components)")
+    status.add_argument(
+        "--json", action="store_true", help="print one JSON object (URLs, AIRFLOW_HOME, components)"
+    )
     status.set_defaults(func=cmd_status)
 
     env = subparsers.add_parser(
@@ -60,7 +64,9 @@ def register(subparsers: Any) -> None:
     _add_location_args(env)
     env.set_defaults(func=cmd_env)
 
-    demo = subparsers.add_parser("demo", help="start the stack if needed and run the example pipelines to success")
+    demo = subparsers.add_parser(
+        "demo", help="start the stack if needed and run the example pipelines to success"
+    )
     _add_location_args(demo)
     _add_up_args(demo)
     demo.add_argument("--tag", default="demo", help="run the DAGs carrying this tag (default: demo)")
@@ -78,7 +84,9 @@ def _add_up_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trigger-log-port", type=int, default=8794, help="Airflow's triggerer log server")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real seconds per simulated minute")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL 15 instead of SQLite")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the stack to be healthy")
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds to wait for the stack to be healthy"
+    )
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -161,7 +169,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, comp in report["components"].items():
         health = "healthy" if comp["healthy"] else ("running, not healthy" if comp["running"] else "stopped")
         print(f"{name:24} pid {str(comp['pid'] or '-'):>8}  {health}")
-    print(f"\nAirflow API: {report['api_url']}\nEmulator:    {report['emulator_url']}\nAIRFLOW_HOME: {report['airflow_home']}")
+    print(
+        f"\nAirflow API: {report['api_url']}\nEmulator:    {report['emulator_url']}\nAIRFLOW_HOME: {report['airflow_home']}"
+    )
     return 0 if report["healthy"] else 1
 
 
@@ -174,7 +184,9 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     stack = _existing(args)
     if stack is None:
-        print(f"emr-dags: error: no stack in {_state_dir(args)}; start one with `emr-dags up`", file=sys.stderr)
+        print(
+            f"emr-dags: error: no stack in {_state_dir(args)}; start one with `emr-dags up`", file=sys.stderr
+        )
         return 1
     env = stack.cli_env()
     keys = sorted(k for k in env if k.startswith(("AIRFLOW", "AWS_")) and k not in _SECRET_ENV)

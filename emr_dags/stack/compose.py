@@ -23,10 +23,12 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.errors import EmrDagsError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IMAGE_AIRFLOW_HOME = "/opt/airflow"
 LOCALHOST = "127.0.0.1"
@@ -101,7 +103,9 @@ def load_compose(path: Path, variables: dict[str, str]) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError as exc:
-        raise ComposeError(f"{path} not found; run emr-dags from the repository root or pass --compose-file") from exc
+        raise ComposeError(
+            f"{path} not found; run emr-dags from the repository root or pass --compose-file"
+        ) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("services"), dict):
         raise ComposeError(f"{path}: no 'services' mapping; is this a docker-compose file?")
     return dict(_interpolate_tree(raw, variables))
@@ -184,7 +188,9 @@ def _healthcheck(spec: Any, service: str, hostnames: list[str]) -> HealthCheck |
             job_type = words[words.index("--job-type") + 1]
             if job_type in JOB_TYPE_COMPONENTS:
                 return HealthCheck(kind="airflow-component", target=JOB_TYPE_COMPONENTS[job_type])
-    raise ComposeError(f"service {service}: healthcheck {test!r} has no native equivalent; use curl or airflow jobs check")
+    raise ComposeError(
+        f"service {service}: healthcheck {test!r} has no native equivalent; use curl or airflow jobs check"
+    )
 
 
 def _ports(spec: Any) -> tuple[int, ...]:
@@ -220,7 +226,9 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
             env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{where.airflow_home / 'airflow.db'}"
-        argv = [_map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)]
+        argv = [
+            _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)
+        ]
         if argv[0] in ("python", "python3"):
             argv = [where.python, *argv[1:]]
         elif argv[0] != "bash":

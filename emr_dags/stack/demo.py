@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tag_keys
 from emr_dags.stack.api import AirflowClient
-from emr_dags.stack.runner import Stack
+
+if TYPE_CHECKING:
+    from emr_dags.stack.runner import Stack
 
 RESULTS_BUCKET = "emr-dags-demo"
 RESULTS_PREFIX = "results/"

@@ -12,10 +12,13 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emr_dags.errors import EmrDagsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DB_USER = "airflow"
 
@@ -60,7 +63,9 @@ class LocalPostgres:
             shutil.chown(self.root, user="postgres", group="postgres")
         self.echo(f"initialising PostgreSQL in {self.data}")
         result = subprocess.run(
-            self._cmd(str(self.bin / "initdb"), "-D", str(self.data), "-U", DB_USER, "--auth=trust", "-E", "UTF8"),
+            self._cmd(
+                str(self.bin / "initdb"), "-D", str(self.data), "-U", DB_USER, "--auth=trust", "-E", "UTF8"
+            ),
             capture_output=True,
             text=True,
             check=False,
@@ -100,12 +105,25 @@ class LocalPostgres:
             if ready.returncode == 0:
                 return
             time.sleep(0.5)
-        raise PostgresError(f"PostgreSQL did not accept connections on port {self.port} within {timeout:.0f}s")
+        raise PostgresError(
+            f"PostgreSQL did not accept connections on port {self.port} within {timeout:.0f}s"
+        )
 
     def ensure_database(self, name: str) -> None:
         exists = subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", "postgres",
-             "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            [
+                str(self.bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                DB_USER,
+                "-d",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+            ],
             capture_output=True,
             text=True,
             check=False,

@@ -20,14 +20,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.errors import EmrDagsError
 from emr_dags.stack import postgres
 from emr_dags.stack.compose import HealthCheck, NativeService, Translation, load_compose, translate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 SCHEDULER = "airflow-scheduler"
 ADMIN_USER = "admin"
@@ -198,7 +200,9 @@ class Stack:
         for path in stale:
             path.unlink()
         if stale:
-            self.echo(f"removed {len(stale)} stale PID file(s) left by an earlier run that did not stop cleanly")
+            self.echo(
+                f"removed {len(stale)} stale PID file(s) left by an earlier run that did not stop cleanly"
+            )
         # Processes of an earlier stack in this folder whose PID files were lost.
         previous = load_config(self.state_dir)
         if previous and _processes_with_stack_id(previous.stack_id):
@@ -332,7 +336,11 @@ class Stack:
         services = self.services()
         if self.config.postgres:
             alive = _alive(pids.get("postgres"))
-            components["postgres"] = {"pid": pids.get("postgres"), "running": alive, "healthy": alive and _port_open(self.config.pg_port)}
+            components["postgres"] = {
+                "pid": pids.get("postgres"),
+                "running": alive,
+                "healthy": alive and _port_open(self.config.pg_port),
+            }
         for service in services:
             if service.one_shot:
                 continue

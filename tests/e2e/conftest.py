@@ -10,16 +10,18 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from emr_dags import tags
 from emr_dags.stack.api import AirflowClient
 from emr_dags.stack.runner import Stack, StackConfig, _processes_with_stack_id, free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -46,13 +48,22 @@ class RunningStack:
     def state_dir(self) -> Path:
         return Path(self.stack.config.state_dir)
 
-    def airflow(self, *args: str, timeout: float = 300.0, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def airflow(
+        self, *args: str, timeout: float = 300.0, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """Run `airflow ARGS` against this stack, as an operator in a shell would."""
         result = subprocess.run(
-            [AIRFLOW, *args], env=self.stack.cli_env(), capture_output=True, text=True, timeout=timeout, check=False
+            [AIRFLOW, *args],
+            env=self.stack.cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"airflow {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise AssertionError(
+                f"airflow {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     def client(self, service: str) -> Any:
@@ -106,7 +117,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     running = Stack(config)
     running.up(timeout=300)
     try:
-        yield RunningStack(stack=running, api=AirflowClient(config.api_url, "admin", running.admin_password()))
+        yield RunningStack(
+            stack=running, api=AirflowClient(config.api_url, "admin", running.admin_password())
+        )
     finally:
         running.down(quiet=True)
         leftovers = _processes_with_stack_id(config.stack_id)

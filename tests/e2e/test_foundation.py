@@ -18,7 +18,9 @@ EMR_DAGS = str(Path(sys.executable).parent / "emr-dags")
 
 def _assert_pipeline_ran_once(stack, run_id: str) -> None:
     clusters = stack.clusters_of_run(DAG_ID, run_id)
-    assert len(clusters) == 1, f"expected exactly one cluster for {run_id}, found {[c['Id'] for c in clusters]}"
+    assert len(clusters) == 1, (
+        f"expected exactly one cluster for {run_id}, found {[c['Id'] for c in clusters]}"
+    )
     cluster = clusters[0]
     state = stack.wait_for_cluster_state(cluster["Id"], {"TERMINATED", "TERMINATED_WITH_ERRORS"})
     assert state == "TERMINATED", f"cluster {cluster['Id']} left {state}"
@@ -33,7 +35,10 @@ def _assert_pipeline_ran_once(stack, run_id: str) -> None:
 
 def test_status_json_names_every_component_and_the_urls(stack):
     out = subprocess.run(
-        [EMR_DAGS, "status", "--json", "--state-dir", str(stack.state_dir)], capture_output=True, text=True, check=False
+        [EMR_DAGS, "status", "--json", "--state-dir", str(stack.state_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     report = json.loads(out.stdout)
     assert out.returncode == 0, out.stdout
@@ -62,7 +67,8 @@ def test_up_refuses_a_second_stack_in_the_same_folder(stack):
         [EMR_DAGS, "up", "--state-dir", str(stack.state_dir)], capture_output=True, text=True, check=False
     )
     assert out.returncode == 1
-    assert "already running" in out.stderr and "emr-dags down" in out.stderr
+    assert "already running" in out.stderr
+    assert "emr-dags down" in out.stderr
 
 
 def test_example_pipeline_succeeds_when_triggered(stack):
@@ -91,10 +97,14 @@ def test_example_pipeline_backfills_three_dates_from_the_cli(stack):
     )
     deadline = time.monotonic() + 600
     while True:
-        runs = [r for r in stack.api.dag_runs(DAG_ID) if (r.get("logical_date") or "").startswith("2026-03-0")]
+        runs = [
+            r for r in stack.api.dag_runs(DAG_ID) if (r.get("logical_date") or "").startswith("2026-03-0")
+        ]
         if len(runs) == 3 and all(r["state"] in {"success", "failed"} for r in runs):
             break
-        assert time.monotonic() < deadline, f"backfill not finished: {[(r['dag_run_id'], r['state']) for r in runs]}"
+        assert time.monotonic() < deadline, (
+            f"backfill not finished: {[(r['dag_run_id'], r['state']) for r in runs]}"
+        )
         time.sleep(3)
     assert sorted(r["logical_date"][:10] for r in runs) == ["2026-03-01", "2026-03-02", "2026-03-03"]
     assert {r["state"] for r in runs} == {"success"}

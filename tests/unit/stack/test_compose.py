@@ -27,7 +27,9 @@ def compose() -> dict:
 
 
 def _where(tmp: Path = Path("/state/airflow")) -> Translation:
-    return Translation(repo_root=REPO, airflow_home=tmp, airflow_bin=Path("/venv/bin/airflow"), python="/venv/bin/python")
+    return Translation(
+        repo_root=REPO, airflow_home=tmp, airflow_bin=Path("/venv/bin/airflow"), python="/venv/bin/python"
+    )
 
 
 def test_interpolate_defaults_values_and_escapes():
@@ -82,7 +84,10 @@ def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose)
     for key, value in docker_env.items():
         if key in {"_PIP_ADDITIONAL_REQUIREMENTS"}:
             assert key not in env
-        elif any(m in value for m in ("emulator", "airflow-apiserver", "/opt/airflow", "postgres", "localhost", "0.0.0.0")):
+        elif any(
+            m in value
+            for m in ("emulator", "airflow-apiserver", "/opt/airflow", "postgres", "localhost", "0.0.0.0")
+        ):
             assert env[key] != value
         else:
             assert env[key] == value, key

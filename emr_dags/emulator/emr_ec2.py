@@ -279,6 +279,8 @@ class EmrSim:
             self._adopt_cluster(cluster, body, account, region, now)
         elif action == "AddJobFlowSteps":
             cluster = self.backend(account, region).clusters[body["JobFlowId"]]
+            if not hasattr(cluster, "_emu"):
+                return  # made by moto without us (e.g. CloudFormation): leave it to moto
             previous = cluster._emu_state_before
             cluster.state = previous
             new_ids = set(result.get("StepIds", []))
@@ -287,7 +289,8 @@ class EmrSim:
             self._advance_cluster(cluster, now)
         elif action == "ModifyCluster":
             cluster = self.backend(account, region).clusters[body["ClusterId"]]
-            self._advance_cluster(cluster, now)
+            if hasattr(cluster, "_emu"):
+                self._advance_cluster(cluster, now)
 
     def remember(self, action: str, body: dict[str, Any], account: str, region: str) -> None:
         """Save what moto will overwrite (AddJobFlowSteps sets the cluster RUNNING unconditionally)."""

@@ -39,6 +39,9 @@ def test_start_emulator_serves_health_and_stops_as_a_context_manager():
         assert health["status"] == "healthy"
         assert health["time_scale"] == 0.5
         assert [r["outcome"] for r in emu.admin.rules()] == ["fail"]
+        configured = emu.admin.faults()
+        assert configured["seed"] == 42
+        assert [(f["action"], f["throttle"]) for f in configured["rules"]] == [("ListSteps", 0.5)]
         port = emu.port
     import socket
 

@@ -31,9 +31,9 @@ def test_register_adds_the_emulator_subcommand_with_a_func():
 def test_start_emulator_serves_health_and_stops_as_a_context_manager():
     from emr_dags.emulator import start_emulator
 
-    with start_emulator(
-        port=0, time_scale=0.5, rules=[{"match": {"step_name": "x"}, "outcome": "fail"}]
-    ) as emu:
+    rules = [{"match": {"step_name": "x"}, "outcome": "fail"}]
+    faults = {"rules": [{"service": "emr", "action": "ListSteps", "throttle": 0.5}]}
+    with start_emulator(port=0, time_scale=0.5, rules=rules, faults=faults, seed=42) as emu:
         with urllib.request.urlopen(f"{emu.endpoint_url}/emr-dags/health", timeout=10) as response:
             health = json.loads(response.read())
         assert health["status"] == "healthy"

@@ -234,13 +234,21 @@ def orphans_page(
     )
 
 
+def _groups(c: DagCost, run_id: str) -> str:
+    items = [(g, e) for g, e in c.per_group.get(run_id, ()) if g]
+    if not items:
+        return ""
+    lis = "".join(f"<li>task group <code>{escape(g)}</code>: {_money(e)}</li>" for g, e in items)
+    return f"<ul>{lis}</ul>"
+
+
 def costs_page(
     costs: Sequence[DagCost], *, urls: Urls, table: PriceTable, days: int, warnings: Sequence[str]
 ) -> str:
     rows = []
     for c in costs:
         runs = "".join(
-            f"<li>{_a(urls.run(c.dag_id, run_id), run_id, top=True)}: {_money(e)}</li>"
+            f"<li>{_a(urls.run(c.dag_id, run_id), run_id, top=True)}: {_money(e)}{_groups(c, run_id)}</li>"
             for run_id, e in c.per_run
         )
         rows.append(

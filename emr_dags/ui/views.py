@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.cost.model import CostEstimate, CostItem, rollup
@@ -62,6 +62,8 @@ class DagCost:
     resources: int
     estimate: CostEstimate
     per_run: tuple[tuple[str, CostEstimate], ...]
+    # run_id -> ((task group, estimate), ...); "" is the DAG's top level
+    per_group: dict[str, tuple[tuple[str, CostEstimate], ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,7 +71,16 @@ class DagCost:
             "runs": self.runs,
             "resources": self.resources,
             **self.estimate.to_dict(),
-            "per_run": [{"run_id": run_id, **e.to_dict()} for run_id, e in self.per_run],
+            "per_run": [
+                {
+                    "run_id": run_id,
+                    **e.to_dict(),
+                    "task_groups": [
+                        {"task_group": g, **ge.to_dict()} for g, ge in self.per_group.get(run_id, ())
+                    ],
+                }
+                for run_id, e in self.per_run
+            ],
         }
 
 
@@ -81,14 +92,26 @@ def cost_by_dag(table: PriceTable, resources: Iterable[ManagedResource]) -> list
         if r.cost is not None
     ]
     by_run = rollup(table, items, by="run")
+    by_group = rollup(table, items, by="group")
     counts: dict[str, int] = {}
     for item in items:
         counts[item.dag_id] = counts.get(item.dag_id, 0) + 1
     out = []
     for (dag_id,), est in rollup(table, items, by="dag").items():
         runs = tuple((run_id, e) for (d, run_id), e in by_run.items() if d == dag_id)
+        groups: dict[str, list[tuple[str, CostEstimate]]] = {}
+        for (d, run_id, group), e in by_group.items():
+            if d == dag_id:
+                groups.setdefault(run_id, []).append((group, e))
         out.append(
-            DagCost(dag_id=dag_id, runs=len(runs), resources=counts[dag_id], estimate=est, per_run=runs)
+            DagCost(
+                dag_id=dag_id,
+                runs=len(runs),
+                resources=counts[dag_id],
+                estimate=est,
+                per_run=runs,
+                per_group={k: tuple(v) for k, v in groups.items()},
+            )
         )
     out.sort(key=lambda c: -(c.estimate.amount or 0.0))
     return out

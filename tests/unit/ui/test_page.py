@@ -94,3 +94,22 @@ def test_resource_without_task_tag_shows_no_task_link(viewer, backend):
     html = viewer.get("/emr-dags/").text
     assert "/tasks/" not in html
     assert 'href="/dags/etl/runs/manual__done"' in html
+
+
+def test_cost_summary_breaks_runs_down_by_task_group(viewer, backend):
+    from ui_fakes import resource
+
+    from emr_dags import tags
+
+    extra = resource("j-GROUPED", "etl", "manual__done")
+    retagged = {**extra.tags, tags.TASK_ID: "nightly.create_cluster"}
+    backend.resources.append(
+        type(extra)(**{**{f: getattr(extra, f) for f in extra.__slots__}, "tags": retagged})
+    )
+    data = viewer.get("/emr-dags/api/costs").json()
+    (etl,) = [d for d in data["dags"] if d["dag_id"] == "etl"]
+    (done,) = [r for r in etl["per_run"] if r["run_id"] == "manual__done"]
+    groups = {g["task_group"]: g["amount"] for g in done["task_groups"]}
+    assert set(groups) == {"emr", "nightly"}
+    assert sum(groups.values()) == pytest.approx(done["amount"])
+    assert "task group <code>nightly</code>" in viewer.get("/emr-dags/?view=costs").text

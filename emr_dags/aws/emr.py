@@ -104,7 +104,7 @@ class EmrApi:
         while True:
             attempt += 1
             try:
-                return str(self.client.run_job_flow(**req)["JobFlowId"])
+                created = str(self.client.run_job_flow(**req)["JobFlowId"])
             except Exception as exc:
                 if attempt >= 8 or not is_retryable(exc):
                     raise
@@ -112,6 +112,38 @@ class EmrApi:
                 found = self.find_cluster(key)
                 if found is not None:
                     return str(found["Id"])
+            else:
+                return self._settle_cluster(key, created)
+
+    def _settle_cluster(self, key: str, created: str) -> str:
+        """Resolve a creation race: keep the oldest cluster carrying ``key``.
+
+        RunJobFlow has no client token, so two copies of one try running at once (a zombie task and
+        its replacement, or `airflow dags test` beside a scheduler) can both pass the lookup and
+        create. Every racer lists again after creating and picks the same winner (oldest, then
+        lowest id); a loser terminates the cluster it just made and re-attaches to the winner.
+        """
+        rivals = [
+            summary
+            for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES))
+            if has_marker(summary.get("Name"), key)
+        ]
+        if len(rivals) > 1:  # rare: confirm by tag, so a name look-alike can never make us terminate ours
+            rivals = [
+                summary
+                for summary in rivals
+                if summary["Id"] == created
+                or tag_dict(self.describe_cluster(summary["Id"]).get("Tags")).get(tagmod.KEY) == key
+            ]
+        if len(rivals) <= 1:
+            return created
+        winner = str(min(rivals, key=_creation_order)["Id"])
+        if winner != created:
+            log.warning(
+                "Cluster %s lost a creation race to %s (key %s); terminating it", created, winner, key
+            )
+            self.terminate(created)
+        return winner
 
     def terminate(self, cluster_id: str) -> None:
         self._call("terminate_job_flows", JobFlowIds=[cluster_id])
@@ -152,7 +184,7 @@ class EmrApi:
         while True:
             attempt += 1
             try:
-                return str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
+                added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
             except Exception as exc:
                 if attempt >= 8 or not is_retryable(exc):
                     raise
@@ -160,6 +192,24 @@ class EmrApi:
                 found = self.find_step(cluster_id, key)
                 if reusable_step(found):
                     return str(found["Id"])  # type: ignore[index]
+            else:
+                return self._settle_step(cluster_id, key, added)
+
+    def _settle_step(self, cluster_id: str, key: str, added: str) -> str:
+        """The step twin of :meth:`_settle_cluster`: the oldest live step with ``key`` wins, a loser
+        cancels the step it just added (still PENDING behind the winner) and re-attaches."""
+        rivals = [
+            step
+            for step in self._pages("list_steps", "Steps", ClusterId=cluster_id)
+            if has_marker(step.get("Name"), key) and reusable_step(step)
+        ]
+        if len(rivals) <= 1:
+            return added
+        winner = str(min(rivals, key=_creation_order)["Id"])
+        if winner != added:
+            log.warning("Step %s lost a submission race to %s (key %s); cancelling it", added, winner, key)
+            self.cancel_steps(cluster_id, [added])
+        return winner
 
     def list_steps(self, cluster_id: str, step_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """Step summaries by id; stops paging once every wanted id has been seen."""
@@ -182,3 +232,9 @@ class EmrApi:
             "cancel_steps", ClusterId=cluster_id, StepIds=step_ids, StepCancellationOption="SEND_INTERRUPT"
         )
         return list(resp.get("CancelStepsInfoList", []))
+
+
+def _creation_order(summary: dict[str, Any]) -> tuple[float, str]:
+    created = summary.get("Status", {}).get("Timeline", {}).get("CreationDateTime")
+    stamp = created.timestamp() if hasattr(created, "timestamp") else float("inf")
+    return (stamp, str(summary["Id"]))

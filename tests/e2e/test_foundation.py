@@ -83,6 +83,8 @@ def test_example_pipeline_succeeds_when_triggered(stack):
 
 def test_example_pipeline_succeeds_in_dags_test(stack):
     stack.api.wait_for_dags([DAG_ID])
+    # `dags test` runs the tasks in this process; a paused DAG keeps the scheduler from also running them.
+    stack.airflow("dags", "pause", DAG_ID)
     out = stack.airflow("dags", "test", DAG_ID, "2026-02-01", timeout=300)
     runs = [r for r in stack.api.dag_runs(DAG_ID) if (r.get("logical_date") or "").startswith("2026-02-01")]
     assert [r["state"] for r in runs] == ["success"], out.stdout[-2000:]

@@ -62,6 +62,18 @@ class FakeEmr:
         self.calls.append("ListSteps")
         return {"Steps": list(self.steps[ClusterId])}
 
+    def terminate_job_flows(self, JobFlowIds: list[str]) -> dict[str, Any]:
+        self.calls.append("TerminateJobFlows")
+        for cid in JobFlowIds:
+            self.clusters[cid]["Status"]["State"] = "TERMINATING"
+        return {}
+
+    def cancel_steps(self, ClusterId: str, StepIds: list[str], StepCancellationOption: str) -> dict[str, Any]:
+        self.calls.append("CancelSteps")
+        for sid in StepIds:
+            self.set_step_state(ClusterId, sid, "CANCELLED")
+        return {"CancelStepsInfoList": [{"StepId": sid, "Status": "SUBMITTED"} for sid in StepIds]}
+
     def set_step_state(self, cluster_id: str, step_id: str, state: str) -> None:
         for step in self.steps[cluster_id]:
             if step["Id"] == step_id:

@@ -76,8 +76,10 @@ def test_a_running_step_wins_over_a_newer_failed_one_with_the_same_key() -> None
     fake = FakeEmr()
     cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
     old = api(fake).add_step(cid, STEP, "k1")
-    new = api(fake).add_step(cid, STEP, "k1")
     fake.set_step_state(cid, old, "RUNNING")
+    new = fake.add_job_flow_steps(JobFlowId=cid, Steps=[{**STEP, "Name": with_marker("etl", "k1")}])[
+        "StepIds"
+    ][0]
     fake.set_step_state(cid, new, "FAILED")
     assert api(fake).find_step(cid, "k1")["Id"] == old
 
@@ -108,3 +110,36 @@ def test_marker_fits_the_name_limit() -> None:
 def test_client_token_changes_only_after_a_failed_run() -> None:
     assert client_token("k", 0) == client_token("k", 0)
     assert client_token("k", 1) != client_token("k", 0)
+
+
+def test_a_racing_twin_that_created_a_second_cluster_terminates_it_and_reattaches() -> None:
+    fake = FakeEmr()
+    # A zombie try created j-1 after our lookup found nothing; our RunJobFlow then makes j-2.
+    first = fake.run_job_flow(Name=with_marker("nightly", KEY), Tags=[{"Key": tagmod.KEY, "Value": KEY}])[
+        "JobFlowId"
+    ]
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    assert cid == first
+    live = [c["Id"] for c in fake.clusters.values() if c["Status"]["State"] == "STARTING"]
+    assert live == [first]
+
+
+def test_a_name_look_alike_without_our_tag_never_makes_us_terminate_our_cluster() -> None:
+    fake = FakeEmr()
+    fake.run_job_flow(Name=with_marker("impostor", KEY), Tags=[])
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    assert fake.clusters[cid]["Status"]["State"] == "STARTING"
+    assert "TerminateJobFlows" not in fake.calls
+
+
+def test_a_racing_twin_step_is_cancelled_and_the_older_step_reused() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    first = fake.add_job_flow_steps(JobFlowId=cid, Steps=[{**STEP, "Name": with_marker("etl", "k1")}])[
+        "StepIds"
+    ][0]
+    sid = api(fake).add_step(cid, STEP, "k1")
+    assert sid == first
+    states = {s["Id"]: s["Status"]["State"] for s in fake.steps[cid]}
+    assert list(states.values()).count("CANCELLED") == 1
+    assert states[first] == "PENDING"

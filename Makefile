@@ -3,13 +3,21 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install up down status bench chaos lint clean
+.PHONY: demo test install browser up down status bench chaos lint clean
 
 demo: install  ## start the local stack and run the example pipelines to success
 	$(BIN)/emr-dags demo
 
-test: install  ## unit, integration and end-to-end tests (starts and stops its own stack)
+test: install browser  ## unit, integration and end-to-end tests (starts and stops its own stack)
 	$(BIN)/python -m pytest -q
+
+# The UI browser test drives Debian's Chromium (Playwright's own browser download does not work offline).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "install chromium and chromedriver for the browser test" >&2; fi
 
 install: $(VENV)/.installed
 

@@ -149,7 +149,9 @@ class Stack:
         return translate(compose, where, with_postgres=self.config.postgres)
 
     def _env(self, service: NativeService) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+        # The caller's own AIRFLOW__* settings pass through (e.g. [emr_dags] options); the compose
+        # file's settings win where both set the same key.
+        env = dict(os.environ)
         env.update(service.env)
         env.update(
             {

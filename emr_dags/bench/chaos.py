@@ -83,6 +83,7 @@ SLOW_STEPS_RULE = {
     "outcome": "succeed",
     "duration_minutes": STEP_MINUTES,
 }
+WIDEN_WINDOW = [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}]
 FAULTS = {
     "throttle": [{"service": "emr", "action": "*", "throttle": 0.2}],
     "error_5xx": [{"service": "emr", "action": "*", "error_5xx": 0.1}],
@@ -317,12 +318,20 @@ class Auditor:
 class Injector:
     """Delivers one run's fault. Runs in the run's thread; returns (injected, detail)."""
 
-    def __init__(self, target: ChaosTarget, auditor: Auditor, plan: RunPlan, rng: random.Random) -> None:
+    def __init__(
+        self,
+        target: ChaosTarget,
+        auditor: Auditor,
+        plan: RunPlan,
+        rng: random.Random,
+        fault_lock: threading.Lock | None = None,
+    ) -> None:
         self.t = target
         self.auditor = auditor
         self.plan = plan
         self.rng = rng
         self.tasks = TASKS[plan.flavour]
+        self.fault_lock = fault_lock or threading.Lock()
 
     def _tis(self) -> dict[str, dict[str, Any]]:
         try:
@@ -375,6 +384,22 @@ class Injector:
         return {"create": created, "submit": step_added, "teardown": terminating}.get(phase, lambda: True)
 
     def _kill(self, phase: str) -> tuple[bool, str]:
+        # The dangerous window is between a task's AWS call and its report to Airflow. Both sides call
+        # DescribeCluster right after AddJobFlowSteps / TerminateJobFlows (for the console link or the
+        # result), so 4 s of latency on DescribeCluster holds that window open for the kill.
+        widen = (
+            self.plan.at_resource and phase in ("submit", "teardown") and self.fault_lock.acquire(timeout=5)
+        )
+        if widen:
+            self.t.admin().set_faults(WIDEN_WINDOW, seed=self.plan.index)
+        try:
+            return self._kill_task(phase)
+        finally:
+            if widen:
+                self.t.admin().clear_faults()
+                self.fault_lock.release()
+
+    def _kill_task(self, phase: str) -> tuple[bool, str]:
         task_id = self.tasks[phase]
         resumed = phase == "wait" and self.plan.flavour == "emr-dags"
         seen_deferred = False
@@ -405,7 +430,20 @@ class Injector:
         if pid is None:
             return False, f"{task_id} try {ti['try_number']} ended before the kill ({how})"
         procs.sigkill(pid)
-        return True, f"SIGKILL {task_id} try {ti['try_number']} pid {pid} {how}"
+        bit = self._forced_retry(task_id, int(ti["try_number"]))
+        return True, f"SIGKILL {task_id} try {ti['try_number']} pid {pid} {how}; {bit}"
+
+    def _forced_retry(self, task_id: str, killed_try: int) -> str:
+        """Did the kill cost the task its try (a retry follows), or had it already reported?"""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ti = self._tis().get(task_id) or {}
+            if int(ti.get("try_number") or 0) > killed_try or ti.get("state") in ("up_for_retry", "failed"):
+                return "forced a retry"
+            if ti.get("state") in ("success", "deferred") and int(ti.get("try_number") or 0) == killed_try:
+                return "task had already reported (no retry)"
+            time.sleep(0.5)
+        return "retry not observed"
 
     # -- component restarts ---------------------------------------------------------------
     def _restart(self, service: str) -> tuple[bool, str]:
@@ -439,6 +477,8 @@ class ChaosReport:
             "runs": len(rs),
             "faults_injected": sum(r.injected for r in rs),
             "faults": dict(Counter(r.fault for r in rs if r.injected)),
+            "kills_forcing_a_retry": sum("forced a retry" in r.detail for r in rs),
+            "kills": sum(r.fault.startswith("kill_") and r.injected for r in rs),
             "duplicates": sum(r.duplicates for r in rs),
             "duplicate_clusters": sum(r.duplicate_clusters for r in rs),
             "duplicate_steps": sum(r.duplicate_steps for r in rs),
@@ -450,6 +490,7 @@ class ChaosReport:
         s = self.summary(flavour)
         return (
             f"chaos {flavour}: runs={s['runs']} faults_injected={s['faults_injected']} "
+            f"(kills forcing a retry {s['kills_forcing_a_retry']}/{s['kills']}) "
             f"duplicates={s['duplicates']} orphans={s['orphans']} wrong_outcomes={s['wrong_outcomes']} "
             f"(seed={self.seed}, {self.seconds:.0f}s)"
         )
@@ -527,7 +568,7 @@ def run_one(
     try:
         time.sleep(plan.index % 10 * 1.5)  # stagger: SQLite serialises the API's writes
         _trigger(target, plan)
-        injected, detail = Injector(target, auditor, plan, rng).deliver()
+        injected, detail = Injector(target, auditor, plan, rng, fault_lock).deliver()
         deadline = time.monotonic() + run_timeout
         while time.monotonic() < deadline:
             state = _api_retry(lambda: target.api.dag_run(plan.dag_id, plan.run_id))["state"]

@@ -366,42 +366,23 @@ class Injector:
 
     # -- SIGKILL of a task process ----------------------------------------------------------
     def _aws_effect(self, phase: str) -> Callable[[], bool]:
-        def created() -> bool:
-            return bool(self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id))
-
-        def step_added() -> bool:
-            for c in self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id):
-                if any(s["Name"].startswith("step_01") for s in self.auditor.steps(c["Id"])):
-                    return True
-            return False
-
-        def terminating() -> bool:
-            return any(
-                c["Status"]["State"] not in ACTIVE_CLUSTER
-                for c in self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id)
+        if phase == "create":
+            return lambda: bool(self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id))
+        cluster_ids = [c["Id"] for c in self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id)]
+        if phase == "submit":
+            return lambda: any(
+                s["Name"].startswith("step_01") for cid in cluster_ids for s in self.auditor.steps(cid)
             )
+        if phase == "teardown":
+            return lambda: any(
+                c["Status"]["State"] not in ACTIVE_CLUSTER
+                for c in self.auditor.emr.list_clusters()["Clusters"]
+                if c["Id"] in cluster_ids
+            )
+        return lambda: True
 
-        return {"create": created, "submit": step_added, "teardown": terminating}.get(phase, lambda: True)
-
-    def _kill(self, phase: str) -> tuple[bool, str]:
-        # The dangerous window is between a task's AWS call and its report to Airflow. Both sides call
-        # DescribeCluster right after AddJobFlowSteps / TerminateJobFlows (for the console link or the
-        # result), so 4 s of latency on DescribeCluster holds that window open for the kill.
-        widen = (
-            self.plan.at_resource and phase in ("submit", "teardown") and self.fault_lock.acquire(timeout=5)
-        )
-        if widen:
-            self.t.admin().set_faults(WIDEN_WINDOW, seed=self.plan.index)
-        try:
-            return self._kill_task(phase)
-        finally:
-            if widen:
-                self.t.admin().clear_faults()
-                self.fault_lock.release()
-
-    def _kill_task(self, phase: str) -> tuple[bool, str]:
-        task_id = self.tasks[phase]
-        resumed = phase == "wait" and self.plan.flavour == "emr-dags"
+    def _running_ti(self, task_id: str, *, resumed: bool) -> dict[str, Any] | None:
+        """Wait until ``task_id`` runs in a task process (``resumed``: after a deferral); its TI."""
         seen_deferred = False
 
         def running_ti() -> dict[str, Any] | None:
@@ -416,20 +397,39 @@ class Injector:
             pid = procs.task_process(self.t.pid(SCHEDULER), ti["id"])
             return {**ti, "os_pid": pid} if pid else None
 
-        ti = self._until(running_ti, every=0.3)
+        return self._until(running_ti, every=0.3)  # type: ignore[no-any-return]
+
+    def _kill(self, phase: str) -> tuple[bool, str]:
+        task_id = self.tasks[phase]
+        ti = self._running_ti(task_id, resumed=phase == "wait" and self.plan.flavour == "emr-dags")
         if ti is None:
             return False, f"{task_id} never ran in a killable window"
         how = f"after {self.plan.delay}s"
-        if self.plan.at_resource and phase in ("create", "submit", "teardown"):
-            if self._until(self._aws_effect(phase), every=0.2) is None:
-                return False, f"{task_id}: AWS effect never seen"
-            how = "right after its AWS call"
-        else:
-            time.sleep(self.plan.delay)
-        pid = procs.task_process(self.t.pid(SCHEDULER), ti["id"])
-        if pid is None:
-            return False, f"{task_id} try {ti['try_number']} ended before the kill ({how})"
-        procs.sigkill(pid)
+        widen = False
+        try:
+            if self.plan.at_resource:
+                # The dangerous window is between a task's AWS call and its report to Airflow. Both
+                # sides call DescribeCluster right after AddJobFlowSteps / TerminateJobFlows (console
+                # link, result), so latency on DescribeCluster holds that window open for the kill.
+                # The run's cluster is resolved first: the effect check itself never calls DescribeCluster.
+                effect = self._aws_effect(phase)
+                if phase in ("submit", "teardown"):
+                    widen = self.fault_lock.acquire(timeout=5)
+                    if widen:
+                        self.t.admin().set_faults(WIDEN_WINDOW, seed=self.plan.index)
+                if self._until(effect, every=0.2) is None:
+                    return False, f"{task_id}: AWS effect never seen"
+                how = "right after its AWS call" + (" (window held open)" if widen else "")
+            else:
+                time.sleep(self.plan.delay)
+            pid = procs.task_process(self.t.pid(SCHEDULER), ti["id"])
+            if pid is None:
+                return False, f"{task_id} try {ti['try_number']} ended before the kill ({how})"
+            procs.sigkill(pid)
+        finally:
+            if widen:
+                self.t.admin().clear_faults()
+                self.fault_lock.release()
         bit = self._forced_retry(task_id, int(ti["try_number"]))
         return True, f"SIGKILL {task_id} try {ti['try_number']} pid {pid} {how}; {bit}"
 

@@ -163,7 +163,9 @@ class ChaosTarget:
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"mode": "adaptive", "max_attempts": 20}),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 10}
+            ),  # adaptive mode would rate-limit the audit itself
         )
 
     def ensure_bucket(self) -> None:

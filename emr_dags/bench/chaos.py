@@ -131,9 +131,9 @@ def plan_runs(
                 flavour=flavour,
                 fault=fault,
                 run_id=f"{prefix}-{stamp}-{i:03d}-{fault}",
-                # First round: every kill right after its AWS call (the exactly-once window); then
-                # alternating rounds of seeded random delays, which land anywhere in the task.
-                at_resource=(i // len(order)) % 2 == 0,
+                # Half the runs kill right after the AWS call (the exactly-once window), half after a
+                # seeded random delay; which half alternates by round, so every kind gets both.
+                at_resource=(i // len(order) + i) % 2 == 0,
                 delay=round(rng.uniform(0.0, 1.0), 2),
             )
         )

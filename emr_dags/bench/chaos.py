@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.bench import procs
@@ -616,7 +617,7 @@ def run_chaos(
 
     for dag_id in (DAGS[f] for f in flavours):
         target.api.wait_for_dags([dag_id], timeout=180)
-        _api_retry(lambda dag_id=dag_id: target.api.unpause(dag_id))
+        _api_retry(partial(target.api.unpause, dag_id))
     plans = [p for f in flavours for p in plan_runs(runs, seed=seed, flavour=f)]
     auditor = Auditor(target.emr())
     fault_lock = threading.Lock()

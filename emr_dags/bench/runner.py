@@ -178,9 +178,7 @@ def _slot_sampler(
     return held
 
 
-def _parse_ts(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
+def _ts(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -212,12 +210,15 @@ def _measure_run(target: Any, auditor: Any, flavour: str, n: int, seed: int) -> 
     step_slot = sum(held.get(t["id"], 0.0) for t in step_tis)
     total_slot = sum(held.values())
     clusters = auditor.clusters_of_run(dag_id, run_id)
-    end_of_steps = None
+    end_of_steps: dt.datetime | None = None
     lifetime = None
     for c in clusters:
         steps = auditor.steps(c["Id"])
-        ends = [_parse_ts(s["Status"]["Timeline"].get("EndDateTime")) for s in steps]
-        ends = [e for e in ends if e]
+        ends = [
+            _ts(s["Status"]["Timeline"]["EndDateTime"])
+            for s in steps
+            if s["Status"]["Timeline"].get("EndDateTime")
+        ]
         if ends:
             end_of_steps = max(ends)
         deadline = time.monotonic() + 60
@@ -225,15 +226,13 @@ def _measure_run(target: Any, auditor: Any, flavour: str, n: int, seed: int) -> 
             desc = auditor.emr.describe_cluster(ClusterId=c["Id"])["Cluster"]
             timeline = desc["Status"]["Timeline"]
             if timeline.get("EndDateTime"):
-                lifetime = (
-                    _parse_ts(timeline["EndDateTime"]) - _parse_ts(timeline["CreationDateTime"])
-                ).total_seconds()
+                lifetime = (_ts(timeline["EndDateTime"]) - _ts(timeline["CreationDateTime"])).total_seconds()
                 break
             time.sleep(1)
     terminate = next((t for t in tis if t["task_id"].endswith("terminate_cluster")), None)
     latency = None
     if terminate and end_of_steps and terminate.get("start_date"):
-        latency = (_parse_ts(terminate["start_date"]) - end_of_steps.replace(tzinfo=dt.UTC)).total_seconds()
+        latency = (_ts(terminate["start_date"]) - end_of_steps.replace(tzinfo=dt.UTC)).total_seconds()
     result = {
         "dag_id": dag_id,
         "run_id": run_id,
@@ -256,7 +255,7 @@ def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]
     from emr_dags.bench.chaos import Auditor
     from emr_dags.bench.cli import temp_stack
 
-    sizes = (1, 5) if quick else (1, 5, 20)
+    sizes: tuple[int, ...] = (1, 5) if quick else (1, 5, 20)
     if wanted <= {"latency", "backfill"}:
         sizes = (1,)
     rule = {

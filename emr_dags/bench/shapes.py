@@ -136,14 +136,15 @@ def stock_pipeline(
             job_flow_overrides=cluster_request(n_steps, tags=ownership),
             wait_policy=None,
         )
-        terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=create.output)
+        cluster_id: Any = create.output  # an XComArg; the stock signatures say str
+        terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=cluster_id)
         for name in step_names(n_steps):
             add = EmrAddStepsOperator(
-                task_id=f"add_{name}", job_flow_id=create.output, steps=[step_request(name)]
+                task_id=f"add_{name}", job_flow_id=cluster_id, steps=[step_request(name)]
             )
             wait = EmrStepSensor(
                 task_id=f"wait_{name}",
-                job_flow_id=create.output,
+                job_flow_id=cluster_id,
                 step_id=f"{{{{ ti.xcom_pull(task_ids='add_{name}')[0] }}}}",
                 poke_interval=poll_interval,
                 deferrable=deferrable,

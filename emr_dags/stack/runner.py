@@ -186,6 +186,10 @@ class Stack:
             for service in services:
                 if not service.one_shot:
                     self._wait_healthy(service, deadline)
+            from emr_dags.stack.seed import seed_demo_fixtures
+
+            for item in seed_demo_fixtures(self.config.emulator_url):
+                self.echo(f"created {item} in the emulator (the example DAGs use it)")
         except BaseException:
             self.echo("start-up failed; stopping what was started")
             self.down(quiet=True)
@@ -207,7 +211,7 @@ class Stack:
             )
         # Processes of an earlier stack in this folder whose PID files were lost.
         previous = load_config(self.state_dir)
-        if previous and _processes_with_stack_id(previous.stack_id):
+        if previous and _processes_with_stack_id(previous.stack_id, self.config.state_dir):
             raise StackError(
                 f"processes of an earlier stack in {self.state_dir} are still running without PID files; "
                 "stop them with `emr-dags down`"
@@ -377,7 +381,7 @@ class Stack:
                 stopped.append(name)
                 say(f"stopped {name} (pid {pid})")
             (self.pid_dir / f"{name}.pid").unlink(missing_ok=True)
-        leftovers = _sweep(self.config.stack_id)
+        leftovers = _sweep(self.config.stack_id, self.config.state_dir)
         if leftovers:
             say(f"killed {len(leftovers)} leftover process(es) of this stack: {leftovers}")
         return stopped
@@ -457,22 +461,36 @@ def _stop(pid: int, *, group: bool, grace: float) -> None:
     _wait_gone(lambda: [pid, *_group_members(pid)], 5.0)
 
 
-def _processes_with_stack_id(stack_id: str) -> list[int]:
+def _processes_with_stack_id(stack_id: str, state_dir: str | None = None) -> list[int]:
+    """Processes of this stack: they carry EMR_DAGS_STACK_ID in their environment.
+
+    Airflow renames its processes with setproctitle, which overwrites /proc/<pid>/environ; such a
+    process is recognised instead by its working directory, the stack's state folder, which every
+    process we start inherits. A process with an intact environment (a user's shell that happens to
+    be in that folder) is never taken for ours.
+    """
     marker = f"EMR_DAGS_STACK_ID={stack_id}".encode()
+    home = str(Path(state_dir).resolve()) if state_dir else None
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            with contextlib.suppress(OSError):
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            if marker in environ:
+                found.append(int(entry.name))
+            elif home and not any(item.startswith(b"PATH=") for item in environ):
+                cwd = os.readlink(entry / "cwd")
+                if cwd == home or cwd.startswith(home + os.sep):
                     found.append(int(entry.name))
     return [pid for pid in found if _alive(pid)]
 
 
-def _sweep(stack_id: str, rounds: int = 5) -> list[int]:
-    """SIGKILL anything still carrying our stack id (double-forked children, orphans)."""
+def _sweep(stack_id: str, state_dir: str, rounds: int = 5) -> list[int]:
+    """SIGKILL anything of this stack still running (double-forked children, orphans)."""
     killed: list[int] = []
     for _ in range(rounds):
-        pids = _processes_with_stack_id(stack_id)
+        pids = _processes_with_stack_id(stack_id, state_dir)
         if not pids:
             break
         for pid in pids:

@@ -122,5 +122,5 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         )
     finally:
         running.down(quiet=True)
-        leftovers = _processes_with_stack_id(config.stack_id)
+        leftovers = _processes_with_stack_id(config.stack_id, config.state_dir)
         assert leftovers == [], f"processes survived `down`: {leftovers}"

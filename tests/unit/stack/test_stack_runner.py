@@ -82,13 +82,13 @@ def test_down_stops_a_process_group_and_sweeps_orphans_carrying_the_stack_id(tmp
     parent = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
     (stack.pid_dir / "emulator.pid").write_text(str(parent.pid))
     deadline = runner.time.monotonic() + 10
-    while len(runner._processes_with_stack_id(config.stack_id)) < 2:
+    while len(runner._processes_with_stack_id(config.stack_id, config.state_dir)) < 2:
         assert runner.time.monotonic() < deadline, "child did not start"
         runner.time.sleep(0.1)
     stopped = stack.down(grace=2)
     parent.wait(timeout=5)
     assert stopped == ["emulator"]
-    assert runner._processes_with_stack_id(config.stack_id) == []
+    assert runner._processes_with_stack_id(config.stack_id, config.state_dir) == []
     assert not (stack.pid_dir / "emulator.pid").exists()
 
 
@@ -100,3 +100,39 @@ def test_status_of_a_stopped_stack_reports_unhealthy_components(tmp_path):
     assert report["emulator_url"] == f"http://127.0.0.1:{config.emulator_port}"
     assert {c["running"] for c in report["components"].values()} == {False}
     json.dumps(report)  # the --json form must serialise
+
+
+def test_down_finds_a_renamed_process_whose_environment_was_overwritten(tmp_path):
+    """Airflow's setproctitle overwrites /proc/<pid>/environ; the state folder still identifies it."""
+    config = _config(tmp_path)
+    stack = Stack(config, echo=lambda _m: None)
+    stack.pid_dir.mkdir(parents=True)
+    script = (
+        "import setproctitle, time\n"
+        "setproctitle.setproctitle('airflow worker -- LocalExecutor: ' + 'x' * 4000)\n"
+        "time.sleep(60)\n"
+    )
+    env = {**runner.os.environ, "EMR_DAGS_STACK_ID": config.stack_id}
+    renamed = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, cwd=stack.state_dir, start_new_session=True
+    )
+    deadline = runner.time.monotonic() + 10
+    while b"EMR_DAGS_STACK_ID" in Path(f"/proc/{renamed.pid}/environ").read_bytes():
+        assert runner.time.monotonic() < deadline, "setproctitle did not overwrite the environment"
+        runner.time.sleep(0.1)
+    assert runner._processes_with_stack_id(config.stack_id, config.state_dir) == [renamed.pid]
+    stack.down(grace=1)  # no PID file: only the sweep can find it
+    renamed.wait(timeout=5)
+    assert runner._processes_with_stack_id(config.stack_id, config.state_dir) == []
+
+
+def test_a_shell_sitting_in_the_state_folder_is_not_taken_for_the_stack(tmp_path):
+    config = _config(tmp_path)
+    Path(config.state_dir).mkdir(parents=True)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], cwd=config.state_dir)
+    try:
+        runner.time.sleep(0.3)
+        assert bystander.pid not in runner._processes_with_stack_id(config.stack_id, config.state_dir)
+    finally:
+        bystander.kill()
+        bystander.wait()

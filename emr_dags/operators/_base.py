@@ -188,17 +188,31 @@ def fill_date_macros(context: Any) -> None:
             context[key] = render(when)
 
 
+# How long a failed task waits for EMR to upload the logs it diagnoses (EMR uploads them minutes late).
+DIAGNOSIS_WAIT_SECONDS = 120.0
+
+
 def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
-    """Run emr_dags.diagnostics for a failed resource; never raises (must not mask the real failure)."""
+    """Run emr_dags.diagnostics for a failed resource; never raises (must not mask the real failure).
+
+    The "Probable cause" block goes to the task log, and the diagnosis to XCom (key ``diagnosis``)
+    so the task's extra links and the on-call page can show it.
+    """
     try:
         from emr_dags import diagnostics
 
-        fn = getattr(diagnostics, f"diagnose_{kind}", None)
-        if fn is None:
-            return None
+        fn = getattr(diagnostics, f"diagnose_{kind}")
+        kwargs.setdefault("wait_seconds", DIAGNOSIS_WAIT_SECONDS)
         result = fn(**kwargs)
-        log.error("Diagnosis:\n%s", result.format_block())
-        return dict(result.to_dict())
+        log.error("\n%s", result.format_block())
+        payload = dict(result.to_dict())
     except Exception as exc:
         log.warning("Diagnosis unavailable: %s", exc)
         return None
+    try:
+        from airflow.sdk import get_current_context
+
+        get_current_context()["ti"].xcom_push(key="diagnosis", value=payload)
+    except Exception as exc:  # outside a running task (tests, scripts): nothing to push to
+        log.debug("Diagnosis not pushed to XCom: %s", exc)
+    return payload

@@ -136,7 +136,16 @@ class EmrEksJobOperator(EmrBaseOperator):
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
         if run["state"] == "COMPLETED":
             return self._result(run, reattached)
-        diagnose("eks_job", client=api.client, virtual_cluster_id=self.virtual_cluster_id, job_id=job_id)
+        from emr_dags.aws.clients import client_for
+
+        diagnose(
+            "eks_job",
+            containers_client=api.client,
+            s3_client=client_for("s3", self.target()),
+            logs_client=client_for("logs", self.target()),
+            virtual_cluster_id=self.virtual_cluster_id,
+            job_id=job_id,
+        )
         raise EmrJobRunFailed(
             f"EKS job run {job_id} ended {run['state']}: {run.get('stateDetails', '')} {run.get('failureReason', '')}",
             resource_id=job_id,

@@ -178,7 +178,16 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         run = api.get_job_run(self.application_id, run_id)
         if run["state"] in SUCCESS_JOB_STATES:
             return self._result(run, reattached)
-        diagnose("serverless_job", client=api.client, application_id=self.application_id, job_run_id=run_id)
+        from emr_dags.aws.clients import client_for
+
+        diagnose(
+            "serverless_job",
+            serverless_client=api.client,
+            s3_client=client_for("s3", self.target()),
+            logs_client=client_for("logs", self.target()),
+            application_id=self.application_id,
+            job_run_id=run_id,
+        )
         raise EmrJobRunFailed(
             f"Job run {run_id} on {self.application_id} ended {run['state']}: {run.get('stateDetails', '')}",
             resource_id=run_id,

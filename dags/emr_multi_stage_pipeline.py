@@ -21,8 +21,9 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
     max_active_runs=3,
-    tags=["example", "emr-dags", "emr-on-ec2"],
+    tags=["demo", "example", "emr-dags", "emr-on-ec2"],
 ) as dag:
     transient_cluster_pipeline(
         "etl",

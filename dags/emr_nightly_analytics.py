@@ -24,7 +24,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=3,
-    tags=["example", "emr-dags", "emr-on-ec2"],
+    tags=["demo", "example", "emr-dags", "emr-on-ec2"],
     default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
 ) as dag:
     transient_cluster_pipeline(

@@ -21,8 +21,9 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
     max_active_runs=3,
-    tags=["example", "emr-dags", "emr-serverless"],
+    tags=["demo", "example", "emr-dags", "emr-serverless"],
 ) as dag:
     serverless_pipeline(
         "serverless",

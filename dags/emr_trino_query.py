@@ -17,7 +17,8 @@ with DAG(
     max_active_runs=3,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    tags=["example", "emr-dags", "trino"],
+    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
+    tags=["demo", "example", "emr-dags", "trino"],
 ) as dag:
     transient_cluster_pipeline(
         "trino",

@@ -21,7 +21,8 @@ with DAG(
     max_active_runs=3,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    tags=["example", "emr-dags", "what-if"],
+    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
+    tags=["demo", "example", "emr-dags", "what-if"],
     params={
         "instance_type": Param(
             "m5.xlarge", type="string", enum=["m5.xlarge", "m5.2xlarge", "r5.xlarge", "c5.2xlarge"]

@@ -88,6 +88,8 @@ class EmrEksJobOperator(EmrBaseOperator):
             self.virtual_cluster_id,
         )
         context["ti"].xcom_push(key="job_id", value=job_id)
+        # A resumed (deferred) task is a new operator instance: keep the resolved id for it.
+        context["ti"].xcom_push(key="virtual_cluster_id", value=self.virtual_cluster_id)
         self._persist_link(context, job_id)
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
         if not self.wait_for_completion or run["state"] in SUCCESS_JOB_STATES:
@@ -120,6 +122,10 @@ class EmrEksJobOperator(EmrBaseOperator):
             task_ids=self.task_id, key="job_id", map_indexes=context["ti"].map_index
         )
         self._job_id = job_id
+        if not self.virtual_cluster_id:  # found by name before deferring; not re-rendered into the template
+            self.virtual_cluster_id = context["ti"].xcom_pull(
+                task_ids=self.task_id, key="virtual_cluster_id", map_indexes=context["ti"].map_index
+            )
         if event["status"] == "error":
             raise EmrJobRunFailed(
                 f"Waiting for EKS job run {job_id} failed: {event.get('message')}", resource_id=job_id

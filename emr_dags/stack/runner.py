@@ -9,6 +9,7 @@ still carries our stack id and SIGKILLs it. No process may survive ``down``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -497,7 +498,7 @@ def _sweep(stack_id: str, state_dir: str, rounds: int = 5) -> list[int]:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
-        _wait_gone(lambda pids=pids: pids, 3.0)
+        _wait_gone(functools.partial(list, pids), 3.0)
     return sorted(set(killed))
 
 

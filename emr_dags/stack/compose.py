@@ -225,7 +225,8 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
             value = LOCALHOST if value == "0.0.0.0" else value
             env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{where.airflow_home / 'airflow.db'}"
+            # A 30 s busy timeout: with many runs in flight, SQLite's default 5 s gives "database is locked".
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout=30"
         argv = [
             _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)
         ]

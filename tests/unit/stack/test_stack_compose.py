@@ -94,7 +94,7 @@ def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(REPO / "dags")
     assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == str(REPO / "plugins")
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "sqlite:////state/af/airflow.db"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "sqlite:////state/af/airflow.db?timeout=30"
     assert '"endpoint_url": "http://127.0.0.1:5055"' in env["AIRFLOW_CONN_AWS_DEFAULT"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8080/execution/"
 

@@ -1,0 +1,125 @@
+"""Failures in the real stack: a failing step fails the run, is explained, and nothing is left running;
+marking a deferred step failed cancels it on the AWS side."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+
+import pytest
+
+from emr_dags import tags
+from emr_dags.emulator.client import EmulatorAdmin
+
+pytestmark = pytest.mark.e2e
+
+DAG_ID = "emr_what_if"
+STEP_TASK = "what_if.job_under_test"
+STDERR = (
+    "26/11/25 10:00:01 INFO SparkContext: Running Spark version 3.5.2\n"
+    "Traceback (most recent call last):\n"
+    '  File "/mnt/tmp/spark-1/sessionize.py", line 3, in <module>\n'
+    "    import pandas as pd\n"
+    "ModuleNotFoundError: No module named 'pandas'\n"
+)
+
+
+def _cluster_of(stack, run_id: str) -> dict:
+    clusters = [
+        c
+        for c in EmulatorAdmin(stack.emulator_url).state()["clusters"]
+        if c["tags"].get(tags.DAG_ID) == DAG_ID and c["tags"].get(tags.RUN_ID) == run_id
+    ]
+    assert len(clusters) == 1, clusters
+    return clusters[0]
+
+
+def _ti_path(run_id: str, task_id: str) -> str:
+    q = urllib.parse.quote
+    return f"/api/v2/dags/{DAG_ID}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}"
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(2)
+
+
+@pytest.fixture
+def rule(stack):
+    admin = EmulatorAdmin(stack.emulator_url)
+    added: list[str] = []
+
+    def add(**fields):
+        added.append(fields["name"])
+        admin.add_rule(**fields)
+
+    yield add
+    admin.set_rules([r for r in admin.rules() if r.get("name") not in added])
+
+
+def test_a_failing_step_fails_the_run_is_explained_and_the_cluster_is_torn_down(stack, rule):
+    date = "2031-07-01"
+    rule(name="e2e-fail", match={"service": "emr", "arg": date}, outcome="fail", stderr=STDERR,
+         reason="Step failed", duration_minutes=1)  # fmt: skip
+    stack.api.wait_for_dags([DAG_ID])
+    stack.airflow("dags", "unpause", DAG_ID)
+    run_id = f"e2e_fail_{int(time.time())}"
+    stack.api.trigger(DAG_ID, conf={"input_date": date}, run_id=run_id)
+    run = stack.api.wait_for_run(DAG_ID, run_id, timeout=400)
+
+    states = {ti["task_id"]: ti["state"] for ti in stack.api.task_instances(DAG_ID, run_id)}
+    assert run["state"] == "failed", states  # not hidden by the teardown
+    assert states[STEP_TASK] == "failed"
+    assert states["what_if.terminate_cluster"] == "success"
+    cluster = _wait(lambda: (c := _cluster_of(stack, run_id))["state"] == "TERMINATED" and c, 60, "teardown")
+    assert {s["state"] for s in cluster["steps"]} == {
+        "FAILED"
+    }  # each retry adds one fresh step after a failure
+    assert len(cluster["steps"]) == 3
+
+    xcom = stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/xcomEntries/diagnosis", deserialize=True)
+    diagnosis = xcom["value"]
+    assert diagnosis["category"] == "python_module_missing"
+    assert "No module named 'pandas'" in diagnosis["summary"]
+    log = stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/logs/1", full_content=True)
+    text = str(log)
+    assert "emr-dags: Probable cause" in text
+    assert "No module named 'pandas'" in text
+
+
+def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
+    date = "2031-07-02"
+    rule(name="e2e-hang", match={"service": "emr", "arg": date}, outcome="hang")
+    stack.api.wait_for_dags([DAG_ID])
+    stack.airflow("dags", "unpause", DAG_ID)
+    run_id = f"e2e_markfailed_{int(time.time())}"
+    stack.api.trigger(DAG_ID, conf={"input_date": date}, run_id=run_id)
+
+    def deferred_and_running():
+        ti = stack.api.get(_ti_path(run_id, STEP_TASK))
+        if ti["state"] != "deferred":
+            return None
+        steps = _cluster_of(stack, run_id)["steps"]
+        return steps and steps[0]["state"] == "RUNNING"
+
+    _wait(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
+    stack.api._request("PATCH", _ti_path(run_id, STEP_TASK), {"new_state": "failed"})
+
+    cluster = _wait(
+        lambda: (c := _cluster_of(stack, run_id))["steps"][0]["state"] in {"CANCELLED", "INTERRUPTED"} and c,
+        120,
+        "the EMR step to be cancelled",
+    )
+    assert cluster["steps"][0]["runs"] == 1
+    run = stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
+    assert run["state"] == "failed"
+    _wait(
+        lambda: _cluster_of(stack, run_id)["state"] == "TERMINATED",
+        120,
+        "the teardown to terminate the cluster",
+    )

@@ -91,31 +91,6 @@ def _wait_runs(
     return finished
 
 
-def _backfill(stack, dag_id: str) -> None:
-    """`airflow backfill create` for 2026-04-01..03, retried while SQLite says "database is locked"
-    (the CLI's transaction loses against the dag-processor's writes right after parsing)."""
-    for _ in range(8):
-        out = stack.airflow(
-            "backfill",
-            "create",
-            "--dag-id",
-            dag_id,
-            "--from-date",
-            "2026-04-01",
-            "--to-date",
-            "2026-04-03",
-            check=False,
-        )
-        runs = [
-            r for r in stack.api.dag_runs(dag_id) if (r.get("logical_date") or "").startswith("2026-04-0")
-        ]
-        if out.returncode == 0 or len(runs) == 3:
-            return
-        assert "database is locked" in out.stdout + out.stderr, out.stdout[-2000:] + out.stderr[-2000:]
-        time.sleep(5)
-    raise AssertionError(f"backfill of {dag_id} could not be created: {out.stderr[-2000:]}")
-
-
 @pytest.fixture(scope="module")
 def examples(stack):
     """Every mode, in two concurrent waves (keeps the tier within CI's budget): `airflow dags test` of
@@ -128,7 +103,7 @@ def examples(stack):
     # metadata DB can fail with "database is locked".
     for dag_id in EXAMPLES:
         stack.airflow("dags", "pause", dag_id)
-        _backfill(stack, dag_id)
+        stack.backfill(dag_id, "2026-04-01", "2026-04-03")
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(EXAMPLES)) as pool:
         outputs = pool.map(
             lambda d: stack.airflow("dags", "test", d, "2026-05-01", timeout=900, check=False), EXAMPLES

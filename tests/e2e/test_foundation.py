@@ -106,9 +106,7 @@ def test_example_pipeline_succeeds_in_dags_test(stack):
 def test_example_pipeline_backfills_three_dates_from_the_cli(stack):
     stack.api.wait_for_dags([DAG_ID])
     stack.airflow("dags", "unpause", DAG_ID)
-    stack.airflow(
-        "backfill", "create", "--dag-id", DAG_ID, "--from-date", "2026-03-01", "--to-date", "2026-03-03"
-    )
+    stack.backfill(DAG_ID, "2026-03-01", "2026-03-03")
     deadline = time.monotonic() + 600
     while True:
         runs = [

@@ -25,6 +25,11 @@ def register(subparsers: Any) -> None:
         "--time-scale", type=float, default=None, metavar="S",
         help="real seconds per simulated minute (default 1.0: a cluster is ready in ~6 s)",
     )  # fmt: skip
+    parser.add_argument(
+        "--idle-timeout-factor", type=float, default=None, metavar="F",
+        help="multiply requested idle timeouts by F (default 1; 60/time-scale makes them count real time, "
+        "so an idle cluster outlives Airflow's scheduling gaps as it does on AWS)",
+    )  # fmt: skip
     parser.add_argument("--rules", metavar="FILE", help="scripted outcomes, JSON or YAML")
     parser.add_argument("--faults", metavar="FILE", help="fault injection config, JSON or YAML")
     parser.add_argument("--local-exec", action="store_true", help="run local command-runner steps for real")
@@ -59,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
             local_exec=args.local_exec,
             seed=args.seed,
             faults=_load(args.faults) if args.faults else None,
+            timings=(
+                {"idle_timeout_factor": args.idle_timeout_factor}
+                if args.idle_timeout_factor is not None
+                else None
+            ),
         )
     except (OSError, ValueError) as exc:
         print(f"emr-dags emulator: {exc}", file=sys.stderr)

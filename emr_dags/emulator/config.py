@@ -38,6 +38,12 @@ class Timings:
     eks_submitted: float = 0.25
     eks_default: float = 2.0
     eks_cancelling: float = 0.25
+    # Not minutes: a multiplier on the idle timeouts that requests ask for (EMR AutoTerminationPolicy
+    # IdleTimeout, Serverless autoStopConfiguration idleTimeoutMinutes). The simulated clock runs
+    # 60 / time_scale times faster than Airflow's scheduler, so a 30-minute idle timeout can expire
+    # between two tasks of one pipeline; a local stack sets this to 60 / time_scale, which makes idle
+    # timeouts count real time while every other phase stays scaled.
+    idle_timeout_factor: float = 1.0
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -47,6 +53,10 @@ class Timings:
             number = float(value)
             if number < 0:
                 raise ValueError(f"Timings.{key}: {value!r} is negative; expected minutes >= 0")
+            if key == "idle_timeout_factor" and number == 0:
+                raise ValueError(
+                    "Timings.idle_timeout_factor: 0 would end every idle cluster at once; expected > 0"
+                )
             setattr(self, key, number)
 
     def to_dict(self) -> dict[str, float]:

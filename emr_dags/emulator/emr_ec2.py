@@ -431,9 +431,17 @@ class EmrSim:
                 due = min(due, s.due)
             elif step.state == "CANCEL_PENDING" and s.cancel_due is not None:
                 due = min(due, s.cancel_due)
-        if cluster.state == "WAITING" and emu.idle_timeout_s is not None and emu.idle_since is not None:
-            due = min(due, emu.idle_since + emu.idle_timeout_s)
+        idle_due = self._idle_due(cluster)
+        if idle_due is not None:
+            due = min(due, idle_due)
         return due
+
+    def _idle_due(self, cluster: EmulatedCluster) -> float | None:
+        """When a WAITING cluster's auto-termination fires (simulated seconds), if it has a policy."""
+        emu = cluster._emu
+        if cluster.state != "WAITING" or emu.idle_timeout_s is None or emu.idle_since is None:
+            return None
+        return emu.idle_since + emu.idle_timeout_s * self.engine.timings.idle_timeout_factor
 
     def tick(self, now: float) -> None:
         heap = self._heap
@@ -500,12 +508,8 @@ class EmrSim:
 
     def _handle_event(self, cluster: EmulatedCluster, at: float) -> None:
         emu = cluster._emu
-        if (
-            cluster.state == "WAITING"
-            and emu.idle_timeout_s is not None
-            and emu.idle_since is not None
-            and emu.idle_since + emu.idle_timeout_s <= at
-        ):
+        idle_due = self._idle_due(cluster)
+        if idle_due is not None and idle_due <= at:
             message = f"Cluster was idle for {int(emu.idle_timeout_s)} seconds (auto-termination policy)"
             self._terminate(cluster, at, "ALL_STEPS_COMPLETED", message, "TERMINATED")
             return

@@ -321,7 +321,8 @@ class ServerlessSim:
         conf = app.auto_stop_configuration or {}
         if app.state != "STARTED" or app._emu.idle_since is None or not conf.get("enabled", True):
             return math.inf
-        return app._emu.idle_since + float(conf.get("idleTimeoutMinutes", 15)) * 60
+        factor = self.engine.timings.idle_timeout_factor
+        return app._emu.idle_since + float(conf.get("idleTimeoutMinutes", 15)) * 60 * factor
 
     def tick(self, now: float) -> None:
         for _ in range(10_000):

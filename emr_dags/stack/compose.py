@@ -226,7 +226,9 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
             env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
             # A 30 s busy timeout: with many runs in flight, SQLite's default 5 s gives "database is locked".
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout=30"
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+                f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout=30"
+            )
         argv = [
             _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)
         ]

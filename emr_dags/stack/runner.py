@@ -95,6 +95,9 @@ class StackConfig:
             "EMR_DAGS_WORKER_LOG_PORT": str(self.worker_log_port),
             "EMR_DAGS_TRIGGER_LOG_PORT": str(self.trigger_log_port),
             "EMR_DAGS_TIME_SCALE": str(self.time_scale),
+            # Idle timeouts count real time (see Timings.idle_timeout_factor): Airflow's gaps between
+            # tasks are not scaled, so a scaled 30-minute idle timeout would end clusters mid-pipeline.
+            "EMR_DAGS_IDLE_TIMEOUT_FACTOR": f"{60.0 / self.time_scale:g}",
             "EMR_DAGS_JWT_SECRET": _secret(Path(self.state_dir) / "jwt_secret"),
         }
 

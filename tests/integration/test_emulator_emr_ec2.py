@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -184,6 +185,23 @@ def test_auto_termination_policy_ends_an_idle_cluster(emr, admin):
     assert "idle" in status["StateChangeReason"]["Message"]
     timeline = status["Timeline"]
     assert timeline["CreationDateTime"] <= timeline["ReadyDateTime"] <= timeline["EndDateTime"]
+
+
+def test_idle_timeout_factor_stretches_auto_termination(emr, admin):
+    admin.set_timings(idle_timeout_factor=3)
+    try:
+        cluster_id = run_cluster(emr, AutoTerminationPolicy={"IdleTimeout": 600})
+        wait_cluster(emr, cluster_id, "WAITING")
+        admin.advance(11)  # past the requested 10 minutes, short of the stretched 30
+        time.sleep(0.5)
+        assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] == "WAITING"
+        # The policy reads back as requested: the factor is the emulator's, not the cluster's.
+        policy = emr.get_auto_termination_policy(ClusterId=cluster_id)["AutoTerminationPolicy"]
+        assert policy == {"IdleTimeout": 600}
+        admin.advance(20)
+        wait_cluster(emr, cluster_id, "TERMINATED")
+    finally:
+        admin.set_timings(idle_timeout_factor=1)
 
 
 def test_normalized_instance_hours_grow_with_simulated_time(emr, admin):

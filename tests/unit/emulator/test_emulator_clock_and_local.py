@@ -29,6 +29,14 @@ def test_timings_reject_unknown_phases():
         Timings().update({"warp": 1})
 
 
+def test_idle_timeout_factor_must_be_positive():
+    t = Timings()
+    with pytest.raises(ValueError, match="idle_timeout_factor"):
+        t.update({"idle_timeout_factor": 0})
+    t.update({"idle_timeout_factor": 60})
+    assert t.idle_timeout_factor == 60.0
+
+
 def test_default_timings_give_a_realistic_demo_at_scale_one():
     t = Timings()
     assert 5 <= t.cluster_starting + t.cluster_bootstrapping <= 8  # minutes -> seconds at S=1

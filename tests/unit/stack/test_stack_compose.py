@@ -127,3 +127,16 @@ def test_a_healthcheck_without_native_equivalent_is_refused(tmp_path):
 def test_a_missing_compose_file_names_the_fix(tmp_path):
     with pytest.raises(ComposeError, match="--compose-file"):
         load_compose(tmp_path / "nope.yaml", {})
+
+
+@pytest.mark.parametrize(("time_scale", "factor"), [(1.0, "60"), (0.5, "120"), (2.0, "30")])
+def test_the_stack_makes_emulator_idle_timeouts_count_real_time(tmp_path, time_scale, factor):
+    from emr_dags.stack.runner import StackConfig
+
+    config = StackConfig(
+        repo_root=str(REPO), state_dir=str(tmp_path), compose_file=str(COMPOSE), time_scale=time_scale
+    )
+    compose = load_compose(COMPOSE, config.variables())
+    argv = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}["emulator"].argv
+    assert argv[argv.index("--time-scale") + 1] == str(time_scale)
+    assert argv[argv.index("--idle-timeout-factor") + 1] == factor

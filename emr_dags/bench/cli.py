@@ -112,5 +112,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     path = out / f"bench-{report['started']}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
     print(report["table"])
+    for problem in report["problems"]:
+        print(f"problem: {problem}")
     print(f"details: {path}", file=sys.stderr)
-    return 0
+    return 1 if report["problems"] else 0

@@ -11,7 +11,9 @@ Rows (``--only ROW``):
   (``terminate_cluster``) in Airflow (N = 1 runs).
 - ``parse``      DAG-file parse time of a 20-step pipeline (fresh process with Airflow imported).
 - ``triggerer``  CPU seconds and RSS of one asyncio process running 50/200/500 step waits.
-- ``backfill``   clusters created and simulated cluster-hours for a 30-date backfill.
+- ``backfill``   clusters created, simulated cluster-hours and NormalizedInstanceHours of a real
+  ``airflow backfill create`` of 30 daily dates (``--quick``: 5) of the N=1 pipeline, per flavour
+  (``emr_dags.bench.backfill``).
 
 Each row records its setup (N, poll interval, time scale, repetitions, seed).
 """
@@ -38,7 +40,7 @@ FLAVOURS = ("emr-dags", "stock")
 POLL = 5.0  # seconds between status checks, both sides (the DAGs' poll_interval / poke_interval)
 STACK_TIME_SCALE = 1.0  # real seconds per simulated minute in the real-stack rows
 STEP_MINUTES = 20.0  # simulated minutes every benchmark step runs (20 s at scale 1)
-BACKFILL_DATES = 30
+MEASURED_ROWS = frozenset({"api_calls", "slots", "latency"})  # from the same measured runs
 
 
 def _say(msg: str) -> None:
@@ -252,30 +254,59 @@ def _measure_run(target: Any, auditor: Any, flavour: str, n: int, seed: int) -> 
 
 
 def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]:
+    from emr_dags.bench import backfill
     from emr_dags.bench.chaos import Auditor
     from emr_dags.bench.cli import temp_stack
 
     sizes: tuple[int, ...] = (1, 5) if quick else (1, 5, 20)
-    if wanted <= {"latency", "backfill"}:
-        sizes = (1,)
-    rule = {
-        "name": "bench-step-duration",
-        "match": {"service": "emr", "arg": "*--run bench-*"},
-        "outcome": "succeed",
-        "duration_minutes": STEP_MINUTES,
-    }
+    if (wanted & MEASURED_ROWS) <= {"latency"}:
+        sizes = (1,) if "latency" in wanted else ()
+    rules = [
+        {
+            "name": "bench-step-duration",
+            "match": {"service": "emr", "arg": "*--run bench-*"},
+            "outcome": "succeed",
+            "duration_minutes": STEP_MINUTES,
+        },
+        {
+            "name": "bench-backfill-step-duration",
+            "match": {"service": "emr", "arg": backfill.STEP_MINUTES_RULE_ARG},
+            "outcome": "succeed",
+            "duration_minutes": STEP_MINUTES,
+        },
+    ]
     measured: dict[tuple[str, int], dict[str, Any]] = {}
+    backfilled: dict[str, dict[str, Any]] = {}
+    dates = backfill.QUICK_DATES if quick else backfill.FULL_DATES
     _say(f"starting a local stack (time scale {STACK_TIME_SCALE})")
     with temp_stack(STACK_TIME_SCALE) as target:
         target.ensure_bucket()
-        target.admin().set_rules([rule])
+        target.admin().set_rules(rules)
         dag_ids = [f"bench_{f}_n{n}" for f in ("emr", "stock") for n in sizes]
+        if "backfill" in wanted:
+            dag_ids += list(backfill.DAGS.values())
         target.api.wait_for_dags(dag_ids, timeout=300)
         auditor = Auditor(target.emr())
         for n in sizes:
             for flavour in FLAVOURS:
                 measured[(flavour, n)] = _measure_run(target, auditor, flavour, n, seed)
+        if "backfill" in wanted:
+            airflow = str(Path(sys.executable).parent / "airflow")
+            for flavour in FLAVOURS:  # one after the other: each flavour has the machine to itself
+                backfilled[flavour] = backfill.run_backfill(target, flavour, dates, airflow=airflow, say=_say)
     setup = f"poll {POLL:.0f}s both sides, step {STEP_MINUTES:.0f} sim-min, time scale {STACK_TIME_SCALE} s/sim-min"
+    rows = _measured_rows(measured, sizes, wanted, setup)
+    if backfilled:
+        rows += _backfill_rows(backfilled, dates, quick, setup)
+    rows.append(
+        {"row": "_runs", "runs": {f"{f}/n{n}": r for (f, n), r in measured.items()}, "backfills": backfilled}
+    )
+    return rows
+
+
+def _measured_rows(
+    measured: dict[tuple[str, int], dict[str, Any]], sizes: tuple[int, ...], wanted: set[str], setup: str
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for n in sizes:
         ours, stock = measured[("emr-dags", n)], measured[("stock", n)]
@@ -318,35 +349,54 @@ def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]
                 "stock": stock["latency_seconds"],
             }
         )
-    if "backfill" in wanted:
-        ours, stock = measured[("emr-dags", 1)], measured[("stock", 1)]
-
-        def sim_hours(run: dict[str, Any]) -> float | None:
-            life = run["cluster_lifetime_seconds"]
-            return (
-                None if life is None else round(BACKFILL_DATES * life * 60.0 / STACK_TIME_SCALE / 3600.0, 1)
-            )
-
-        rows.append(
-            {
-                "row": f"backfill_{BACKFILL_DATES}_dates_clusters",
-                "unit": "clusters",
-                "setup": f"{BACKFILL_DATES} x measured N=1 run (no cluster pooling in emr-dags: one cluster per run)",
-                "emr-dags": BACKFILL_DATES * ours["clusters"],
-                "stock": BACKFILL_DATES * stock["clusters"],
-            }
-        )
-        rows.append(
-            {
-                "row": f"backfill_{BACKFILL_DATES}_dates_cluster_hours",
-                "unit": "sim h",
-                "setup": f"{BACKFILL_DATES} x measured cluster lifetime (create->terminated), {setup}",
-                "emr-dags": sim_hours(ours),
-                "stock": sim_hours(stock),
-            }
-        )
-    rows.append({"row": "_runs", "runs": {f"{f}/n{n}": r for (f, n), r in measured.items()}})
     return rows
+
+
+def _backfill_rows(
+    backfilled: dict[str, dict[str, Any]], dates: int, quick: bool, setup: str
+) -> list[dict[str, Any]]:
+    from emr_dags.bench import backfill
+
+    ours, stock = backfilled["emr-dags"], backfilled["stock"]
+    found = [p for r in (ours, stock) for p in backfill.problems(r)]
+    outcome = (
+        f"all {dates} runs success and nothing left running, both sides"
+        if not found
+        else "NOT CLEAN: " + "; ".join(found)
+    )
+    how = (
+        f"`airflow backfill create` of {dates} daily dates"
+        + (" (--quick; the full bench does 30)" if quick else "")
+        + f", N=1 pipeline, max {backfill.MAX_ACTIVE_RUNS} runs at once, one flavour after the other"
+    )
+    prefix = f"backfill_{dates}_dates"
+
+    def row(name: str, unit: str, key: str, what: str) -> dict[str, Any]:
+        return {
+            "row": f"{prefix}_{name}",
+            "unit": unit,
+            "setup": f"{what}; {how}",
+            "emr-dags": ours[key],
+            "stock": stock[key],
+            "problems": found,
+        }
+
+    return [
+        row("clusters", "clusters", "clusters", f"clusters tagged with the DAG in the emulator; {outcome}"),
+        row(
+            "cluster_hours",
+            "sim h",
+            "cluster_hours",
+            f"sum of cluster lifetimes (creation -> end) in simulated time; {setup}",
+        ),
+        row(
+            "instance_hours",
+            "NIH",
+            "normalized_instance_hours",
+            "sum of NormalizedInstanceHours (3 x m5.xlarge = 24 per started hour, rounded up per cluster)",
+        ),
+        row("wall_time", "s", "seconds", "from `backfill create` to the last run's end"),
+    ]
 
 
 # ---------------------------------------------------------------------------------- table
@@ -428,6 +478,7 @@ def run_bench(*, only: list[str] | None, quick: bool, seed: int) -> dict[str, An
         _say("triggerer")
         rows += row_triggerer(quick, seed)
     table = format_table(rows)
+    problems = sorted({p for r in rows for p in r.get("problems", [])})
     return {
         "started": started,
         "quick": quick,
@@ -436,4 +487,5 @@ def run_bench(*, only: list[str] | None, quick: bool, seed: int) -> dict[str, An
         "machine": info,
         "rows": rows,
         "table": table,
+        "problems": problems,
     }

@@ -17,6 +17,9 @@ import pendulum
 
 BUCKET = "emr-dags-bench"
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
+# The backfill DAGs run @daily but only up to this date: no scheduled run of today's date ever joins
+# the backfill's runs (backfilled dates stay within START..BACKFILL_END).
+BACKFILL_END = pendulum.datetime(2026, 2, 28, tz="UTC")
 
 
 def step_names(n_steps: int) -> list[str]:
@@ -64,6 +67,10 @@ def default_args(retries: int) -> dict[str, Any]:
     return {"retries": retries, "retry_delay": pendulum.duration(seconds=2)}
 
 
+def _schedule(schedule: str | None) -> dict[str, Any]:
+    return {"schedule": schedule, "end_date": BACKFILL_END} if schedule else {"schedule": None}
+
+
 def emr_dags_pipeline(
     dag_id: str,
     *,
@@ -72,20 +79,25 @@ def emr_dags_pipeline(
     tags: list[str],
     retries: int = 0,
     max_active_runs: int = 4,
+    schedule: str | None = None,
 ) -> Any:
-    """create_cluster [setup] -> N parallel EmrStepOperator (deferrable) -> terminate_cluster [teardown]."""
+    """create_cluster [setup] -> N parallel EmrStepOperator (deferrable) -> terminate_cluster [teardown].
+
+    ``schedule`` (e.g. ``"@daily"``, for a backfill) also ends the schedule at ``BACKFILL_END``, so
+    unpausing the DAG never starts a run of its own; without one the DAG only runs when triggered.
+    """
     from airflow.sdk import DAG
 
     from emr_dags.task_groups.emr import transient_cluster_pipeline
 
     with DAG(
         dag_id=dag_id,
-        schedule=None,
         start_date=START,
         catchup=False,
         max_active_runs=max_active_runs,
         tags=tags,
         default_args=default_args(retries),
+        **_schedule(schedule),
     ) as dag:
         transient_cluster_pipeline(
             "pipeline",
@@ -106,10 +118,12 @@ def stock_pipeline(
     retries: int = 0,
     max_active_runs: int = 4,
     deferrable: bool = False,
+    schedule: str | None = None,
 ) -> Any:
     """The stock twin: EmrCreateJobFlowOperator -> N x (EmrAddStepsOperator -> EmrStepSensor) ->
     EmrTerminateJobFlowOperator [teardown]. Stock defaults (sensor in ``poke`` mode, not deferrable)
-    except the sensor's poke interval, set to ``poll_interval`` so both sides poll equally often."""
+    except the sensor's poke interval, set to ``poll_interval`` so both sides poll equally often.
+    ``schedule``: as for ``emr_dags_pipeline``."""
     from airflow.providers.amazon.aws.operators.emr import (
         EmrAddStepsOperator,
         EmrCreateJobFlowOperator,
@@ -124,12 +138,12 @@ def stock_pipeline(
     ]
     with DAG(
         dag_id=dag_id,
-        schedule=None,
         start_date=START,
         catchup=False,
         max_active_runs=max_active_runs,
         tags=tags,
         default_args=default_args(retries),
+        **_schedule(schedule),
     ) as dag:
         create = EmrCreateJobFlowOperator(
             task_id="create_cluster",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -18,6 +19,10 @@ class AirflowApiError(EmrDagsError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class AirflowCliError(EmrDagsError):
+    """An `airflow` CLI command failed (the message carries the tail of its output)."""
 
 
 class AirflowClient:
@@ -105,3 +110,44 @@ class AirflowClient:
             if time.monotonic() > deadline:
                 raise AirflowApiError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f}s")
             time.sleep(2.0)
+
+
+def backfill_create(
+    dag_id: str,
+    from_date: str,
+    to_date: str,
+    *,
+    env: dict[str, str],
+    airflow: str = "airflow",
+    max_active_runs: int | None = None,
+    attempts: int = 8,
+    retry_pause: float = 5.0,
+    timeout: float = 300.0,
+) -> None:
+    """`airflow backfill create` (dates inclusive), retried while SQLite answers "database is locked".
+
+    On the SQLite metadata DB the CLI's transaction can lose against the scheduler's and the
+    dag-processor's writes (it fails within milliseconds, so the busy timeout does not help). Airflow
+    commits the backfill row before it creates the runs, so after a locked attempt a retry may be told
+    "Another backfill is running": that backfill is the earlier attempt's, and this returns. It may
+    have no runs (the scheduler drops such a backfill after 2 minutes): callers that need the runs
+    check they exist. ``env`` is the stack's CLI environment (``Stack.cli_env()``).
+    """
+    cmd = [airflow, "backfill", "create", "--dag-id", dag_id, "--from-date", from_date, "--to-date", to_date]
+    if max_active_runs is not None:
+        cmd += ["--max-active-runs", str(max_active_runs)]
+    locked = False
+    for _ in range(attempts):
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        text = out.stdout + out.stderr
+        if out.returncode == 0 or (locked and "Another backfill is running" in text):
+            return
+        if "database is locked" not in text:
+            raise AirflowCliError(
+                f"backfill create for {dag_id} failed ({out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+            )
+        locked = True
+        time.sleep(retry_pause)
+    raise AirflowCliError(
+        f"backfill create for {dag_id} kept failing with 'database is locked' ({attempts} tries)"
+    )

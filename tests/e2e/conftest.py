@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from emr_dags import tags
-from emr_dags.stack.api import AirflowClient
+from emr_dags.stack.api import AirflowClient, backfill_create
 from emr_dags.stack.runner import Stack, StackConfig, _processes_with_stack_id, free_port
 
 if TYPE_CHECKING:
@@ -67,22 +67,9 @@ class RunningStack:
         return result
 
     def backfill(self, dag_id: str, start: str, end: str, attempts: int = 8) -> None:
-        """`airflow backfill create`, retried while SQLite answers "database is locked".
-
-        On the SQLite metadata DB the CLI's transaction can lose against the scheduler's and the
-        dag-processor's writes (it fails within milliseconds, so the busy timeout does not help).
-        A failed attempt is rolled back; a retry that finds the runs already created is a success.
-        """
-        for _ in range(attempts):
-            out = self.airflow(
-                "backfill", "create", "--dag-id", dag_id, "--from-date", start, "--to-date", end, check=False
-            )
-            if out.returncode == 0:
-                return
-            if "database is locked" not in out.stdout + out.stderr:
-                raise AssertionError(f"backfill create failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-            time.sleep(5)
-        raise AssertionError(f"backfill create for {dag_id} kept failing with 'database is locked'")
+        """`airflow backfill create`, retried while SQLite answers "database is locked"
+        (see `emr_dags.stack.api.backfill_create`)."""
+        backfill_create(dag_id, start, end, env=self.stack.cli_env(), airflow=AIRFLOW, attempts=attempts)
 
     def client(self, service: str) -> Any:
         import boto3

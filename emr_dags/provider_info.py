@@ -22,6 +22,7 @@ EXTRA_LINKS: list[str] = [
     "emr_dags.links.serverless.EmrServerlessJobLink",
     "emr_dags.links.serverless.EmrServerlessLogsLink",
     "emr_dags.links.eks.EmrEksJobLink",
+    "emr_dags.links.diagnosis.ProbableCauseLink",
 ]
 
 

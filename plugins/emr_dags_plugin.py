@@ -1,7 +1,8 @@
 """Registers the emr-dags EMR page with Airflow (3.1+ plugin interface: a FastAPI app + a nav entry).
 
-Registration only; the page lives in ``emr_dags.ui``. The app is built on its first request, so
-loading plugins in the scheduler or dag-processor imports neither FastAPI routes nor boto3.
+Registration only; the page lives in ``emr_dags.ui``. The same app serves ``/diagnosis``, the target
+of the operators' "Probable cause" extra link. The app is built on its first request, so loading
+plugins in the scheduler or dag-processor imports neither FastAPI routes nor boto3.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
-URL_PREFIX = "/emr-dags"
+from emr_dags.ui import URL_PREFIX  # the extra links build their URLs from the same constant
 
 
 class LazyApp:

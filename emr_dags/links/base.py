@@ -8,6 +8,7 @@ be absent). Links never call AWS, so the UI never waits on an API call.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from airflow.sdk import BaseOperatorLink
 
@@ -23,14 +24,36 @@ def link_payload(region_name: str, partition: str, **ids: Any) -> dict[str, Any]
     return {"region_name": region_name, "aws_domain": DOMAINS.get(partition, DOMAINS["aws"]), **ids}
 
 
+S3_SCHEMES = ("s3://", "s3n://", "s3a://")
+
+
+def s3_console_url(uri: str, region: str | None = None, domain: str = DOMAINS["aws"]) -> str:
+    """The S3 console listing of an ``s3://`` (or ``s3n://``/``s3a://``) object or prefix."""
+    for scheme in S3_SCHEMES:
+        uri = uri.removeprefix(scheme)
+    bucket, _, prefix = uri.partition("/")
+    region_part = f"region={region}&" if region else ""
+    return (
+        f"https://console.{domain}/s3/buckets/{quote(bucket)}?{region_part}"
+        f"prefix={quote(prefix)}&showversions=false"
+    )
+
+
 class EmrDagsLink(BaseOperatorLink):
-    """Base: ``key`` is the XCom key of the payload; ``url(payload)`` builds the link or returns ""."""
+    """Base: ``key`` is the XCom key of the payload; ``url(payload)`` builds the link or returns "".
+
+    A link that also needs the task instance (dag, run, task, map index, try) overrides
+    ``url_for(payload, ti_key)`` instead.
+    """
 
     name: ClassVar[str] = ""
     key: ClassVar[str] = ""
 
     def url(self, p: dict[str, Any]) -> str:
         raise NotImplementedError
+
+    def url_for(self, p: dict[str, Any], ti_key: Any) -> str:
+        return self.url(p)
 
     def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
         try:
@@ -42,6 +65,6 @@ class EmrDagsLink(BaseOperatorLink):
         if not isinstance(payload, dict):
             return ""
         try:
-            return self.url(payload)
-        except (KeyError, TypeError, ValueError):
+            return self.url_for(payload, ti_key)
+        except (KeyError, TypeError, ValueError, AttributeError):
             return ""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from emr_dags.links.base import CONSOLE, EmrDagsLink
+from emr_dags.links.base import CONSOLE, EmrDagsLink, s3_console_url
 
 CLUSTER_KEY = "emr_dags_cluster"
 STEP_KEY = "emr_dags_step"
@@ -16,11 +15,7 @@ def _cluster_page(p: dict[str, Any]) -> str:
 
 
 def _s3_console(uri: str, region: str, domain: str) -> str:
-    bucket, _, prefix = uri.removeprefix("s3://").removeprefix("s3n://").removeprefix("s3a://").partition("/")
-    return (
-        f"https://console.{domain}/s3/buckets/{quote(bucket)}?region={region}"
-        f"&prefix={quote(prefix)}&showversions=false"
-    )
+    return s3_console_url(uri, region, domain)
 
 
 class EmrClusterLink(EmrDagsLink):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from emr_dags.aws.errors import EmrJobRunFailed
 from emr_dags.aws.requests import render, validate
 from emr_dags.errors import EmrConfigError
+from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
 from emr_dags.operators._base import EmrBaseOperator, diagnose
 
@@ -34,7 +35,7 @@ class EmrEksJobOperator(EmrBaseOperator):
         "region_name",
     )
     template_fields_renderers = {"job_run_request": "json"}
-    operator_extra_links = (EmrEksJobLink(),)
+    operator_extra_links = (EmrEksJobLink(), ProbableCauseLink())
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from emr_dags.aws.errors import EmrClusterFailed, EmrStepFailed
 from emr_dags.aws.requests import render, validate
 from emr_dags.errors import EmrConfigError
+from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.emr import (
     CLUSTER_KEY,
     STEP_KEY,
@@ -227,7 +228,13 @@ class EmrStepOperator(_EmrOperator):
 
     template_fields: Sequence[str] = ("cluster_id", "step", "generation", "region_name")
     template_fields_renderers = {"step": "json"}
-    operator_extra_links = (EmrStepLink(), EmrStepLogsLink(), EmrStepClusterLink(), EmrStepAppUiLink())
+    operator_extra_links = (
+        EmrStepLink(),
+        EmrStepLogsLink(),
+        EmrStepClusterLink(),
+        EmrStepAppUiLink(),
+        ProbableCauseLink(),
+    )
 
     def __init__(
         self, *, cluster_id: Any, step: Any, wait_for_completion: bool = True, **kwargs: Any

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from emr_dags.aws.errors import EmrJobRunFailed
 from emr_dags.aws.requests import render, validate
 from emr_dags.errors import EmrConfigError
+from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
 from emr_dags.operators._base import EmrBaseOperator, diagnose
 
@@ -96,7 +97,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
 
     template_fields: Sequence[str] = ("application_id", "job_run_request", "generation", "region_name")
     template_fields_renderers = {"job_run_request": "json"}
-    operator_extra_links = (EmrServerlessJobLink(), EmrServerlessLogsLink())
+    operator_extra_links = (EmrServerlessJobLink(), EmrServerlessLogsLink(), ProbableCauseLink())
 
     def __init__(
         self, *, application_id: Any, job: Any, wait_for_completion: bool = True, **kwargs: Any

@@ -9,7 +9,9 @@ asks Airflow's configured auth manager:
   other DAGs are filtered out, and asking for such a DAG explicitly is a 403;
 - to terminate an orphan: ``[emr_dags] ui_allow_terminate = True`` (off by default: read-only),
   ``is_authorized_custom_view(DELETE, "EMR")`` and ``is_authorized_dag(PUT, RUN, dag_id)``, a POST
-  whose ``confirm`` field repeats the resource id, and the resource must be an orphan right now.
+  whose ``confirm`` field repeats the resource id, and the resource must be an orphan right now;
+- to read a task's diagnosis (``/diagnosis``, the "Probable cause" extra link):
+  ``is_authorized_dag(GET, XCOM, dag_id)``, as Airflow's own XCom API asks.
 
 No route reveals anything before authentication: a 401/403 body is Airflow's generic detail.
 """
@@ -23,9 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs, urlparse
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from emr_dags.ui import render, views
+from emr_dags.ui import DIAGNOSIS_PATH, URL_PREFIX, render, views
 
 if TYPE_CHECKING:
     from emr_dags.ops.inventory import ManagedResource
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-URL_PREFIX = "/emr-dags"
 RESOURCE_NAME = "EMR"
 MAX_DAYS = 90
 
@@ -71,6 +72,18 @@ class Access:
                 )
             )
         return self._read[dag_id]
+
+    def can_read_xcom(self, dag_id: str) -> bool:
+        from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+
+        return bool(
+            self.am.is_authorized_dag(
+                method="GET",
+                access_entity=DagAccessEntity.XCOM,
+                details=self._details(dag_id),
+                user=self.user,
+            )
+        )
 
     def can_terminate(self, dag_id: str | None = None) -> bool:
         from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -193,7 +206,66 @@ def api_costs(request: Request, acc: AccessDep, dag_id: str | None = None, days:
     }
 
 
+@router.get(f"/api{DIAGNOSIS_PATH}")
+def api_diagnosis(
+    request: Request,
+    acc: AccessDep,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    task_id: str | None = None,
+    map_index: str | None = None,
+    try_number: str | None = None,
+) -> dict[str, Any]:
+    """One task try's diagnosis: 400 for a bad query, 404 (the reason in ``detail``) when there is none."""
+    try:
+        task = views.task_try_from_query(dag_id, run_id, task_id, map_index, try_number)
+    except views.BadDiagnosisQuery as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    try:
+        return find_diagnosis(request, acc, task).to_dict()
+    except views.DiagnosisNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+def find_diagnosis(request: Request, acc: Access, task: views.TaskTry) -> views.FoundDiagnosis:
+    if not acc.can_read_xcom(task.dag_id):
+        raise HTTPException(status_code=403, detail="Forbidden")
+    stored = get_backend(request).diagnosis(task.dag_id, task.run_id, task.task_id, task.map_index)
+    return views.resolve_diagnosis(task, stored)
+
+
 # --- HTML ---------------------------------------------------------------------------------------
+
+
+@router.get(DIAGNOSIS_PATH, response_class=HTMLResponse)
+def diagnosis_page(
+    request: Request,
+    acc: AccessDep,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    task_id: str | None = None,
+    map_index: str | None = None,
+    try_number: str | None = None,
+    format: str = "html",
+) -> Any:
+    """The target of the "Probable cause" extra link; ``format=json`` answers like ``/api/diagnosis``."""
+    if format == "json":
+        return JSONResponse(api_diagnosis(request, acc, dag_id, run_id, task_id, map_index, try_number))
+    u = urls(request)
+    headers = {"Cache-Control": "no-store"}
+    if format != "html":
+        msg = f"format: {format!r} is not supported; expected 'html' (the default) or 'json'"
+        return HTMLResponse(render.diagnosis_error_page("Bad request", msg, urls=u), 400, headers)
+    try:
+        task = views.task_try_from_query(dag_id, run_id, task_id, map_index, try_number)
+    except views.BadDiagnosisQuery as exc:
+        return HTMLResponse(render.diagnosis_error_page("Bad request", str(exc), urls=u), 400, headers)
+    try:
+        found = find_diagnosis(request, acc, task)
+    except views.DiagnosisNotFound as exc:
+        page_ = render.diagnosis_error_page("Diagnosis not found", str(exc), urls=u, task=task)
+        return HTMLResponse(page_, 404, headers)
+    return HTMLResponse(render.diagnosis_page(found, urls=u), headers=headers)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from emr_dags.cost.model import format_money
+from emr_dags.ui import DIAGNOSIS_PATH
 from emr_dags.ui.views import STATE_FILTERS, DagCost, human_age
 
 if TYPE_CHECKING:
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from emr_dags.cost.prices import PriceTable
     from emr_dags.ops.inventory import ManagedResource
     from emr_dags.ops.reaper import Decision
+    from emr_dags.ui.views import FoundDiagnosis, TaskTry
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:16px;color:#1a202c;font-size:14px}
@@ -60,6 +63,16 @@ class Urls:
     def task(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
         url = f"{self.run(dag_id, run_id)}/tasks/{quote(task_id, safe='')}"
         return f"{url}/mapped/{map_index}" if map_index >= 0 else url
+
+    def task_log(self, t: TaskTry) -> str:
+        url = self.task(t.dag_id, t.run_id, t.task_id, t.map_index)
+        return f"{url}?try_number={t.try_number}" if t.try_number is not None else url
+
+    def diagnosis_json(self, t: TaskTry) -> str:
+        query = {"dag_id": t.dag_id, "run_id": t.run_id, "task_id": t.task_id, "map_index": t.map_index}
+        if t.try_number is not None:
+            query["try_number"] = t.try_number
+        return f"{self.page_root}/api{DIAGNOSIS_PATH}?{urlencode(query)}"
 
     def page(self, **params: str | int | None) -> str:
         query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -265,3 +278,94 @@ def costs_page(
     return _shell(
         "EMR cost", body, view="costs", urls=urls, table=table, days=days, warnings=warnings, message=""
     )
+
+
+# --- the diagnosis of one task try ------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """Escape for element content: ``&``, ``<`` and ``>`` are enough there, and leaving quotes alone
+    keeps quoted log lines greppable (``curl ... | grep "No module named 'pandas'"``).
+    Attribute values always go through ``escape(..., quote=True)``."""
+    return escape(str(value), quote=False)
+
+
+_EVIDENCE = re.compile(r"^(?P<where>.+?:\d+): (?P<text>.*)$", re.DOTALL)
+
+
+def _evidence(line: object) -> str:
+    """``file:line: text`` (the diagnosis' evidence format) as location + quoted log line."""
+    m = _EVIDENCE.match(str(line))
+    if not m:
+        return f"<li><code>{_text(line)}</code></li>"
+    return f'<li><code class="where">{_text(m["where"])}</code><pre>{_text(m["text"])}</pre></li>'
+
+
+def _category(value: object) -> str:
+    from emr_dags.diagnostics.categories import FailureCategory
+
+    try:
+        label = f" ({_text(FailureCategory(str(value)).label)})"
+    except ValueError:
+        label = ""
+    return f'<code class="category">{_text(value)}</code>{label}'
+
+
+def _task_title(t: TaskTry) -> str:
+    mapped = f" [{t.map_index}]" if t.map_index >= 0 else ""
+    return f"{t.dag_id} / {t.run_id} / {t.task_id}{mapped}, try {t.try_number}"
+
+
+def _diagnosis_shell(title: str, body: str) -> str:
+    return (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<title>{escape(title)}</title><style>{_CSS}{_DIAGNOSIS_CSS}</style></head><body>"
+        f"{body}<script>{_NAV_JS}</script></body></html>"
+    )
+
+
+_DIAGNOSIS_CSS = """
+.summary{font-size:15px;background:#fff5f5;border-left:4px solid #c53030;padding:8px 12px;margin:12px 0;
+  white-space:pre-wrap;overflow-wrap:anywhere}
+ol.evidence li{margin:0 0 8px} ol.evidence pre{margin:2px 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px} dt{font-weight:600} dd{margin:0}
+"""
+
+
+def diagnosis_page(found: FoundDiagnosis, *, urls: Urls) -> str:
+    """One try's probable cause: category, summary, evidence with file:line, the full log's location."""
+    d, t = found.diagnosis, found.task
+    source = d.get("source")
+    if source and found.source_url:
+        where = _a(found.source_url, str(source))
+    elif source:
+        where = f"<code>{_text(source)}</code>"
+    else:
+        where = '<span class="est">not known</span>'
+    evidence = "".join(_evidence(e) for e in d.get("evidence") or ()) or "<li>none recorded</li>"
+    extra = ""
+    for key, label in (("searched", "Searched"), ("missing", "Not found")):
+        items = d.get(key) or ()
+        if items:
+            lis = "".join(f"<li><code>{_text(i)}</code></li>" for i in items)
+            extra += f"<details><summary>{label} ({len(items)})</summary><ul>{lis}</ul></details>"
+    body = (
+        "<h1>Probable cause</h1>"
+        f'<p class="sub">{_text(_task_title(t))}: {_a(urls.task_log(t), "task log", top=True)} · '
+        f"{_a(urls.diagnosis_json(t), 'JSON')}</p>"
+        f"<dl><dt>Category</dt><dd>{_category(d.get('category'))}</dd>"
+        f"<dt>Full log</dt><dd>{where}</dd>"
+        f"<dt>Rule</dt><dd><code>{_text(d.get('rule') or '-')}</code></dd></dl>"
+        f'<div class="summary" id="summary">{_text(d.get("summary", ""))}</div>'
+        f'<h2>Evidence</h2><ol class="evidence">{evidence}</ol>{extra}'
+    )
+    return _diagnosis_shell(f"Probable cause: {t.task_id}", body)
+
+
+def diagnosis_error_page(title: str, message: str, *, urls: Urls, task: TaskTry | None = None) -> str:
+    """A 400/404 page: what was asked, why there is nothing to show, where to look instead."""
+    back = ""
+    if task is not None:
+        back = f"<p>{_a(urls.task_log(task), 'Open the task instance and its log in Airflow', top=True)}</p>"
+    body = f'<h1>{_text(title)}</h1><div class="warn" id="error">{_text(message)}</div>{back}'
+    return _diagnosis_shell(title, body)

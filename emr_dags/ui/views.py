@@ -128,3 +128,194 @@ def human_age(age: timedelta | None) -> str:
     if seconds < 172800:
         return f"{seconds // 3600}h {seconds % 3600 // 60}m"
     return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+# --- the diagnosis of one task try ------------------------------------------------------------
+
+# Airflow ids are at most 250 characters (ID_LEN); longer values cannot name anything.
+MAX_ID_LEN = 250
+# Live task-instance states of a try that has not started running (its start_date, if any, is the
+# previous try's): such a try cannot have stored anything yet.
+NOT_STARTED_STATES = frozenset(
+    {None, "", "none", "scheduled", "queued", "upstream_failed", "skipped", "removed"}
+)
+
+
+class BadDiagnosisQuery(ValueError):
+    """A query parameter of the diagnosis view is missing or malformed; the message names the fix."""
+
+
+class DiagnosisNotFound(LookupError):
+    """No diagnosis for the asked try; the message says why, naming the dag, run and task."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskTry:
+    """One try of one task instance, as the diagnosis link names it (``try_number`` None: the latest)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    try_number: int | None = None
+
+    def describe(self) -> str:
+        where = f"dag_id={self.dag_id!r}, run_id={self.run_id!r}, task_id={self.task_id!r}"
+        if self.map_index >= 0:
+            where += f", map_index={self.map_index}"
+        return where + (f", try {self.try_number}" if self.try_number is not None else "")
+
+
+def _int_param(name: str, raw: str | None, *, minimum: int, expected: str) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise BadDiagnosisQuery(f"{name}: {raw!r} is not valid; expected {expected}")
+    return value
+
+
+def task_try_from_query(
+    dag_id: str | None,
+    run_id: str | None,
+    task_id: str | None,
+    map_index: str | None = None,
+    try_number: str | None = None,
+) -> TaskTry:
+    """Validate the view's query parameters (all strings, as they arrive) into a :class:`TaskTry`."""
+    ids = {"dag_id": dag_id, "run_id": run_id, "task_id": task_id}
+    missing = [name for name, value in ids.items() if not value]
+    if missing:
+        raise BadDiagnosisQuery(
+            f"missing query parameter(s): {', '.join(missing)}; expected "
+            "?dag_id=...&run_id=...&task_id=...[&map_index=N][&try_number=N] "
+            "(the task's 'Probable cause' link carries all of them)"
+        )
+    for name, value in ids.items():
+        if len(str(value)) > MAX_ID_LEN:
+            raise BadDiagnosisQuery(
+                f"{name}: longer than {MAX_ID_LEN} characters, so it names nothing in Airflow"
+            )
+    index = _int_param(
+        "map_index",
+        map_index,
+        minimum=-1,
+        expected="an integer, -1 (not mapped, the default) or a map index >= 0",
+    )
+    tried = _int_param(
+        "try_number", try_number, minimum=1, expected="an integer >= 1 (omit it for the latest try)"
+    )
+    return TaskTry(
+        dag_id=str(dag_id),
+        run_id=str(run_id),
+        task_id=str(task_id),
+        map_index=-1 if index is None else index,
+        try_number=tried,
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TryRecord:
+    """What the metadata DB says about one try (task_instance_history, or the live task instance)."""
+
+    try_number: int
+    state: str | None
+    start_date: datetime | None
+
+    @property
+    def started(self) -> bool:
+        return self.state not in NOT_STARTED_STATES
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredDiagnosis:
+    """A task instance's tries and its ``diagnosis`` XCom (None when there is none)."""
+
+    tries: tuple[TryRecord, ...]
+    value: Any = None
+    pushed_at: datetime | None = None
+    region_name: str | None = None  # from the step/job link payload, for the S3 console link
+    aws_domain: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FoundDiagnosis:
+    task: TaskTry  # try_number resolved
+    diagnosis: dict[str, Any]
+    source_url: str | None  # the S3 console for an s3:// source
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dag_id": self.task.dag_id,
+            "run_id": self.task.run_id,
+            "task_id": self.task.task_id,
+            "map_index": self.task.map_index,
+            "try_number": self.task.try_number,
+            "diagnosis": self.diagnosis,
+            "source_console_url": self.source_url,
+        }
+
+
+def _owner_try(stored: StoredDiagnosis) -> int | None:
+    """The try that stored the XCom: Airflow clears a task's XComs when a new try starts, so it is
+    the latest started try that had started by the time it was pushed."""
+    started = [t for t in stored.tries if t.started]
+    if not started:
+        return None
+    if stored.pushed_at is not None:
+        before = [
+            t.try_number for t in started if t.start_date is not None and t.start_date <= stored.pushed_at
+        ]
+        if before:
+            return max(before)
+    return max(t.try_number for t in started)
+
+
+def resolve_diagnosis(task: TaskTry, stored: StoredDiagnosis | None) -> FoundDiagnosis:
+    """The diagnosis of exactly ``task``'s try, or :class:`DiagnosisNotFound` saying why not."""
+    from emr_dags.links.base import DOMAINS, S3_SCHEMES, s3_console_url
+
+    if stored is None or not stored.tries:
+        raise DiagnosisNotFound(
+            f"No task instance {task.describe()} in Airflow: check the DAG id, run id, task id and map index."
+        )
+    numbers = sorted({t.try_number for t in stored.tries})
+    owner = _owner_try(stored)
+    wanted = task.try_number if task.try_number is not None else (owner or numbers[-1])
+    task = TaskTry(
+        dag_id=task.dag_id,
+        run_id=task.run_id,
+        task_id=task.task_id,
+        map_index=task.map_index,
+        try_number=wanted,
+    )
+    if wanted not in numbers:
+        raise DiagnosisNotFound(
+            f"No try {wanted} of task instance {task.describe()}: Airflow has tries {', '.join(map(str, numbers))}."
+        )
+    value = stored.value
+    if value is None:
+        raise DiagnosisNotFound(
+            f"No diagnosis for {task.describe()}. emr-dags stores one when an EMR step, EMR Serverless job "
+            "run or EMR on EKS job run fails; this try has none (it did not fail that way, has not "
+            "finished, or the diagnosis could not be made: see its task log)."
+        )
+    if not (isinstance(value, dict) and value.get("category")):
+        raise DiagnosisNotFound(
+            f"The 'diagnosis' XCom of {task.describe()} is not an emr-dags diagnosis (is a custom XCom "
+            "backend keeping values outside the metadata DB?); the task log has the Probable cause block."
+        )
+    if owner is not None and owner != wanted:
+        raise DiagnosisNotFound(
+            f"No diagnosis stored for {task.describe()}: the one stored belongs to try {owner}, and Airflow "
+            f"keeps the XComs of a task's latest try only. Try {wanted}'s Probable cause block is at the "
+            "end of its task log."
+        )
+    source = value.get("source")
+    source_url = None
+    if isinstance(source, str) and source.startswith(S3_SCHEMES):
+        source_url = s3_console_url(source, stored.region_name, stored.aws_domain or DOMAINS["aws"])
+    return FoundDiagnosis(task=task, diagnosis=dict(value), source_url=source_url)

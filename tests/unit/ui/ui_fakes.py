@@ -39,6 +39,8 @@ class FakeBackend:
     def __init__(self, allow_terminate=False):
         self.allow_terminate = allow_terminate
         self.terminated = []
+        # (dag_id, run_id, task_id, map_index) -> emr_dags.ui.views.StoredDiagnosis
+        self.diagnoses = {}
         self.resources = [
             resource("j-ETLDONE", "etl", "manual__done"),  # orphan: run finished
             resource("j-ETLLIVE", "etl", "manual__live"),
@@ -68,3 +70,6 @@ class FakeBackend:
         return Result(
             decision=Decision(resource=resource, action=Action.REAP, reason=reason), outcome=Outcome.DONE
         )
+
+    def diagnosis(self, dag_id, run_id, task_id, map_index):
+        return self.diagnoses.get((dag_id, run_id, task_id, map_index))

@@ -3,8 +3,11 @@ marking a deferred step failed cancels it on the AWS side."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -37,6 +40,20 @@ def _cluster_of(stack, run_id: str) -> dict:
 def _ti_path(run_id: str, task_id: str) -> str:
     q = urllib.parse.quote
     return f"/api/v2/dags/{DAG_ID}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}"
+
+
+def _get_from_api_server(stack, url: str) -> tuple[int, str]:
+    """GET a URL the api-server serves (e.g. an extra link), authenticated like the REST client."""
+    parts = urllib.parse.urlsplit(url)
+    request = urllib.request.Request(
+        f"{stack.api_url.rstrip('/')}{parts.path}?{parts.query}",
+        headers={"Authorization": f"Bearer {stack.api.token()}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -90,6 +107,24 @@ def test_a_failing_step_fails_the_run_is_explained_and_the_cluster_is_torn_down(
     text = str(log)
     assert "emr-dags: Probable cause" in text
     assert "No module named 'pandas'" in text
+
+    # The same diagnosis behind the task's "Probable cause" extra link (the emr-dags plugin's page).
+    links = stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/links")["extra_links"]
+    url = links.get("Probable cause")
+    assert url, links
+    assert urllib.parse.urlsplit(url).path == "/emr-dags/diagnosis"
+    assert "try_number=3" in url  # the last of the three failed tries
+    status, page = _get_from_api_server(stack, url)
+    assert status == 200, page[:2000]
+    assert "python_module_missing" in page
+    assert "No module named 'pandas'" in page
+    status, body = _get_from_api_server(stack, f"{url}&format=json")
+    assert status == 200, body[:2000]
+    assert json.loads(body)["diagnosis"] == diagnosis
+    # Airflow keeps the latest try's XComs only: try 1's page says so instead of showing try 3's.
+    status, page = _get_from_api_server(stack, url.replace("try_number=3", "try_number=1"))
+    assert status == 404
+    assert "belongs to try 3" in page
 
 
 def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):

@@ -26,6 +26,9 @@ class AirflowCliError(EmrDagsError):
 
 
 class AirflowClient:
+    timeout = 30.0  # seconds per HTTP request
+    read_attempts = 4  # GETs only
+
     def __init__(self, api_url: str, username: str, password: str) -> None:
         self.api_url = api_url.rstrip("/")
         self._username = username
@@ -47,13 +50,25 @@ class AirflowClient:
             headers["Authorization"] = f"Bearer {self.token()}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")[:500]
-            raise AirflowApiError(f"{method} {path} -> HTTP {exc.code}: {detail}", exc.code) from exc
-        return json.loads(raw) if raw else None
+        # Reads are retried: on a loaded machine the api-server can time out or answer 5xx (SQLite
+        # "database is locked") for a moment. Writes are not: a timed-out POST may have landed.
+        attempts = self.read_attempts if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                    raw = resp.read()
+                return json.loads(raw) if raw else None
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode(errors="replace")[:500]
+                if exc.code < 500 or attempt == attempts:
+                    raise AirflowApiError(f"{method} {path} -> HTTP {exc.code}: {detail}", exc.code) from exc
+            except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+                if attempt == attempts:
+                    raise AirflowApiError(
+                        f"{method} {path} -> no answer after {attempts} tries: {exc}"
+                    ) from exc
+            time.sleep(min(2.0**attempt, 10.0))
+        raise AssertionError("unreachable")
 
     def get(self, path: str, **params: Any) -> Any:
         query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)

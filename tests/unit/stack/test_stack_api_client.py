@@ -1,0 +1,93 @@
+"""The REST client the demo and e2e tests drive: reads survive a busy api-server, writes are sent once."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from emr_dags.stack import api as api_module
+from emr_dags.stack.api import AirflowApiError, AirflowClient
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    answers: list[int]
+    seen: list[str]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def _answer(self) -> None:
+        self.server.seen.append(f"{self.command} {self.path}")
+        code = self.server.answers.pop(0) if self.server.answers else 200
+        body = json.dumps({"state": "ok"} if code == 200 else {"detail": "database is locked"}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
+    monkeypatch.setattr(api_module.time, "sleep", lambda s: None)
+    srv = _Server(("127.0.0.1", 0), _Handler)
+    srv.answers, srv.seen = [], []
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+
+
+def _client(srv: _Server) -> AirflowClient:
+    client = AirflowClient(f"http://127.0.0.1:{srv.server_address[1]}", "admin", "pw")
+    client._token = "t"
+    return client
+
+
+def test_a_read_is_retried_through_5xx_answers(server):
+    server.answers = [500, 503]
+    assert _client(server).get("/api/v2/dags/x") == {"state": "ok"}
+    assert server.seen == ["GET /api/v2/dags/x"] * 3
+
+
+def test_a_read_gives_up_after_its_attempts_with_the_last_answer(server):
+    server.answers = [503] * 10
+    with pytest.raises(AirflowApiError, match="HTTP 503: .*database is locked") as info:
+        _client(server).get("/api/v2/dags/x")
+    assert info.value.status == 503
+    assert len(server.seen) == AirflowClient.read_attempts
+
+
+def test_a_client_error_is_not_retried(server):
+    server.answers = [404]
+    with pytest.raises(AirflowApiError, match="HTTP 404"):
+        _client(server).get("/api/v2/dags/missing")
+    assert len(server.seen) == 1
+
+
+def test_a_write_is_sent_once_even_on_5xx(server):
+    server.answers = [503]
+    with pytest.raises(AirflowApiError, match="HTTP 503"):
+        _client(server).trigger("d", run_id="r")
+    assert server.seen == ["POST /api/v2/dags/d/dagRuns"]
+
+
+def test_an_unreachable_api_server_is_named_after_the_retries(monkeypatch):
+    monkeypatch.setattr(api_module.time, "sleep", lambda s: None)
+    client = AirflowClient("http://127.0.0.1:9", "a", "b")  # discard port: connection refused
+    client._token = "t"
+    with pytest.raises(AirflowApiError, match="no answer after 4 tries"):
+        client.get("/api/v2/dags")

@@ -100,8 +100,9 @@ def _waiter(
 class _Run:
     """What one diagnosis collects: in-memory facts, log sources, what was missing."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, waiter: Waiter) -> None:
         self.title = title
+        self.waiter = waiter
         self.facts: list[str] = []
         self.sources: list[LogSource] = []
         self.missing: list[str] = []
@@ -120,7 +121,8 @@ class _Run:
         if self.facts:
             facts = scan_lines(self.facts, name=self.title, index=0)
             scans.insert(0, facts)
-        return explain(scans, known_failed=known_failed, searched=_searched(scans), missing=self.missing)
+        missing = [*self.waiter.problems, *self.missing]
+        return explain(scans, known_failed=known_failed, searched=_searched(scans), missing=missing)
 
 
 def diagnose_emr_step(
@@ -137,7 +139,7 @@ def diagnose_emr_step(
 ) -> Diagnosis:
     """Diagnose a step of an EMR on EC2 cluster from its S3 logs and ``FailureDetails``."""
     waiter = _waiter(wait_seconds, poll_seconds, clock, sleep)
-    run = _Run(f"DescribeStep {cluster_id}/{step_id}")
+    run = _Run(f"DescribeStep {cluster_id}/{step_id}", waiter)
     cluster = emr_client.describe_cluster(ClusterId=cluster_id)["Cluster"]
     step = emr_client.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
     state, details = _step_facts(run, cluster, step, step_id)
@@ -148,14 +150,14 @@ def diagnose_emr_step(
         return run.finish(state in _FAILED_STATES)
 
     step_prefix = join_prefix(log_uri, cluster_id, "steps", step_id)
-    listing = waiter.until(
+    listing = waiter.list_until(
         lambda: [u for u in list_s3(s3_client, step_prefix) if is_log_file(u)],
         lambda found: any(u.rsplit("/", 1)[-1].startswith("stderr") for u in found),
         f"step logs under {step_prefix}",
     )
     names = {u.rsplit("/", 1)[-1].removesuffix(".gz") for u in listing}
     for expected in ("stderr", "stdout", "controller"):
-        if expected not in names:
+        if expected not in names and not waiter.problems:  # an unlistable location is said once
             run.missing.append(f"{step_prefix}{expected}.gz: not uploaded after {waiter.waited:.0f}s")
     log_file = details.get("LogFile")
     step_logs = ordered(listing)
@@ -196,7 +198,7 @@ def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, 
 
 
 def _collect_containers(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_executors: int) -> None:
-    listing = waiter.until(
+    listing = waiter.list_until(
         lambda: [u for u in list_s3(s3, prefix) if is_log_file(u)],
         lambda found: any(_DRIVER_CONTAINER.search(u) and "/stderr" in u for u in found),
         f"YARN container logs under {prefix}",
@@ -227,7 +229,7 @@ def _executors(
 
 
 def _s3_job_logs(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_executors: int, what: str) -> None:
-    listing = waiter.until(
+    listing = waiter.list_until(
         lambda: [u for u in list_s3(s3, prefix) if is_log_file(u)],
         lambda found: any(rank(u)[0] < 3 for u in found),  # a driver's stderr/stdout
         f"{what} logs under {prefix}",
@@ -247,7 +249,7 @@ def _s3_job_logs(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_execu
 def _cloudwatch_logs(
     run: _Run, logs: CloudWatchLogsClient, waiter: Waiter, group: str, prefix: str, max_executors: int
 ) -> None:
-    streams = waiter.until(
+    streams = waiter.list_until(
         lambda: [s for s in list_streams(logs, group, prefix) if is_log_file(s)],
         lambda found: any(rank(s)[0] < 3 for s in found),
         f"CloudWatch streams {group}:{prefix}*",
@@ -277,7 +279,7 @@ def diagnose_serverless_job(
 ) -> Diagnosis:
     """Diagnose an EMR Serverless job run from its S3 logs and/or CloudWatch log streams."""
     waiter = _waiter(wait_seconds, poll_seconds, clock, sleep)
-    run = _Run(f"GetJobRun {application_id}/{job_run_id}")
+    run = _Run(f"GetJobRun {application_id}/{job_run_id}", waiter)
     job: Any = serverless_client.get_job_run(applicationId=application_id, jobRunId=job_run_id)["jobRun"]
     state = job.get("state", "UNKNOWN")
     run.facts.append(f"Job run {job_run_id} state: {state}")
@@ -320,7 +322,7 @@ def diagnose_eks_job(
 ) -> Diagnosis:
     """Diagnose an EMR on EKS job run from its S3 logs and/or CloudWatch log streams."""
     waiter = _waiter(wait_seconds, poll_seconds, clock, sleep)
-    run = _Run(f"DescribeJobRun {virtual_cluster_id}/{job_id}")
+    run = _Run(f"DescribeJobRun {virtual_cluster_id}/{job_id}", waiter)
     job: Any = containers_client.describe_job_run(id=job_id, virtualClusterId=virtual_cluster_id)["jobRun"]
     state = job.get("state", "UNKNOWN")
     run.facts.append(f"Job run {job_id} state: {state}")

@@ -41,6 +41,10 @@ class LogSource:
     iter_lines: Callable[[], Iterable[str]] | None = None
 
 
+class LogsUnreachable(Exception):
+    """A log location that cannot be listed at all (no such bucket, access denied): waiting will not help."""
+
+
 @dataclass(slots=True)
 class Waiter:
     """A bounded wait for late logs: polls every ``poll_seconds`` for at most ``wait_seconds``."""
@@ -51,6 +55,7 @@ class Waiter:
     sleep: Callable[[float], None] = time.sleep
     deadline: float = field(init=False, default=0.0)
     waited: float = field(init=False, default=0.0)
+    problems: list[str] = field(init=False, default_factory=list)  # locations that could not be listed
 
     def __post_init__(self) -> None:
         if self.wait_seconds < 0 or self.poll_seconds <= 0:
@@ -59,6 +64,17 @@ class Waiter:
                 f"{self.poll_seconds!r} > 0; pass e.g. wait_seconds=300, poll_seconds=15"
             )
         self.deadline = self.clock() + self.wait_seconds
+
+    def list_until(
+        self, probe: Callable[[], list[str]], ready: Callable[[list[str]], bool], what: str
+    ) -> list[str]:
+        """``until`` for a listing; a location that cannot be listed ends the wait at once, empty."""
+        try:
+            return self.until(probe, ready, what)
+        except LogsUnreachable as exc:
+            log.warning("Not waiting for %s: %s", what, exc)
+            self.problems.append(str(exc))
+            return []
 
     def until(self, probe: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
         """Call ``probe`` until ``ready(result)`` or the budget is spent; return the last result."""
@@ -165,9 +181,17 @@ def list_s3(s3: S3Client, uri_prefix: str, *, limit: int = 10_000) -> list[str]:
                 if len(found) >= limit:
                     return found
     except Exception as exc:  # noqa: BLE001 - a listing failure is reported, never fatal
-        if _error_code(exc) in ("NoSuchBucket", "AccessDenied", "403", "404"):
-            log.warning("Cannot list %s: %s", uri_prefix, exc)
-            return found
+        code = _error_code(exc)
+        if code in ("NoSuchBucket", "AccessDenied", "403", "404"):
+            if found:
+                log.warning("Listing %s stopped early: %s", uri_prefix, exc)
+                return found
+            fix = (
+                "check the LogUri / log location"
+                if code != "AccessDenied" and code != "403"
+                else ("grant s3:ListBucket on it to the role Airflow uses")
+            )
+            raise LogsUnreachable(f"{uri_prefix}: cannot be listed ({code}); {fix}") from exc
         raise
     return found
 

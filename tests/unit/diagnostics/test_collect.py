@@ -417,3 +417,46 @@ def test_bootstrap_failure_from_the_cluster_state_change_reason(aws: tuple[Any, 
         FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", status, reason), s3, CLUSTER, STEP, wait_seconds=0
     )
     assert diagnosis.category is FailureCategory.BOOTSTRAP_FAILURE
+
+
+def test_a_log_bucket_that_does_not_exist_ends_the_wait_at_once(aws: tuple[Any, Any]) -> None:
+    s3, _ = aws
+    status = {
+        "State": "FAILED",
+        "FailureDetails": {
+            "Reason": "Unknown error.",
+            "Message": 'Exception in thread "main" java.lang.ClassNotFoundException: com.acme.etl.DailyOrdersJob',
+            "LogFile": "",
+        },
+    }
+    fake = FakeTime()
+    diagnosis = diagnose_emr_step(
+        FakeEmr("s3://no-such-log-bucket/elasticmapreduce", status),
+        s3,
+        CLUSTER,
+        STEP,
+        wait_seconds=300,
+        poll_seconds=15,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+    assert fake.sleeps == []  # no 5-minute wait for logs that can never arrive
+    assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND  # FailureDetails still explain it
+    missing = "\n".join(diagnosis.missing)
+    assert (
+        f"s3://no-such-log-bucket/elasticmapreduce/{CLUSTER}/steps/{STEP}/: cannot be listed (NoSuchBucket)"
+        in missing
+    )
+    assert "check the LogUri" in missing
+    assert "not uploaded" not in missing
+
+
+def test_serverless_logs_in_a_missing_bucket_are_reported_without_waiting(aws: tuple[Any, Any]) -> None:
+    s3, logs = aws
+    fake = FakeTime()
+    run = serverless_run({"s3MonitoringConfiguration": {"logUri": "s3://no-such-log-bucket/serverless/"}})
+    diagnosis = diagnose_serverless_job(
+        FakeJobs(run), s3, logs, "00app", "00run", wait_seconds=300, clock=fake.clock, sleep=fake.sleep
+    )
+    assert fake.sleeps == []
+    assert any("cannot be listed (NoSuchBucket)" in m for m in diagnosis.missing)

@@ -7,11 +7,8 @@ unscheduled. The schedule ends at ``BACKFILL_END`` (early 2026): unpausing start
 
 from __future__ import annotations
 
+from emr_dags.bench.backfill import MAX_ACTIVE_RUNS, RETRIES
 from emr_dags.bench.shapes import emr_dags_pipeline, stock_pipeline
-
-# Several dates at once, so a 30-date backfill finishes in minutes (the backfill's own
-# --max-active-runs is set by the bench to the same figure).
-MAX_ACTIVE_RUNS = 10
 
 bench_emr_backfill_n1 = emr_dags_pipeline(
     "bench_emr_backfill_n1",
@@ -20,6 +17,7 @@ bench_emr_backfill_n1 = emr_dags_pipeline(
     tags=["bench", "emr-dags"],
     schedule="@daily",
     max_active_runs=MAX_ACTIVE_RUNS,
+    retries=RETRIES,
 )
 bench_stock_backfill_n1 = stock_pipeline(
     "bench_stock_backfill_n1",
@@ -28,4 +26,5 @@ bench_stock_backfill_n1 = stock_pipeline(
     tags=["bench", "stock"],
     schedule="@daily",
     max_active_runs=MAX_ACTIVE_RUNS,
+    retries=RETRIES,
 )

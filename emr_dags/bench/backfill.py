@@ -1,7 +1,7 @@
 """The backfill row: a real ``airflow backfill create`` of N daily dates per flavour, counted on the AWS side.
 
 The emr-dags N=1 pipeline and its stock twin (``dags/bench_backfill.py``, ``@daily``) are backfilled
-one after the other on the bench's stack. When every run has ended, the emulator's state says how
+one after the other on the bench's stack (see ``BackfillDriver``). When every run has ended, the emulator's state says how
 many clusters each DAG created (clusters carry the DAG id as a tag; the stock twin's are also named
 ``bench-<dag id>``), how many are still active, and their ``NormalizedInstanceHours``; ListClusters'
 timelines give each cluster's life (creation -> end, real seconds), which at the stack's time scale
@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 DAGS = {"emr-dags": "bench_emr_backfill_n1", "stock": "bench_stock_backfill_n1"}
 FULL_DATES = 30
 QUICK_DATES = 5
-MAX_ACTIVE_RUNS = 10  # the DAGs' max_active_runs too (dags/bench_backfill.py)
+# The DAGs' (dags/bench_backfill.py) and the backfills' max active runs: several dates at once, so a
+# 30-date backfill finishes in minutes.
+MAX_ACTIVE_RUNS = 10
+# Retries on both sides, as in the example DAGs: Airflow 3.3.2 can fail a deferred task that resumes
+# while its previous process is still being reaped ("state changed externally"); with no retries that
+# failed 2 of 30 emr-dags runs in a first run of this row (and their clusters were never terminated).
+RETRIES = 2
 FIRST_DATE = dt.date(2026, 1, 1)  # shapes.START; the DAGs' schedule ends at shapes.BACKFILL_END
 ACTIVE_CLUSTER = frozenset({"STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"})
 STEP_MINUTES_RULE_ARG = "*--run backfill__*"  # backfill run ids start with "backfill__"
@@ -44,9 +50,9 @@ class BackfillUsage:
     runs_with_clusters: int
     runs_with_several: dict[str, int] = field(default_factory=dict)  # run id -> clusters, when > 1
     still_active: list[str] = field(default_factory=list)  # cluster ids not TERMINATED*
-    cluster_hours: float | None = None  # simulated; None when a cluster has not ended
+    cluster_hours: float = 0.0  # simulated; a cluster still alive counts up to the measurement
     instance_hours: int = 0  # sum of NormalizedInstanceHours (EMR rounds each cluster up to an hour)
-    lifetimes_minutes: list[float] = field(default_factory=list)  # simulated, per ended cluster
+    lifetimes_minutes: list[float] = field(default_factory=list)  # simulated, per cluster
 
 
 def _of_dag(cluster: dict[str, Any], dag_id: str) -> bool:
@@ -60,13 +66,20 @@ def _as_dt(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def usage(state: dict[str, Any], timelines: dict[str, dict[str, Any]], dag_id: str) -> BackfillUsage:
+def usage(
+    state: dict[str, Any],
+    timelines: dict[str, dict[str, Any]],
+    dag_id: str,
+    now: dt.datetime | None = None,
+) -> BackfillUsage:
     """Count ``dag_id``'s clusters in an emulator ``state()`` and sum their simulated lifetimes.
 
     ``timelines``: cluster id -> ``Status.Timeline`` as ListClusters returns it (real wall-clock
     ``CreationDateTime`` / ``EndDateTime``); ``state["time_scale"]`` turns real seconds into simulated
-    minutes (the time scale must not have changed while the clusters lived).
+    minutes (the time scale must not have changed while the clusters lived). A cluster without an
+    end counts until ``now`` (default: the wall clock) and is listed in ``still_active``.
     """
+    now = now or dt.datetime.now(dt.UTC)
     scale = float(state["time_scale"])
     ours = [c for c in state["clusters"] if _of_dag(c, dag_id)]
     per_run: dict[str, int] = {}
@@ -74,21 +87,19 @@ def usage(state: dict[str, Any], timelines: dict[str, dict[str, Any]], dag_id: s
         run_id = (c.get("tags") or {}).get(tagmod.RUN_ID, "?")
         per_run[run_id] = per_run.get(run_id, 0) + 1
     lifetimes: list[float] = []
-    unended = 0
     for c in ours:
         timeline = timelines.get(c["id"]) or {}
-        if not timeline.get("EndDateTime") or not timeline.get("CreationDateTime"):
-            unended += 1
+        if not timeline.get("CreationDateTime"):
             continue
-        real = (_as_dt(timeline["EndDateTime"]) - _as_dt(timeline["CreationDateTime"])).total_seconds()
-        lifetimes.append(real / scale)
+        end = _as_dt(timeline["EndDateTime"]) if timeline.get("EndDateTime") else now
+        lifetimes.append((end - _as_dt(timeline["CreationDateTime"])).total_seconds() / scale)
     return BackfillUsage(
         dag_id=dag_id,
         clusters=len(ours),
         runs_with_clusters=len(per_run),
         runs_with_several={r: n for r, n in sorted(per_run.items()) if n > 1},
         still_active=sorted(c["id"] for c in ours if c["state"] in ACTIVE_CLUSTER),
-        cluster_hours=None if unended else round(sum(lifetimes) / 60.0, 2),
+        cluster_hours=round(sum(lifetimes) / 60.0, 2),
         instance_hours=sum(int(c.get("normalized_instance_hours") or 0) for c in ours),
         lifetimes_minutes=[round(x, 1) for x in lifetimes],
     )
@@ -121,74 +132,112 @@ def _wait(cond: Callable[[], Any], timeout: float, every: float = 5.0) -> Any:
         time.sleep(every)
 
 
-def run_backfill(
-    target: Any,
-    flavour: str,
-    dates: int,
-    *,
-    airflow: str,
-    say: Callable[[str], None],
-    timeout: float = 3600.0,
-) -> dict[str, Any]:
-    """Backfill ``dates`` dates of ``flavour``'s DAG on ``target`` (a ``ChaosTarget``); the row's figures."""
-    from emr_dags.bench.chaos import _api_retry
-    from emr_dags.stack.api import backfill_create
+class BackfillDriver:
+    """Creates and runs the row's backfills on ``target`` (a ``ChaosTarget``).
 
-    dag_id = DAGS[flavour]
-    start, end = date_range(dates)
-    api = target.api
+    Both backfills are created first, while their DAGs are paused and the scheduler is quiet: on the
+    SQLite metadata DB, ``backfill create`` racing a busy scheduler fails with "database is locked",
+    and Airflow 3.3.2's clean-up of that half-created backfill deletes DAG runs the scheduler is
+    already handling, which crashed the scheduler (ObjectDeletedError) in an earlier run of this
+    bench. Then each flavour is unpaused on its own, so each has the machine to itself.
+    """
 
-    def backfill_runs() -> list[dict[str, Any]]:
-        runs = _api_retry(lambda: api.dag_runs(dag_id))
-        return [r for r in runs if r.get("run_type") == "backfill"]
+    def __init__(self, target: Any, dates: int, *, airflow: str, say: Callable[[str], None]) -> None:
+        self.t = target
+        self.dates = dates
+        self.airflow = airflow
+        self.say = say
+        self.restarts: list[str] = []
 
-    _api_retry(lambda: api.unpause(dag_id))
-    started = time.monotonic()
-    for _ in range(3):  # a locked first attempt can leave a backfill without runs; Airflow drops it in 2 min
-        backfill_create(
-            dag_id, start, end, env=target.stack.cli_env(), airflow=airflow, max_active_runs=MAX_ACTIVE_RUNS
-        )
-        if _wait(lambda: len(backfill_runs()) >= dates, timeout=150):
-            break
-        say(f"backfill {dag_id}: runs not created yet; creating the backfill again")
-    say(f"backfill {dag_id}: {dates} dates {start}..{end} created, max {MAX_ACTIVE_RUNS} at once")
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        from emr_dags.bench.chaos import _api_retry
 
-    def all_ended() -> list[dict[str, Any]] | None:
-        runs = backfill_runs()
-        return runs if len(runs) >= dates and all(r["state"] in ("success", "failed") for r in runs) else None
+        return [r for r in _api_retry(lambda: self.t.api.dag_runs(dag_id)) if r.get("run_type") == "backfill"]
 
-    runs = _wait(all_ended, timeout=timeout, every=10.0) or backfill_runs()
-    seconds = time.monotonic() - started
-    admin = target.admin()
-    emr = target.emr()
+    def create(self, flavour: str) -> None:
+        from emr_dags.bench.chaos import _api_retry
+        from emr_dags.stack.api import backfill_create
 
-    def settled() -> dict[str, Any] | None:  # teardown's TERMINATING -> TERMINATED (1 sim-min)
-        state = admin.state()
-        return state if not usage(state, _timelines(emr), dag_id).still_active else None
+        dag_id = DAGS[flavour]
+        start, end = date_range(self.dates)
+        _api_retry(lambda: self.t.api.pause(dag_id))
+        for _ in range(3):  # a locked attempt can leave a backfill without runs; Airflow drops it in 2 min
+            backfill_create(
+                dag_id,
+                start,
+                end,
+                env=self.t.stack.cli_env(),
+                airflow=self.airflow,
+                max_active_runs=MAX_ACTIVE_RUNS,
+            )
+            if _wait(lambda: len(self.runs(dag_id)) >= self.dates, timeout=150):
+                break
+            self.say(f"backfill {dag_id}: runs not created yet; creating the backfill again")
+        self.say(f"backfill {dag_id}: {self.dates} dates {start}..{end} created (paused)")
 
-    state = _wait(settled, timeout=60, every=2.0) or admin.state()
-    measured = usage(state, _timelines(emr), dag_id)
-    states = run_states(runs)
-    result = {
-        "dag_id": dag_id,
-        "dates": dates,
-        "from_date": start,
-        "to_date": end,
-        "seconds": round(seconds, 1),
-        "run_states": states,
-        "runs_success": states.get("success", 0),
-        "runs_not_ended": sum(n for s, n in states.items() if s not in ("success", "failed")),
-        "clusters": measured.clusters,
-        "runs_with_clusters": measured.runs_with_clusters,
-        "runs_with_several_clusters": measured.runs_with_several,
-        "clusters_left_active": measured.still_active,
-        "cluster_hours": measured.cluster_hours,
-        "normalized_instance_hours": measured.instance_hours,
-        "cluster_lifetimes_sim_minutes": measured.lifetimes_minutes,
-        "time_scale": state["time_scale"],
-    }
-    say(f"backfill {dag_id}: { {k: v for k, v in result.items() if k != 'cluster_lifetimes_sim_minutes'} }")
-    return result
+    def _all_ended(self, dag_id: str) -> list[dict[str, Any]] | None:
+        restarted = self.t.ensure_running()  # a crashed scheduler would leave the runs queued forever
+        if restarted:
+            self.restarts += restarted
+            self.say(f"backfill {dag_id}: {restarted} had stopped; started again")
+        runs = self.runs(dag_id)
+        ended = len(runs) >= self.dates and all(r["state"] in ("success", "failed") for r in runs)
+        return runs if ended else None
+
+    def run(self, flavour: str, *, timeout: float = 3600.0) -> dict[str, Any]:
+        """Unpause ``flavour``'s DAG, wait for its backfill runs to end; the row's figures."""
+        from emr_dags.bench.chaos import _api_retry
+
+        dag_id = DAGS[flavour]
+        _api_retry(lambda: self.t.api.unpause(dag_id))
+        self.say(f"backfill {dag_id}: unpaused, max {MAX_ACTIVE_RUNS} runs at once")
+        started = time.monotonic()
+        runs = _wait(lambda: self._all_ended(dag_id), timeout=timeout, every=10.0) or self.runs(dag_id)
+        seconds = time.monotonic() - started
+        admin, emr = self.t.admin(), self.t.emr()
+
+        def settled() -> dict[str, Any] | None:  # teardown's TERMINATING -> TERMINATED (1 sim-min)
+            state = admin.state()
+            return state if not usage(state, _timelines(emr), dag_id).still_active else None
+
+        state = _wait(settled, timeout=60, every=2.0) or admin.state()
+        measured = usage(state, _timelines(emr), dag_id)
+        _api_retry(lambda: self.t.api.pause(dag_id))
+        states = run_states(runs)
+        start, end = date_range(self.dates)
+        result = {
+            "dag_id": dag_id,
+            "dates": self.dates,
+            "from_date": start,
+            "to_date": end,
+            "seconds": round(seconds, 1),
+            "run_states": states,
+            "runs_success": states.get("success", 0),
+            "runs_not_ended": sum(n for s, n in states.items() if s not in ("success", "failed")),
+            "clusters": measured.clusters,
+            "runs_with_clusters": measured.runs_with_clusters,
+            "runs_with_several_clusters": measured.runs_with_several,
+            "clusters_left_active": measured.still_active,
+            "cluster_hours": measured.cluster_hours,
+            "normalized_instance_hours": measured.instance_hours,
+            "cluster_lifetimes_sim_minutes": measured.lifetimes_minutes,
+            "time_scale": state["time_scale"],
+            "components_restarted": list(self.restarts),
+        }
+        self.restarts.clear()
+        shown = {k: v for k, v in result.items() if k != "cluster_lifetimes_sim_minutes"}
+        self.say(f"backfill {dag_id}: {shown}")
+        return result
+
+
+def run_backfills(
+    target: Any, dates: int, *, airflow: str, say: Callable[[str], None]
+) -> dict[str, dict[str, Any]]:
+    """Both flavours' backfills: created up front, run one after the other."""
+    driver = BackfillDriver(target, dates, airflow=airflow, say=say)
+    for flavour in DAGS:
+        driver.create(flavour)
+    return {flavour: driver.run(flavour) for flavour in DAGS}
 
 
 def problems(result: dict[str, Any]) -> list[str]:
@@ -202,4 +251,8 @@ def problems(result: dict[str, Any]) -> list[str]:
         out.append(f"{result['dag_id']}: clusters still active {result['clusters_left_active']}")
     if result["runs_not_ended"]:
         out.append(f"{result['dag_id']}: {result['runs_not_ended']} runs not ended")
+    if result.get("components_restarted"):
+        out.append(
+            f"{result['dag_id']}: {result['components_restarted']} died during the backfill (restarted)"
+        )
     return out

@@ -96,6 +96,9 @@ class AirflowClient:
     def unpause(self, dag_id: str) -> None:
         self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": False})
 
+    def pause(self, dag_id: str) -> None:
+        self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": True})
+
     def trigger(
         self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None
     ) -> dict[str, Any]:

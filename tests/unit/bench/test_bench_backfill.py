@@ -68,12 +68,13 @@ def test_a_run_with_two_clusters_and_a_live_cluster_are_reported():
             _cluster("j-2", "d", "backfill__a", state="WAITING"),
         ],
     }
-    used = backfill.usage(state, {"j-1": _timeline(0, 60), "j-2": _timeline(0)}, "d")
+    now = T0 + dt.timedelta(seconds=120)
+    used = backfill.usage(state, {"j-1": _timeline(0, 60), "j-2": _timeline(0)}, "d", now=now)
     assert used.clusters == 2
     assert used.runs_with_clusters == 1
     assert used.runs_with_several == {"backfill__a": 2}
     assert used.still_active == ["j-2"]
-    assert used.cluster_hours is None  # a cluster without an end has no lifetime yet
+    assert used.cluster_hours == 3.0  # 60 + 120 (alive until the measurement) simulated minutes
 
 
 def test_date_range_is_inclusive():

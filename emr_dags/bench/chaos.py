@@ -7,6 +7,10 @@ Faults (one per run, chosen by a seeded RNG, every kind used round-robin so a sh
   right after its AWS side effect became visible in the emulator (cluster created, step added,
   cluster terminating) or after a random delay. ``kill_wait`` kills the step task while it resumes
   after its deferral (stock twin: the poking sensor).
+- ``kill_serverless_start|kill_eks_start``: the same SIGKILL of the job task of an EMR Serverless
+  pipeline (``chaos_serverless_pipeline``) / an EMR on EKS job (``chaos_eks_job``), right after its
+  StartJobRun (the job run is in the emulator) or after a random delay. emr-dags only: the stock
+  twin covers EMR on EC2.
 - ``restart_triggerer``: SIGKILL of the triggerer's process group while the step waits, then a fresh
   triggerer through the Stack API.
 - ``restart_scheduler``: SIGTERM of the scheduler (a graceful restart, as a deploy does; SIGKILL of
@@ -18,6 +22,9 @@ The audit, per run, through the emulator: duplicate clusters (more than one clus
 run), steps run more than once (a logical step with more than one PENDING/RUNNING/COMPLETED EMR step;
 a fresh step after a FAILED or CANCELLED one is what a retry is for), resources still active after
 the run ended (clusters not terminating 20 s after the end), and runs whose final state is wrong.
+For the Serverless / EKS runs: exactly one job run per (run, task), each ended SUCCESS / COMPLETED
+(else a wrong outcome), none still live after the run ended, and the Serverless application the run
+created stopped or deleted (more than one application is a duplicate, a live one an orphan).
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ if TYPE_CHECKING:
     from emr_dags.stack.api import AirflowClient
     from emr_dags.stack.runner import Stack
 
-FAULT_KINDS: tuple[str, ...] = (
+EC2_FAULT_KINDS: tuple[str, ...] = (
     "kill_create",
     "kill_submit",
     "kill_wait",
@@ -52,13 +59,20 @@ FAULT_KINDS: tuple[str, ...] = (
     "error_5xx",
     "failing_step",
 )
+JOB_FAULT_KINDS: tuple[str, ...] = ("kill_serverless_start", "kill_eks_start")
+FAULT_KINDS: tuple[str, ...] = EC2_FAULT_KINDS + JOB_FAULT_KINDS
+KINDS = {"emr-dags": FAULT_KINDS, "stock": EC2_FAULT_KINDS}  # no stock twin of the job DAGs
 DAGS = {"emr-dags": "chaos_emr_pipeline", "stock": "chaos_stock_pipeline"}
+FAULT_DAGS = {"kill_serverless_start": "chaos_serverless_pipeline", "kill_eks_start": "chaos_eks_job"}
+JOB_DAGS = {"chaos_serverless_pipeline": "serverless", "chaos_eks_job": "eks"}  # dag id -> state section
 TASKS = {
     "emr-dags": {
         "create": "pipeline.create_cluster",
         "submit": "pipeline.step_01",
         "wait": "pipeline.step_01",
         "teardown": "pipeline.terminate_cluster",
+        "serverless_start": "serverless.spark_job",
+        "eks_start": "eks.spark_job",
     },
     "stock": {
         "create": "create_cluster",
@@ -84,13 +98,33 @@ SLOW_STEPS_RULE = {
     "outcome": "succeed",
     "duration_minutes": STEP_MINUTES,
 }
-WIDEN_WINDOW = [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}]
+SLOW_JOBS_RULES = [
+    {
+        **SLOW_STEPS_RULE,
+        "name": f"chaos-{svc}-job-duration",
+        "match": {"service": svc, "arg": "*--run chaos*"},
+    }
+    for svc in ("serverless", "eks")
+]
+# Latency on the call each task makes right after its AWS side effect (see Injector._kill).
+WIDEN_WINDOW = {
+    "submit": [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}],
+    "teardown": [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}],
+    "serverless_start": [{"service": "emr-serverless", "action": "GetJobRun", "latency_ms": 4000}],
+    "eks_start": [{"service": "emr-containers", "action": "DescribeJobRun", "latency_ms": 4000}],
+}
 FAULTS = {
     "throttle": [{"service": "emr", "action": "*", "throttle": 0.2}],
     "error_5xx": [{"service": "emr", "action": "*", "error_5xx": 0.1}],
 }
 ACTIVE_CLUSTER = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 LIVE_STEP = ("PENDING", "CANCEL_PENDING", "RUNNING", "COMPLETED")
+LIVE_JOB = {
+    "serverless": ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING"),
+    "eks": ("PENDING", "SUBMITTED", "RUNNING", "CANCEL_PENDING"),
+}
+JOB_SUCCESS = {"serverless": "SUCCESS", "eks": "COMPLETED"}
+DONE_APPLICATION = ("STOPPED", "TERMINATED")
 TRIGGERER = "airflow-triggerer"
 SCHEDULER = "airflow-scheduler"
 
@@ -107,7 +141,7 @@ class RunPlan:
 
     @property
     def dag_id(self) -> str:
-        return DAGS[self.flavour]
+        return FAULT_DAGS.get(self.fault) or DAGS[self.flavour]
 
     @property
     def expected(self) -> str:
@@ -115,11 +149,12 @@ class RunPlan:
 
 
 def plan_runs(
-    n: int, *, seed: int, flavour: str = "emr-dags", kinds: tuple[str, ...] = FAULT_KINDS
+    n: int, *, seed: int, flavour: str = "emr-dags", kinds: tuple[str, ...] | None = None
 ) -> list[RunPlan]:
-    """``n`` runs; fault kinds round-robin over a seeded shuffle, so any n >= len(kinds) covers them all."""
+    """``n`` runs; fault kinds (default: the flavour's) round-robin over a seeded shuffle, so any
+    n >= len(kinds) covers them all."""
     rng = random.Random(seed)
-    order = list(kinds)
+    order = list(KINDS[flavour] if kinds is None else kinds)
     rng.shuffle(order)
     stamp = f"{seed}-{int(time.time()) % 100000:05d}"
     plans = []
@@ -132,9 +167,10 @@ def plan_runs(
                 flavour=flavour,
                 fault=fault,
                 run_id=f"{prefix}-{stamp}-{i:03d}-{fault}",
-                # Half the runs kill right after the AWS call (the exactly-once window), half after a
-                # seeded random delay; which half alternates by round, so every kind gets both.
-                at_resource=(i // len(order) + i) % 2 == 0,
+                # Rounds alternate: the first round (the CI form: one run per kind) kills right after
+                # the AWS call (the exactly-once window), the next after a seeded random delay, and
+                # so on, so a long run gives every kind both timings equally.
+                at_resource=(i // len(order)) % 2 == 0,
                 delay=round(rng.uniform(0.0, 1.0), 2),
             )
         )
@@ -250,22 +286,88 @@ class RunResult:
     duplicate_clusters: int = 0
     duplicate_steps: int = 0
     orphans: int = 0
+    job_runs: list[str] = field(default_factory=list)
+    duplicate_jobs: int = 0  # extra job runs (or Serverless applications) of one task of the run
+    wrong_jobs: int = 0  # job runs that did not end SUCCESS / COMPLETED in a run expected to succeed
     findings: list[str] = field(default_factory=list)
 
     @property
     def wrong_outcome(self) -> bool:
-        return self.state != self.expected
+        """The run ended in the wrong state, or (Serverless / EKS) a job run of it did."""
+        return self.state != self.expected or self.wrong_jobs > 0
 
     @property
     def duplicates(self) -> int:
-        return self.duplicate_clusters + self.duplicate_steps
+        return self.duplicate_clusters + self.duplicate_steps + self.duplicate_jobs
+
+
+def _owned_by(resource: dict[str, Any], dag_id: str, run_id: str) -> bool:
+    tags = resource.get("tags") or {}
+    return bool(tags.get("emr-dags:dag-id") == dag_id and tags.get("emr-dags:run-id") == run_id)
+
+
+def job_runs_of_run(state: dict[str, Any], section: str, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    """The Serverless (``section="serverless"``) or EKS job runs in an emulator state tagged with the run."""
+    return [r for r in state[section]["job_runs"] if _owned_by(r, dag_id, run_id)]
+
+
+def job_audit(state: dict[str, Any], section: str, result: RunResult) -> RunResult:
+    """Audit a Serverless / EKS run from one emulator ``state()``: one job run per task, each
+    succeeded, none live, and the run's own Serverless application stopped or deleted."""
+    runs = job_runs_of_run(state, section, result.dag_id, result.run_id)
+    result.job_runs = [r["id"] for r in runs]
+    by_task: dict[str, list[dict[str, Any]]] = {}
+    for r in runs:
+        by_task.setdefault(r["tags"].get("emr-dags:task-id", "?"), []).append(r)
+    for task, task_runs in sorted(by_task.items()):
+        if len(task_runs) > 1:
+            result.duplicate_jobs += len(task_runs) - 1
+            states = ", ".join(f"{r['id']} {r['state']}" for r in task_runs)
+            result.findings.append(f"{task} started {len(task_runs)} job runs: {states}")
+    if not runs and result.expected == "success":
+        result.findings.append("no job run found for the run")
+    for r in runs:
+        if r["state"] in LIVE_JOB[section]:
+            result.orphans += 1
+            result.findings.append(f"job run {r['id']} still {r['state']} after the run ended")
+        elif result.expected == "success" and r["state"] != JOB_SUCCESS[section]:
+            result.wrong_jobs += 1
+            result.findings.append(f"job run {r['id']} ended {r['state']}")
+    if section == "serverless":
+        _audit_applications(state, result)
+    return result
+
+
+def _audit_applications(state: dict[str, Any], result: RunResult) -> None:
+    apps = [a for a in state["serverless"]["applications"] if _owned_by(a, result.dag_id, result.run_id)]
+    if len(apps) > 1:
+        result.duplicate_jobs += len(apps) - 1
+        result.findings.append(f"{len(apps)} applications for one run: {[a['id'] for a in apps]}")
+    for a in apps:
+        if a["state"] not in DONE_APPLICATION:
+            result.orphans += 1
+            result.findings.append(f"application {a['id']} still {a['state']} after the run ended")
+
+
+def _job_settled(state: dict[str, Any], section: str, dag_id: str, run_id: str) -> bool:
+    live = [r for r in job_runs_of_run(state, section, dag_id, run_id) if r["state"] in LIVE_JOB[section]]
+    apps = [
+        a
+        for a in (state["serverless"]["applications"] if section == "serverless" else [])
+        if _owned_by(a, dag_id, run_id) and a["state"] not in DONE_APPLICATION
+    ]
+    return not live and not apps
 
 
 class Auditor:
-    """AWS-side state of a DAG run, read through the emulator (tags are cached: they never change)."""
+    """AWS-side state of a DAG run, read through the emulator (tags are cached: they never change).
 
-    def __init__(self, emr: Any) -> None:
+    ``state``: the emulator's ``EmulatorAdmin.state`` (needed for the Serverless / EKS runs).
+    """
+
+    def __init__(self, emr: Any, state: Callable[[], dict[str, Any]] | None = None) -> None:
         self.emr = emr
+        self.state = state
         self._tags: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
@@ -292,6 +394,12 @@ class Auditor:
         return out
 
     def audit(self, result: RunResult, *, settle: float = 20.0) -> RunResult:
+        section = JOB_DAGS.get(result.dag_id)
+        if section is not None:
+            return self.audit_jobs(result, section, settle=settle)
+        return self.audit_clusters(result, settle=settle)
+
+    def audit_clusters(self, result: RunResult, *, settle: float = 20.0) -> RunResult:
         deadline = time.monotonic() + settle
         while True:
             clusters = self.clusters_of_run(result.dag_id, result.run_id)
@@ -314,7 +422,23 @@ class Auditor:
                 if count > 1:
                     result.duplicate_steps += count - 1
                     result.findings.append(f"step {name!r} ran {count} times on {c['Id']}")
-        if result.wrong_outcome:
+        if result.state != result.expected:
+            result.findings.append(f"run ended {result.state}, expected {result.expected}")
+        return result
+
+    def audit_jobs(self, result: RunResult, section: str, *, settle: float = 20.0) -> RunResult:
+        if self.state is None:
+            raise ValueError(
+                "Auditor.state: needed to audit a Serverless / EKS run; pass EmulatorAdmin.state"
+            )
+        deadline = time.monotonic() + settle
+        while True:
+            state = self.state()
+            if _job_settled(state, section, result.dag_id, result.run_id) or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
+        job_audit(state, section, result)
+        if result.state != result.expected:
             result.findings.append(f"run ended {result.state}, expected {result.expected}")
         return result
 
@@ -371,6 +495,10 @@ class Injector:
 
     # -- SIGKILL of a task process ----------------------------------------------------------
     def _aws_effect(self, phase: str) -> Callable[[], bool]:
+        section = {"serverless_start": "serverless", "eks_start": "eks"}.get(phase)
+        if section is not None:  # the job run is in the emulator (admin route: never faulted or slowed)
+            admin = self.t.admin()
+            return lambda: bool(job_runs_of_run(admin.state(), section, self.plan.dag_id, self.plan.run_id))
         if phase == "create":
             return lambda: bool(self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id))
         cluster_ids = [c["Id"] for c in self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id)]
@@ -415,13 +543,14 @@ class Injector:
             if self.plan.at_resource:
                 # The dangerous window is between a task's AWS call and its report to Airflow. Both
                 # sides call DescribeCluster right after AddJobFlowSteps / TerminateJobFlows (console
-                # link, result), so latency on DescribeCluster holds that window open for the kill.
-                # The run's cluster is resolved first: the effect check itself never calls DescribeCluster.
+                # link, result), and the job tasks GetJobRun / DescribeJobRun right after StartJobRun,
+                # so latency on that call holds the window open for the kill. The run's cluster is
+                # resolved first: the effect check itself never calls DescribeCluster.
                 effect = self._aws_effect(phase)
-                if phase in ("submit", "teardown"):
+                if phase in WIDEN_WINDOW:
                     widen = self.fault_lock.acquire(timeout=5)
                     if widen:
-                        self.t.admin().set_faults(WIDEN_WINDOW, seed=self.plan.index)
+                        self.t.admin().set_faults(WIDEN_WINDOW[phase], seed=self.plan.index)
                 if self._until(effect, every=0.2) is None:
                     return False, f"{task_id}: AWS effect never seen"
                 how = "right after its AWS call" + (" (window held open)" if widen else "")
@@ -487,6 +616,7 @@ class ChaosReport:
             "duplicates": sum(r.duplicates for r in rs),
             "duplicate_clusters": sum(r.duplicate_clusters for r in rs),
             "duplicate_steps": sum(r.duplicate_steps for r in rs),
+            "duplicate_jobs": sum(r.duplicate_jobs for r in rs),
             "orphans": sum(r.orphans for r in rs),
             "wrong_outcomes": sum(r.wrong_outcome for r in rs),
         }
@@ -521,7 +651,7 @@ def chaos_environment(target: ChaosTarget) -> Iterator[None]:
     target.ensure_bucket()
     rules_before = admin.rules()
     faults_before = admin.faults()
-    admin.set_rules([FAIL_RULE, SLOW_STEPS_RULE, *rules_before])
+    admin.set_rules([FAIL_RULE, SLOW_STEPS_RULE, *SLOW_JOBS_RULES, *rules_before])
     try:
         yield
     finally:
@@ -615,11 +745,11 @@ def run_chaos(
 ) -> ChaosReport:
     from concurrent.futures import ThreadPoolExecutor
 
-    for dag_id in (DAGS[f] for f in flavours):
+    plans = [p for f in flavours for p in plan_runs(runs, seed=seed, flavour=f)]
+    for dag_id in sorted({p.dag_id for p in plans}):
         target.api.wait_for_dags([dag_id], timeout=180)
         _api_retry(partial(target.api.unpause, dag_id))
-    plans = [p for f in flavours for p in plan_runs(runs, seed=seed, flavour=f)]
-    auditor = Auditor(target.emr())
+    auditor = Auditor(target.emr(), state=target.admin().state)
     fault_lock = threading.Lock()
     started = time.monotonic()
     results: list[RunResult] = []

@@ -184,3 +184,90 @@ def empty_pipeline(dag_id: str, *, n_steps: int, tags: list[str]) -> Any:
                 >> terminate
             )
     return dag
+
+
+# The EMR Serverless / EMR on EKS chaos fixtures: one job each, its arguments carrying the run id.
+JOB_ROLE = "arn:aws:iam::123456789012:role/emr-dags-chaos-job"
+EKS_VIRTUAL_CLUSTER = "emr-dags-demo"  # seeded by the local stack (emr_dags.stack.seed)
+
+
+def _job_args() -> tuple[str, ...]:
+    return ("--job", "spark_job", "--run", "{{ run_id }}")
+
+
+def serverless_pipeline_dag(
+    dag_id: str, *, poll_interval: float, tags: list[str], retries: int = 0, max_active_runs: int = 4
+) -> Any:
+    """ensure_application [setup] -> one Spark job run -> stop/delete application [teardown].
+
+    The application is named after the run, so each run creates (and its teardown deletes) its own.
+    """
+    from airflow.sdk import DAG
+
+    from emr_dags.specs.serverless import ServerlessApplicationSpec, ServerlessSparkJob
+    from emr_dags.task_groups.serverless import serverless_pipeline
+
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        max_active_runs=max_active_runs,
+        tags=tags,
+        default_args=default_args(retries),
+    ) as dag:
+        serverless_pipeline(
+            "serverless",
+            # 1-64 of A-Z a-z 0-9 . _ / # -: a manual run id's ':' and '+' are replaced
+            application=ServerlessApplicationSpec(
+                name="chaos-{{ run_id[-50:] | replace(':', '.') | replace('+', '.') }}",
+                release_label="emr-7.5.0",
+            ),
+            jobs={
+                "spark_job": ServerlessSparkJob(
+                    name="spark_job",
+                    execution_role_arn=JOB_ROLE,
+                    entry_point=f"s3://{BUCKET}/code/job.py",
+                    entry_point_args=_job_args(),
+                )
+            },
+            poll_interval=poll_interval,
+        )
+    return dag
+
+
+def eks_job_dag(
+    dag_id: str, *, poll_interval: float, tags: list[str], retries: int = 0, max_active_runs: int = 4
+) -> Any:
+    """One EMR on EKS Spark job run on the virtual cluster named ``EKS_VIRTUAL_CLUSTER`` (found at run time)."""
+    from airflow.sdk import DAG, Param
+
+    from emr_dags.specs.eks import EksJobSpec
+    from emr_dags.task_groups.eks import eks_jobs
+
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        max_active_runs=max_active_runs,
+        tags=tags,
+        default_args=default_args(retries),
+        params={"virtual_cluster_id": Param("", type="string", description="empty: found by name")},
+    ) as dag:
+        eks_jobs(
+            "eks",
+            jobs=[
+                EksJobSpec(
+                    virtual_cluster_id="{{ params.virtual_cluster_id }}",
+                    name="spark_job",
+                    release_label="emr-7.5.0-latest",
+                    execution_role_arn=JOB_ROLE,
+                    entry_point=f"s3://{BUCKET}/code/job.py",
+                    entry_point_args=_job_args(),
+                )
+            ],
+            virtual_cluster_name=EKS_VIRTUAL_CLUSTER,
+            poll_interval=poll_interval,
+        )
+    return dag

@@ -1,6 +1,7 @@
 """The chaos suite's CI form: faulted pipeline runs on the session stack, then an AWS-side audit.
 
-One run per fault kind (task SIGKILL at create/submit/wait/teardown, triggerer crash, scheduler
+One run per fault kind (task SIGKILL at create/submit/wait/teardown of an EMR on EC2 pipeline and
+right after StartJobRun of an EMR Serverless and an EMR on EKS job, triggerer crash, scheduler
 restart, throttling, 5xx, a scripted failing step), all in flight together. The long form is
 `emr-dags chaos --long` (>= 100 runs). Everything the suite changes is put back: emulator rules and
 faults, and the restarted scheduler/triggerer must be healthy for the tests that follow.
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from emr_dags.bench.chaos import FAULT_KINDS, ChaosTarget, run_chaos
+from emr_dags.bench.chaos import FAULT_KINDS, JOB_FAULT_KINDS, ChaosTarget, run_chaos
 from emr_dags.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +54,13 @@ def test_no_run_created_a_duplicate_cluster_or_ran_a_step_twice(chaos_report):
 def test_no_cluster_is_left_running_after_its_run_ended(chaos_report):
     report, *_ = chaos_report
     assert report.summary()["orphans"] == 0, _findings(report)
+
+
+def test_each_serverless_and_eks_run_started_exactly_one_job_run(chaos_report):
+    report, *_ = chaos_report
+    jobs = {r.fault: r.job_runs for r in report.results if r.fault in JOB_FAULT_KINDS}
+    assert sorted(jobs) == sorted(JOB_FAULT_KINDS)
+    assert all(len(ids) == 1 for ids in jobs.values()), (jobs, _findings(report))
 
 
 def test_every_run_ends_in_the_right_state(chaos_report):

@@ -4,9 +4,12 @@ A trigger is a declaration (JSON-serialisable kwargs only). ``run`` subscribes t
 for its resource, logs one line per state change and fires one event when every watched id is
 terminal, when one failed (``fail_fast``), or when the wait budget (``deadline``) is spent.
 
-Cancellation: ``on_kill`` (Airflow 3.3) runs only when a user marks the task failed/success or
-clears it while deferred; it cancels the AWS work. ``cleanup`` runs on every exit including a
-triggerer restart, so it deliberately never touches AWS.
+Cancellation: ``on_kill`` (Airflow 3.3) runs when a user marks the task failed/success or clears it
+while deferred; it cancels the AWS work. Airflow also calls it when the task left the deferred state
+some other way, e.g. ``airflow dags test`` running the same trigger in line and queueing the task
+itself: so before cancelling, ``on_kill`` asks the execution API for the task's current state and
+leaves the work alone when the task is queued or running (it was resumed, not killed). ``cleanup``
+runs on every exit including a triggerer restart, so it deliberately never touches AWS.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Hashable
 
 MISSING_POLLS_BEFORE_ERROR = 5
+#: A task in one of these states when its trigger is removed was resumed elsewhere, not killed.
+RESUMED_STATES = frozenset({"queued", "running"})
 
 
 class EmrWaitTrigger(BaseTrigger):
     """Base class; subclasses say what to poll, how to read a state and how to cancel."""
 
+    #: task states in which a removed trigger's work is left alone (see the module docstring).
+    KEEP_WORK_WHEN: frozenset[str] = RESUMED_STATES
     #: states meaning "still going" / "finished well"; anything else terminal is a failure.
     ACTIVE: tuple[str, ...] = ()
     SUCCESS: tuple[str, ...] = ()
@@ -147,8 +154,37 @@ class EmrWaitTrigger(BaseTrigger):
     async def on_kill(self) -> None:
         if not self.cancel_on_kill:
             return
-        self.log.info("Task killed by a user while deferred; cancelling %s", self.watched_ids())
+        state = await asyncio.to_thread(self.current_task_state)
+        if state in self.KEEP_WORK_WHEN:
+            self.log.info(
+                "Trigger removed while its task is %s (resumed by another process, e.g. `airflow dags test`), "
+                "not killed: leaving %s alone",
+                state,
+                self.watched_ids(),
+            )
+            return
+        self.log.info(
+            "Task killed by a user while deferred (now %s); cancelling %s", state, self.watched_ids()
+        )
         await asyncio.to_thread(self.cancel)
+
+    def current_task_state(self) -> str | None:
+        """The deferred task's state now, from the execution API; None when unknown (then on_kill cancels)."""
+        ti = getattr(self, "task_instance", None)
+        if ti is None:
+            return None
+        try:
+            from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+            found = RuntimeTaskInstance.get_task_states(
+                dag_id=ti.dag_id, task_ids=[ti.task_id], run_ids=[ti.run_id], map_index=ti.map_index
+            )
+        except Exception as exc:  # noqa: BLE001 - no answer: fall back to cancelling, the safe side
+            self.log.warning("Could not read the task's state (%s); treating the removal as a kill", exc)
+            return None
+        key = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}_{ti.map_index}"
+        state = (found.get(ti.run_id) or {}).get(key)
+        return None if state is None else str(getattr(state, "value", state))
 
     async def cleanup(self) -> None:
         # Runs on triggerer restarts and redistribution too: never cancel AWS work here.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.emr import ACTIVE_STEP_STATES, ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES
-from emr_dags.triggers.base import EmrWaitTrigger
+from emr_dags.triggers.base import RESUMED_STATES, EmrWaitTrigger
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -63,8 +63,12 @@ class EmrClusterStateTrigger(EmrWaitTrigger):
     """Wait for a cluster to reach ``target_states``; a state in ``failure_states`` fails the wait.
 
     ``cancel_on_kill`` terminates the cluster: used by the create task, whose cluster is not yet
-    covered by the group's teardown while the create task itself is still deferred.
+    covered by the group's teardown while the create task itself is still deferred. Not when the
+    task is now ``success``: a cluster someone marked ready (or that ``dags test`` already handed to
+    the steps) is in use, and the teardown owns it.
     """
+
+    KEEP_WORK_WHEN = RESUMED_STATES | {"success"}
 
     def __init__(
         self,

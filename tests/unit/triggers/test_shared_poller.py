@@ -4,6 +4,8 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from emr_dags.triggers._poller import active_pollers
 from emr_dags.triggers.emr import EmrStepsTrigger
 
@@ -100,3 +102,91 @@ def test_cleanup_never_calls_aws_but_on_kill_cancels() -> None:
     quiet.cancel = lambda: cancelled.append("again")  # type: ignore[method-assign]
     asyncio.run(quiet.on_kill())
     assert cancelled == ["s-1"]
+
+
+@pytest.mark.parametrize(
+    ("state", "cancels"),
+    [
+        ("failed", True),
+        ("success", True),
+        (None, True),
+        ("scheduled", True),
+        ("queued", False),
+        ("running", False),
+    ],
+)
+def test_on_kill_leaves_work_alone_when_the_task_was_resumed_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, state: str | None, cancels: bool
+) -> None:
+    # `airflow dags test` runs the trigger in line and queues the task itself; the live triggerer
+    # then sees its copy removed and calls on_kill, though no user killed anything.
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    asked: list[dict[str, Any]] = []
+
+    def states(**kwargs: Any) -> dict[str, Any]:
+        asked.append(kwargs)
+        return {"r1": {"g.step": state}} if state else {}
+
+    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(states))
+    cancelled: list[str] = []
+    trigger = EmrStepsTrigger(cluster_id="j-1", step_ids=["s-1"])
+    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="g.step", run_id="r1", map_index=-1)  # type: ignore[assignment]
+    trigger.cancel = lambda: cancelled.append("s-1")  # type: ignore[method-assign]
+    asyncio.run(trigger.on_kill())
+    assert cancelled == (["s-1"] if cancels else [])
+    assert asked == [{"dag_id": "d", "task_ids": ["g.step"], "run_ids": ["r1"], "map_index": -1}]
+
+
+def test_on_kill_reads_a_mapped_task_by_its_map_index_and_cancels_when_the_api_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    trigger = EmrStepsTrigger(cluster_id="j-1", step_ids=["s-1"])
+    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="g.step", run_id="r1", map_index=3)  # type: ignore[assignment]
+    monkeypatch.setattr(
+        RuntimeTaskInstance,
+        "get_task_states",
+        staticmethod(lambda **_: {"r1": {"g.step_3": "running", "g.step": "failed"}}),
+    )
+    assert trigger.current_task_state() == "running"
+
+    def down(**_: Any) -> dict[str, Any]:
+        raise ConnectionError("supervisor gone")
+
+    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(down))
+    cancelled: list[str] = []
+    trigger.cancel = lambda: cancelled.append("s-1")  # type: ignore[method-assign]
+    asyncio.run(trigger.on_kill())
+    assert cancelled == ["s-1"]
+
+
+def test_a_cluster_whose_create_task_is_now_success_is_not_terminated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    from emr_dags.triggers.emr import EmrClusterStateTrigger
+
+    state = {"now": "success"}
+    monkeypatch.setattr(
+        RuntimeTaskInstance,
+        "get_task_states",
+        staticmethod(lambda **_: {"r1": {"g.create_cluster": state["now"]}}),
+    )
+    terminated: list[str] = []
+    trigger = EmrClusterStateTrigger(cluster_id="j-1", target_states=["WAITING"])
+    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="g.create_cluster", run_id="r1", map_index=-1)  # type: ignore[assignment]
+    trigger.cancel = lambda: terminated.append("j-1")  # type: ignore[method-assign]
+    asyncio.run(trigger.on_kill())
+    assert terminated == []
+    state["now"] = "failed"  # a user marked the deferred create failed: the cluster goes
+    asyncio.run(trigger.on_kill())
+    assert terminated == ["j-1"]

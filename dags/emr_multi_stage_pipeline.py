@@ -23,7 +23,7 @@ with DAG(
     catchup=False,
     default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=10)},
     max_active_runs=3,
-    tags=["example", "emr-dags", "emr-on-ec2"],
+    tags=["demo", "example", "emr-dags", "emr-on-ec2"],
 ) as dag:
     transient_cluster_pipeline(
         "etl",

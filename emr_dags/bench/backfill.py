@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
@@ -103,6 +104,15 @@ def usage(
         instance_hours=sum(int(c.get("normalized_instance_hours") or 0) for c in ours),
         lifetimes_minutes=[round(x, 1) for x in lifetimes],
     )
+
+
+def retried_tasks(task_instances: list[dict[str, Any]]) -> dict[str, int]:
+    """Task id -> how many of the backfill's task instances needed more than one try."""
+    out: dict[str, int] = {}
+    for ti in task_instances:
+        if int(ti.get("try_number") or 0) > 1:
+            out[ti["task_id"]] = out.get(ti["task_id"], 0) + 1
+    return out
 
 
 def run_states(dag_runs: list[dict[str, Any]]) -> dict[str, int]:
@@ -203,6 +213,9 @@ class BackfillDriver:
         state = _wait(settled, timeout=60, every=2.0) or admin.state()
         measured = usage(state, _timelines(emr), dag_id)
         _api_retry(lambda: self.t.api.pause(dag_id))
+        tis = [
+            ti for r in runs for ti in _api_retry(partial(self.t.api.task_instances, dag_id, r["dag_run_id"]))
+        ]
         states = run_states(runs)
         start, end = date_range(self.dates)
         result = {
@@ -223,6 +236,7 @@ class BackfillDriver:
             "cluster_lifetimes_sim_minutes": measured.lifetimes_minutes,
             "time_scale": state["time_scale"],
             "components_restarted": list(self.restarts),
+            "retried_tasks": retried_tasks(tis),
         }
         self.restarts.clear()
         shown = {k: v for k, v in result.items() if k != "cluster_lifetimes_sim_minutes"}

@@ -553,7 +553,8 @@ class Injector:
                         self.t.admin().set_faults(WIDEN_WINDOW[phase], seed=self.plan.index)
                 if self._until(effect, every=0.2) is None:
                     return False, f"{task_id}: AWS effect never seen"
-                how = "right after its AWS call" + (" (window held open)" if widen else "")
+                what = "as it resumed after its deferral" if phase == "wait" else "right after its AWS call"
+                how = what + (" (window held open)" if widen else "")
             else:
                 time.sleep(self.plan.delay)
             pid = procs.task_process(self.t.pid(SCHEDULER), ti["id"])

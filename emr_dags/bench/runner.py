@@ -363,6 +363,8 @@ def _backfill_rows(
         if not found
         else "NOT CLEAN: " + "; ".join(found)
     )
+    retried = {f: sum((r.get("retried_tasks") or {}).values()) for f, r in backfilled.items()}
+    outcome += f"; task retries emr-dags {retried['emr-dags']}, stock {retried['stock']}"
     how = (
         f"`airflow backfill create` of {dates} daily dates"
         + (" (--quick; the full bench does 30)" if quick else "")

@@ -135,3 +135,13 @@ def test_a_failed_run_or_a_live_cluster_makes_the_row_not_clean(over, says):
     assert any(says in p for p in rows[0]["problems"])
     assert "NOT CLEAN" in rows[0]["setup"]
     assert "--quick" not in rows[0]["setup"]
+
+
+def test_retried_tasks_counts_task_instances_past_their_first_try():
+    tis = [
+        {"task_id": "pipeline.create_cluster", "try_number": 2},
+        {"task_id": "pipeline.create_cluster", "try_number": 1},
+        {"task_id": "pipeline.step_01", "try_number": 3},
+        {"task_id": "pipeline.terminate_cluster", "try_number": None},
+    ]
+    assert backfill.retried_tasks(tis) == {"pipeline.create_cluster": 1, "pipeline.step_01": 1}

@@ -7,8 +7,9 @@ terminal, when one failed (``fail_fast``), or when the wait budget (``deadline``
 Cancellation: ``on_kill`` (Airflow 3.3) runs when a user marks the task failed/success or clears it
 while deferred; it cancels the AWS work. Airflow also calls it when the task left the deferred state
 some other way, e.g. ``airflow dags test`` running the same trigger in line and queueing the task
-itself: so before cancelling, ``on_kill`` asks the execution API for the task's current state and
-leaves the work alone when the task is queued or running (it was resumed, not killed). ``cleanup``
+itself, and it calls it late (seconds after a clear, when a new try may already have re-attached):
+so before cancelling, ``on_kill`` asks the execution API for the task's current state and leaves
+the work alone when the task is queued, running or deferred again (it was resumed, not killed). ``cleanup``
 runs on every exit including a triggerer restart, so it deliberately never touches AWS.
 """
 
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Hashable
 
 MISSING_POLLS_BEFORE_ERROR = 5
-#: A task in one of these states when its trigger is removed was resumed elsewhere, not killed.
-RESUMED_STATES = frozenset({"queued", "running"})
+#: A task in one of these states when its trigger is removed was resumed, not killed: by another
+#: process (``dags test`` in line: queued/running), or by a newer try that already re-attached to the
+#: same work (a clear noticed late by the triggerer: queued/running/deferred). Cancelling then would
+#: pull the work from under the task that now owns it.
+RESUMED_STATES = frozenset({"queued", "running", "deferred"})
 
 
 class EmrWaitTrigger(BaseTrigger):

@@ -385,11 +385,14 @@ class EmrTerminateClusterOperator(_EmrOperator):
         debugging with an idle auto-termination policy (``idle_timeout_seconds``) as a safety net.
     :param require_managed: refuse to terminate a cluster without the ``emr-dags:managed`` tag.
     :param wait_for_termination: wait until TERMINATED (default: return once terminating).
+    :param owner_task_id: the task that created the cluster. When ``cluster_id`` renders empty (that
+        task failed, or was killed, before it could push the id), the cluster is found by that task's
+        ownership key instead, so a create that failed half-way leaves nothing running.
 
     Returns ids, final state and ``normalized_instance_hours`` (the cost input).
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "region_name")
+    template_fields: Sequence[str] = ("cluster_id", "generation", "region_name")
     operator_extra_links = (EmrClusterLink(), EmrClusterLogsLink())
 
     def __init__(
@@ -400,10 +403,12 @@ class EmrTerminateClusterOperator(_EmrOperator):
         idle_timeout_seconds: int = 3600,
         require_managed: bool = True,
         wait_for_termination: bool = False,
+        owner_task_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
+        self.owner_task_id = owner_task_id
         self.keep_cluster_on_failure = keep_cluster_on_failure
         self.idle_timeout_seconds = idle_timeout_seconds
         self.require_managed = require_managed
@@ -414,10 +419,21 @@ class EmrTerminateClusterOperator(_EmrOperator):
         from emr_dags.aws.emr import ENDED_CLUSTER_STATES, FAILED_STEP_STATES, step_state
         from emr_dags.aws.naming import tag_dict
 
+        api = self.api()
+        if not self.cluster_id and self.owner_task_id:
+            key, _ = self.ownership(context, task_id=self.owner_task_id)
+            found = api.find_cluster(key)
+            if found is not None:
+                self.cluster_id = str(found["Id"])
+                self.log.info(
+                    "%s pushed no cluster id; found its cluster %s by key %s",
+                    self.owner_task_id,
+                    self.cluster_id,
+                    key,
+                )
         if not self.cluster_id:
             self.log.info("No cluster to terminate")
             return {"cluster_id": None, "state": None}
-        api = self.api()
         cluster = api.describe_cluster(self.cluster_id)
         self.persist_link(context, CLUSTER_KEY, cluster_id=self.cluster_id, log_uri=cluster.get("LogUri"))
         state = cluster["Status"]["State"]

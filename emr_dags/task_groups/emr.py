@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import TaskGroup, XComArg, chain
+from airflow.sdk import TaskGroup, TriggerRule, XComArg, chain
 
 from emr_dags.operators.emr import (
     EmrCreateClusterOperator,
@@ -70,7 +70,11 @@ def transient_cluster_pipeline(
             )
         terminate = EmrTerminateClusterOperator(
             task_id="terminate_cluster",
-            cluster_id=cluster_id,
+            # Not the XComArg: it raises when create_cluster failed before pushing the id, and the
+            # teardown must still find (by key) and end a cluster that a failed create left behind.
+            cluster_id=f"{{{{ ti.xcom_pull(task_ids='{create.task_id}', key='cluster_id') or '' }}}}",
+            owner_task_id=create.task_id,
+            generation=generation,
             keep_cluster_on_failure=keep_cluster_on_failure,
             idle_timeout_seconds=idle_timeout_seconds,
             aws_conn_id=aws_conn_id,
@@ -82,6 +86,9 @@ def transient_cluster_pipeline(
         else:
             chain(create, *step_tasks, terminate)
         terminate.as_teardown(setups=create)
+        # A teardown's default rule skips it when its setup failed; but a create that failed after
+        # RunJobFlow (retries spent, or Airflow failing a task that had resumed) leaves a cluster.
+        terminate.trigger_rule = TriggerRule.ALL_DONE
     return group
 
 

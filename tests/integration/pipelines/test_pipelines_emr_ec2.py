@@ -150,6 +150,31 @@ def test_throttling_and_server_errors_do_not_fail_the_pipeline(aws_conn: str, em
         assert len(_steps_named(emr, cluster_id, f"c{i}")) == 1
 
 
+def test_teardown_finds_the_cluster_of_a_create_that_never_pushed_its_id(
+    aws_conn: str, emr: Any, admin: Any
+) -> None:
+    run_id, name = _run_id(), f"orphan-{uuid.uuid4().hex[:6]}"
+    cluster_id = _create(aws_conn, run_id, name, {}, generation="3")["cluster_id"]  # XComs thrown away
+    other_generation = run_operator(
+        EmrTerminateClusterOperator(
+            task_id="p.terminate_cluster", cluster_id="", owner_task_id="p.create_cluster", generation="4"
+        ),
+        FakeTI("d", run_id, "p.terminate_cluster"),
+    )
+    assert other_generation == {"cluster_id": None, "state": None}  # another key: not this cluster
+    done = run_operator(
+        EmrTerminateClusterOperator(
+            task_id="p.terminate_cluster", cluster_id="", owner_task_id="p.create_cluster", generation="3"
+        ),
+        FakeTI("d", run_id, "p.terminate_cluster"),
+    )
+    assert done["cluster_id"] == cluster_id
+    assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] in (
+        "TERMINATING",
+        "TERMINATED",
+    )
+
+
 def test_keep_cluster_on_failure_leaves_it_with_an_idle_timeout(aws_conn: str, emr: Any, admin: Any) -> None:
     run_id, xcoms = _run_id(), {}
     admin.add_rule(match={"step_name": "bad*"}, outcome="fail", reason="boom")

@@ -35,6 +35,17 @@ def test_transient_pipeline_is_setup_steps_teardown() -> None:
     assert {"p.b", "p.create_cluster"} <= term.upstream_task_ids
 
 
+def test_the_teardown_runs_even_when_the_create_failed_and_finds_its_cluster_without_the_xcom() -> None:
+    with _dag() as dag:
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a")], generation="{{ params.g }}")
+    term = dag.get_task("p.terminate_cluster")
+    # The default teardown rule (all_done_setup_success) would skip it after a failed create.
+    assert term.trigger_rule == "all_done"
+    assert term.owner_task_id == "p.create_cluster"
+    assert term.generation == "{{ params.g }}"  # same key as the create's
+    assert "xcom_pull(task_ids='p.create_cluster', key='cluster_id') or ''" in term.cluster_id
+
+
 def test_parallel_steps_all_follow_the_setup() -> None:
     with _dag() as dag:
         transient_cluster_pipeline(

@@ -102,10 +102,27 @@ class AirflowClient:
     def trigger(
         self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None
     ) -> dict[str, Any]:
+        """Create a DAG run. With a ``run_id`` it is safe to retry: a POST that timed out or got a
+        5xx may have landed, so the run is looked up before sending again (409 means it exists)."""
         body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
-        if run_id:
-            body["dag_run_id"] = run_id
-        return dict(self._request("POST", f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns", body))
+        path = f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns"
+        if not run_id:
+            return dict(self._request("POST", path, body))
+        body["dag_run_id"] = run_id
+        for attempt in range(1, self.read_attempts + 1):
+            try:
+                return dict(self._request("POST", path, body))
+            except AirflowApiError as exc:
+                retryable = exc.status is None or exc.status >= 500 or exc.status == 409
+                if not retryable or (attempt == self.read_attempts and exc.status != 409):
+                    raise
+                try:
+                    return self.dag_run(dag_id, run_id)  # it landed after all
+                except AirflowApiError as missing:
+                    if missing.status != 404 or attempt == self.read_attempts:
+                        raise exc from None
+            time.sleep(min(2.0**attempt, 10.0))
+        raise AssertionError("unreachable")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(

@@ -81,8 +81,24 @@ def test_a_client_error_is_not_retried(server):
 def test_a_write_is_sent_once_even_on_5xx(server):
     server.answers = [503]
     with pytest.raises(AirflowApiError, match="HTTP 503"):
-        _client(server).trigger("d", run_id="r")
+        _client(server).trigger("d")  # no run id: cannot tell whether it landed
     assert server.seen == ["POST /api/v2/dags/d/dagRuns"]
+
+
+def test_a_trigger_with_a_run_id_that_landed_despite_a_5xx_is_not_sent_again(server):
+    server.answers = [503]  # the POST fails, the look-up finds the run
+    assert _client(server).trigger("d", run_id="r") == {"state": "ok"}
+    assert server.seen == ["POST /api/v2/dags/d/dagRuns", "GET /api/v2/dags/d/dagRuns/r"]
+
+
+def test_a_trigger_with_a_run_id_is_resent_when_it_did_not_land(server):
+    server.answers = [503, 404]  # POST fails, look-up: not there, POST again: ok
+    assert _client(server).trigger("d", run_id="r") == {"state": "ok"}
+    assert server.seen == [
+        "POST /api/v2/dags/d/dagRuns",
+        "GET /api/v2/dags/d/dagRuns/r",
+        "POST /api/v2/dags/d/dagRuns",
+    ]
 
 
 def test_an_unreachable_api_server_is_named_after_the_retries(monkeypatch):

@@ -9,6 +9,7 @@ import time
 import urllib.parse
 
 import pytest
+from e2e_helpers import owned, wait_until
 
 from emr_dags import tags
 from emr_dags.emulator.client import EmulatorAdmin
@@ -16,25 +17,9 @@ from emr_dags.emulator.client import EmulatorAdmin
 pytestmark = pytest.mark.e2e
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(2)
-
-
 def _ti(stack, dag_id: str, run_id: str, task_id: str) -> dict:
     q = urllib.parse.quote
     return stack.api.get(f"/api/v2/dags/{dag_id}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}")
-
-
-def _owned(resources: list[dict], dag_id: str, run_id: str) -> list[dict]:
-    return [
-        r for r in resources if r["tags"].get(tags.DAG_ID) == dag_id and r["tags"].get(tags.RUN_ID) == run_id
-    ]
 
 
 @pytest.fixture
@@ -57,7 +42,7 @@ def test_clearing_a_deferred_step_converges_without_running_it_twice(stack, admi
     stack.api.trigger(dag_id, conf={"input_date": date}, run_id=run_id)
 
     def cluster():
-        found = _owned(admin.state()["clusters"], dag_id, run_id)
+        found = owned(admin.state()["clusters"], dag_id, run_id)
         assert len(found) <= 1, f"duplicate clusters: {[c['id'] for c in found]}"
         return found[0] if found else None
 
@@ -67,7 +52,7 @@ def test_clearing_a_deferred_step_converges_without_running_it_twice(stack, admi
         c = cluster()
         return c and c["steps"] and c["steps"][0]["state"] == "RUNNING"
 
-    _wait(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
+    wait_until(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
     stack.api._request(
         "POST",
         f"/api/v2/dags/{dag_id}/clearTaskInstances",
@@ -75,7 +60,7 @@ def test_clearing_a_deferred_step_converges_without_running_it_twice(stack, admi
     )
     run = stack.api.wait_for_run(dag_id, run_id, timeout=600)
     assert run["state"] == "success"
-    final = _wait(lambda: (c := cluster()) and c["state"] == "TERMINATED" and c, 120, "teardown")
+    final = wait_until(lambda: (c := cluster()) and c["state"] == "TERMINATED" and c, 120, "teardown")
     states = [s["state"] for s in final["steps"]]
     assert states in (["COMPLETED"], ["CANCELLED", "COMPLETED"], ["INTERRUPTED", "COMPLETED"]), states
     assert all(s["runs"] <= 1 for s in final["steps"]), final["steps"]
@@ -98,12 +83,12 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
     def job():
         runs = [
             j
-            for j in _owned(admin.state()["serverless"]["job_runs"], dag_id, run_id)
+            for j in owned(admin.state()["serverless"]["job_runs"], dag_id, run_id)
             if j["tags"].get(tags.TASK_ID) == task_id
         ]
         return runs[0] if len(runs) == 1 else None
 
-    _wait(
+    wait_until(
         lambda: (
             _ti(stack, dag_id, run_id, task_id)["state"] == "deferred"
             and (j := job())
@@ -118,7 +103,7 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
         f"/api/v2/dags/{dag_id}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}",
         {"new_state": "failed"},
     )
-    cancelled = _wait(lambda: (j := job()) and j["state"] == "CANCELLED" and j, 120, "CancelJobRun")
+    cancelled = wait_until(lambda: (j := job()) and j["state"] == "CANCELLED" and j, 120, "CancelJobRun")
     run = stack.api.wait_for_run(dag_id, run_id, timeout=300)
     assert run["state"] == "failed"
     app_id = cancelled["application_id"]
@@ -127,10 +112,10 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
         apps = {a["id"]: a for a in admin.state()["serverless"]["applications"]}
         return app_id not in apps or apps[app_id]["state"] in {"TERMINATED", "STOPPED"}
 
-    _wait(app_gone, 120, "the teardown to stop and delete the application the group created")
+    wait_until(app_gone, 120, "the teardown to stop and delete the application the group created")
     jobs = [
         j
-        for j in _owned(admin.state()["serverless"]["job_runs"], dag_id, run_id)
+        for j in owned(admin.state()["serverless"]["job_runs"], dag_id, run_id)
         if j["state"] not in {"SUCCESS", "CANCELLED", "FAILED"}
     ]
     assert jobs == [], f"job runs still live after the run ended: {jobs}"

@@ -10,6 +10,7 @@ import os
 import time
 
 import pytest
+from e2e_helpers import owned
 
 from emr_dags import tags
 from emr_dags.emulator.client import EmulatorAdmin
@@ -39,20 +40,14 @@ DONE_CLUSTER = {"TERMINATED"}
 LIVE_JOB = {"SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING", "CANCEL_PENDING"}
 
 
-def _owned(resources: list[dict], dag_id: str, run_id: str) -> list[dict]:
-    return [
-        r for r in resources if r["tags"].get(tags.DAG_ID) == dag_id and r["tags"].get(tags.RUN_ID) == run_id
-    ]
-
-
 def _audit(stack, dag_id: str, run_id: str, timeout: float = 60.0) -> None:
     """AWS-side truth for one successful DAG run (waits briefly for teardown to settle)."""
     admin = EmulatorAdmin(stack.emulator_url)
     deadline = time.monotonic() + timeout
     while True:
         state = admin.state()
-        clusters = _owned(state["clusters"], dag_id, run_id)
-        jobs = _owned(state["serverless"]["job_runs"], dag_id, run_id) + _owned(
+        clusters = owned(state["clusters"], dag_id, run_id)
+        jobs = owned(state["serverless"]["job_runs"], dag_id, run_id) + owned(
             state["eks"]["job_runs"], dag_id, run_id
         )
         settled = all(c["state"] in DONE_CLUSTER for c in clusters) and not [

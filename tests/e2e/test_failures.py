@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from e2e_helpers import wait_until
 
 from emr_dags import tags
 from emr_dags.emulator.client import EmulatorAdmin
@@ -56,16 +57,6 @@ def _get_from_api_server(stack, url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(2)
-
-
 @pytest.fixture
 def rule(stack):
     admin = EmulatorAdmin(stack.emulator_url)
@@ -93,7 +84,9 @@ def test_a_failing_step_fails_the_run_is_explained_and_the_cluster_is_torn_down(
     assert run["state"] == "failed", states  # not hidden by the teardown
     assert states[STEP_TASK] == "failed"
     assert states["what_if.terminate_cluster"] == "success"
-    cluster = _wait(lambda: (c := _cluster_of(stack, run_id))["state"] == "TERMINATED" and c, 60, "teardown")
+    cluster = wait_until(
+        lambda: (c := _cluster_of(stack, run_id))["state"] == "TERMINATED" and c, 60, "teardown"
+    )
     assert {s["state"] for s in cluster["steps"]} == {
         "FAILED"
     }  # each retry adds one fresh step after a failure
@@ -142,10 +135,10 @@ def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
         steps = _cluster_of(stack, run_id)["steps"]
         return steps and steps[0]["state"] == "RUNNING"
 
-    _wait(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
+    wait_until(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
     stack.api._request("PATCH", _ti_path(run_id, STEP_TASK), {"new_state": "failed"})
 
-    cluster = _wait(
+    cluster = wait_until(
         lambda: (c := _cluster_of(stack, run_id))["steps"][0]["state"] in {"CANCELLED", "INTERRUPTED"} and c,
         120,
         "the EMR step to be cancelled",
@@ -153,7 +146,7 @@ def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
     assert cluster["steps"][0]["runs"] == 1
     run = stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
     assert run["state"] == "failed"
-    _wait(
+    wait_until(
         lambda: _cluster_of(stack, run_id)["state"] == "TERMINATED",
         120,
         "the teardown to terminate the cluster",

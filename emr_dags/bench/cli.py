@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
         "chaos", help="pipeline runs in a real local stack under injected faults; audits AWS-side state"
     )
     chaos.add_argument("--long", action="store_true", help="the long form: >= 100 faulted runs")
-    chaos.add_argument("--runs", type=int, default=None, help="faulted runs (default 9; --long: 108)")
+    chaos.add_argument("--runs", type=int, default=None, help="faulted runs (default 9; --long: 121, 11 per kind, so >= 100 land even when some kills come after their task ended)")
     chaos.add_argument("--seed", type=int, default=7)
     chaos.add_argument("--concurrency", type=int, default=None, help="runs in flight at once (default 5)")
     chaos.add_argument(
@@ -84,7 +84,7 @@ def temp_stack(time_scale: float = 1.0) -> Iterator[Any]:
 def cmd_chaos(args: argparse.Namespace) -> int:
     from emr_dags.bench.chaos import run_chaos, write_report
 
-    runs = args.runs or (108 if args.long else 9)
+    runs = args.runs or (121 if args.long else 9)
     concurrency = args.concurrency or 5
     flavours = ("emr-dags", "stock") if args.stock else ("emr-dags",)
     with temp_stack() as target:

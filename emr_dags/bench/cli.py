@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -42,7 +43,12 @@ def register(subparsers: Any) -> None:
         "chaos", help="pipeline runs in a real local stack under injected faults; audits AWS-side state"
     )
     chaos.add_argument("--long", action="store_true", help="the long form: >= 100 faulted runs")
-    chaos.add_argument("--runs", type=int, default=None, help="faulted runs (default 9; --long: 121, 11 per kind, so >= 100 land even when some kills come after their task ended)")
+    chaos.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        help="faulted runs (default 9; --long: 121, 11 per kind, so >= 100 land even when some kills come after their task ended)",
+    )
     chaos.add_argument("--seed", type=int, default=7)
     chaos.add_argument("--concurrency", type=int, default=None, help="runs in flight at once (default 5)")
     chaos.add_argument(
@@ -73,12 +79,20 @@ def temp_stack(time_scale: float = 1.0) -> Iterator[Any]:
             time_scale=time_scale,
         )
         stack = Stack(config, echo=lambda msg: print(f"  stack: {msg}", file=sys.stderr))
+        # SIGTERM (kill, a CI timeout) must stop the stack too, not only Ctrl-C: turn it into SystemExit
+        # so the finally below runs.
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             stack.up(timeout=600)
             api = AirflowClient(config.api_url, "admin", stack.admin_password())
             yield ChaosTarget(stack=stack, api=api, emulator_url=config.emulator_url)
         finally:
             stack.down(quiet=True)
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:

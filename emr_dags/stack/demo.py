@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emr_dags import tags as tag_keys
 from emr_dags.stack.api import AirflowClient
+from emr_dags.stack.seed import DEMO_BUCKET, emulator_client
 
 if TYPE_CHECKING:
     from emr_dags.stack.runner import Stack
 
-RESULTS_BUCKET = "emr-dags-demo"
+RESULTS_BUCKET = DEMO_BUCKET
 RESULTS_PREFIX = "results/"
-
-
-def aws_client(service: str, endpoint_url: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def _discover(client: AirflowClient, tag: str, settle: float = 6.0, timeout: float = 180.0) -> list[str]:
@@ -75,7 +64,7 @@ def run_demo(stack: Stack, *, tag: str = "demo", timeout: float = 900.0) -> bool
 
 
 def print_aws_summary(endpoint_url: str, *, run_ids: set[str]) -> None:
-    emr = aws_client("emr", endpoint_url)
+    emr = emulator_client("emr", endpoint_url)
     print("AWS side (the emulator):")
     for summary in emr.list_clusters()["Clusters"]:
         cluster = emr.describe_cluster(ClusterId=summary["Id"])["Cluster"]
@@ -88,7 +77,7 @@ def print_aws_summary(endpoint_url: str, *, run_ids: set[str]) -> None:
         )
         for step in reversed(emr.list_steps(ClusterId=cluster["Id"])["Steps"]):
             print(f"    step {step['Id']} {step['Name']!r}: {step['Status']['State']}")
-    s3 = aws_client("s3", endpoint_url)
+    s3 = emulator_client("s3", endpoint_url)
     try:
         objects = s3.list_objects_v2(Bucket=RESULTS_BUCKET, Prefix=RESULTS_PREFIX).get("Contents", [])
     except s3.exceptions.NoSuchBucket:

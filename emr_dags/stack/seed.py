@@ -12,7 +12,8 @@ DEMO_BUCKET = "emr-dags-demo"
 DEMO_VIRTUAL_CLUSTER = "emr-dags-demo"
 
 
-def _client(service: str, endpoint_url: str) -> Any:
+def emulator_client(service: str, endpoint_url: str) -> Any:
+    """A boto3 client for the local emulator (fixed test credentials, us-east-1)."""
     import boto3
 
     return boto3.client(
@@ -27,11 +28,11 @@ def _client(service: str, endpoint_url: str) -> Any:
 def seed_demo_fixtures(endpoint_url: str) -> list[str]:
     """Create the demo bucket and virtual cluster when missing; returns what was created."""
     created: list[str] = []
-    s3 = _client("s3", endpoint_url)
+    s3 = emulator_client("s3", endpoint_url)
     if DEMO_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=DEMO_BUCKET)
         created.append(f"s3://{DEMO_BUCKET}")
-    eks = _client("emr-containers", endpoint_url)
+    eks = emulator_client("emr-containers", endpoint_url)
     running = eks.list_virtual_clusters(states=["RUNNING"]).get("virtualClusters", [])
     if not any(vc["name"] == DEMO_VIRTUAL_CLUSTER for vc in running):
         vc = eks.create_virtual_cluster(

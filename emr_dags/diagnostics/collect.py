@@ -186,10 +186,11 @@ def list_s3(s3: S3Client, uri_prefix: str, *, limit: int = 10_000) -> list[str]:
             if found:
                 log.warning("Listing %s stopped early: %s", uri_prefix, exc)
                 return found
+            denied = code in ("AccessDenied", "403")
             fix = (
-                "check the LogUri / log location"
-                if code != "AccessDenied" and code != "403"
-                else ("grant s3:ListBucket on it to the role Airflow uses")
+                "grant s3:ListBucket on it to the role Airflow uses"
+                if denied
+                else "check the LogUri / log location"
             )
             raise LogsUnreachable(f"{uri_prefix}: cannot be listed ({code}); {fix}") from exc
         raise

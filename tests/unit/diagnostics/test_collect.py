@@ -460,3 +460,22 @@ def test_serverless_logs_in_a_missing_bucket_are_reported_without_waiting(aws: t
     )
     assert fake.sleeps == []
     assert any("cannot be listed (NoSuchBucket)" in m for m in diagnosis.missing)
+
+
+def test_an_access_denied_listing_names_the_permission_to_grant() -> None:
+    from botocore.exceptions import ClientError
+
+    from emr_dags.diagnostics.collect import LogsUnreachable, list_s3
+
+    class Denied:
+        def get_paginator(self, name: str) -> Any:
+            class Pages:
+                def paginate(self, **kwargs: Any) -> Any:
+                    raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectsV2")
+
+            return Pages()
+
+    with pytest.raises(
+        LogsUnreachable, match=r"s3://logs/j-1/: cannot be listed \(AccessDenied\); grant s3:ListBucket"
+    ):
+        list_s3(Denied(), "s3://logs/j-1/")  # type: ignore[arg-type]

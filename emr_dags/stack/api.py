@@ -26,8 +26,11 @@ class AirflowCliError(EmrDagsError):
 
 
 class AirflowClient:
-    timeout = 30.0  # seconds per HTTP request
-    read_attempts = 4  # GETs only
+    timeout = 30.0  # seconds per GET
+    # A write can wait out SQLite's 30 s busy timeout (the stack's ``?timeout=30``) before it even
+    # starts, so it gets longer than that; the writers below are retry-safe on top of it.
+    write_timeout = 90.0
+    read_attempts = 4  # GETs, and the retry-safe writers below
 
     def __init__(self, api_url: str, username: str, password: str) -> None:
         self.api_url = api_url.rstrip("/")
@@ -55,7 +58,8 @@ class AirflowClient:
         attempts = self.read_attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                timeout = self.timeout if method == "GET" else self.write_timeout
+                with urllib.request.urlopen(request, timeout=timeout) as resp:
                     raw = resp.read()
                 return json.loads(raw) if raw else None
             except urllib.error.HTTPError as exc:
@@ -94,17 +98,27 @@ class AirflowClient:
             time.sleep(2.0)
 
     def unpause(self, dag_id: str) -> None:
-        self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": False})
+        self._set_paused(dag_id, False)
 
     def pause(self, dag_id: str) -> None:
-        self._request("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id)}", {"is_paused": True})
+        self._set_paused(dag_id, True)
+
+    def _set_paused(self, dag_id: str, paused: bool) -> None:
+        path = f"/api/v2/dags/{urllib.parse.quote(dag_id)}"
+        # Idempotent, so sending it again after a timeout is harmless: nothing to look up first.
+        self._retry_write(lambda: self._request("PATCH", path, {"is_paused": paused}), lambda: None)
 
     def trigger(
-        self, dag_id: str, conf: dict[str, Any] | None = None, run_id: str | None = None
+        self,
+        dag_id: str,
+        conf: dict[str, Any] | None = None,
+        run_id: str | None = None,
+        logical_date: str | None = None,
     ) -> dict[str, Any]:
-        """Create a DAG run. With a ``run_id`` it is safe to retry: a POST that timed out or got a
-        5xx may have landed, so the run is looked up before sending again (409 means it exists)."""
-        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        """Create a DAG run (``logical_date`` as ISO 8601, or none, as a manual run). With a
+        ``run_id`` it is safe to retry: a POST that timed out or got a 5xx may have landed, so the
+        run is looked up before sending again (409 means it exists)."""
+        body: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}
         path = f"/api/v2/dags/{urllib.parse.quote(dag_id)}/dagRuns"
         if not run_id:
             return dict(self._request("POST", path, body))
@@ -123,6 +137,53 @@ class AirflowClient:
                         raise exc from None
             time.sleep(min(2.0**attempt, 10.0))
         raise AssertionError("unreachable")
+
+    def _retry_write(self, send: Any, landed: Any) -> Any:
+        """Send a write; on a timeout or 5xx, which may or may not have landed, return ``landed()``
+        when it reports the effect (anything but None) and send again only when it does not."""
+        for attempt in range(1, self.read_attempts + 1):
+            try:
+                return send()
+            except AirflowApiError as exc:
+                if (exc.status is not None and exc.status < 500) or attempt == self.read_attempts:
+                    raise
+                done = landed()
+                if done is not None:
+                    return done
+            time.sleep(min(2.0**attempt, 10.0))
+        raise AssertionError("unreachable")
+
+    def _ti_path(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+        q = urllib.parse.quote
+        path = f"/api/v2/dags/{q(dag_id)}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}"
+        return f"{path}/{map_index}" if map_index >= 0 else path
+
+    def task_instance(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict[str, Any]:
+        return dict(self.get(self._ti_path(dag_id, run_id, task_id, map_index)))
+
+    def clear_task(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """Clear one task instance (as the grid's Clear does) so it runs again. Retry-safe: a clear
+        landed when the task instance has a new id (Airflow 3 gives every cleared try a new one)."""
+        before = self.task_instance(dag_id, run_id, task_id)["id"]
+        body = {"dry_run": False, "dag_run_id": run_id, "task_ids": [task_id], "only_failed": False}
+        path = f"/api/v2/dags/{urllib.parse.quote(dag_id)}/clearTaskInstances"
+
+        def landed() -> dict[str, Any] | None:
+            now = self.task_instance(dag_id, run_id, task_id)
+            return now if now["id"] != before else None
+
+        return dict(self._retry_write(lambda: self._request("POST", path, body), landed))
+
+    def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> dict[str, Any]:
+        """Mark one task instance ``state`` (as the grid's Mark failed/success does). Retry-safe:
+        setting the same state twice is harmless, and a landed write is seen by reading it back."""
+        path = self._ti_path(dag_id, run_id, task_id)
+
+        def landed() -> dict[str, Any] | None:
+            now = self.task_instance(dag_id, run_id, task_id)
+            return now if now["state"] == state else None
+
+        return dict(self._retry_write(lambda: self._request("PATCH", path, {"new_state": state}), landed))
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(

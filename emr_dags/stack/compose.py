@@ -42,6 +42,8 @@ JOB_TYPE_COMPONENTS = {
 
 # Environment that only makes sense inside the official image.
 DOCKER_ONLY_ENV = frozenset({"_PIP_ADDITIONAL_REQUIREMENTS", "PGPORT"})
+# With many runs in flight, SQLite's default 5 s busy timeout gives "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
 
 
 class ComposeError(EmrDagsError):
@@ -225,9 +227,8 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
             value = LOCALHOST if value == "0.0.0.0" else value
             env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
-            # A 30 s busy timeout: with many runs in flight, SQLite's default 5 s gives "database is locked".
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
-                f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout=30"
+                f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT_S}"
             )
         argv = [
             _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)

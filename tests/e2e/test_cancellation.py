@@ -6,7 +6,6 @@ emulator. (Marking a deferred EMR step failed: tests/e2e/test_failures.py.)"""
 from __future__ import annotations
 
 import time
-import urllib.parse
 
 import pytest
 from e2e_helpers import owned, wait_until
@@ -18,8 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _ti(stack, dag_id: str, run_id: str, task_id: str) -> dict:
-    q = urllib.parse.quote
-    return stack.api.get(f"/api/v2/dags/{dag_id}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}")
+    return stack.api.task_instance(dag_id, run_id, task_id)
 
 
 @pytest.fixture
@@ -53,11 +51,7 @@ def test_clearing_a_deferred_step_converges_without_running_it_twice(stack, admi
         return c and c["steps"] and c["steps"][0]["state"] == "RUNNING"
 
     wait_until(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
-    stack.api._request(
-        "POST",
-        f"/api/v2/dags/{dag_id}/clearTaskInstances",
-        {"dry_run": False, "dag_run_id": run_id, "task_ids": [task_id], "only_failed": False},
-    )
+    stack.api.clear_task(dag_id, run_id, task_id)
     run = stack.api.wait_for_run(dag_id, run_id, timeout=600)
     assert run["state"] == "success"
     final = wait_until(lambda: (c := cluster()) and c["state"] == "TERMINATED" and c, 120, "teardown")
@@ -74,11 +68,7 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
     stack.api.wait_for_dags([dag_id])
     stack.airflow("dags", "unpause", dag_id)
     run_id = f"e2e_slcancel_{int(time.time())}"
-    stack.api._request(
-        "POST",
-        f"/api/v2/dags/{dag_id}/dagRuns",
-        {"dag_run_id": run_id, "logical_date": f"{date}T00:00:00Z", "conf": {}},
-    )
+    stack.api.trigger(dag_id, run_id=run_id, logical_date=f"{date}T00:00:00Z")
 
     def job():
         runs = [
@@ -97,12 +87,7 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
         300,
         "the job run to be RUNNING with its task deferred",
     )
-    q = urllib.parse.quote
-    stack.api._request(
-        "PATCH",
-        f"/api/v2/dags/{dag_id}/dagRuns/{q(run_id, safe='')}/taskInstances/{q(task_id)}",
-        {"new_state": "failed"},
-    )
+    stack.api.set_task_state(dag_id, run_id, task_id, "failed")
     cancelled = wait_until(lambda: (j := job()) and j["state"] == "CANCELLED" and j, 120, "CancelJobRun")
     run = stack.api.wait_for_run(dag_id, run_id, timeout=300)
     assert run["state"] == "failed"

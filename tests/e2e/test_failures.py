@@ -136,7 +136,7 @@ def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
         return steps and steps[0]["state"] == "RUNNING"
 
     wait_until(deferred_and_running, 300, "the step to be RUNNING with its task deferred")
-    stack.api._request("PATCH", _ti_path(run_id, STEP_TASK), {"new_state": "failed"})
+    stack.api.set_task_state(DAG_ID, run_id, STEP_TASK, "failed")
 
     cluster = wait_until(
         lambda: (c := _cluster_of(stack, run_id))["steps"][0]["state"] in {"CANCELLED", "INTERRUPTED"} and c,

@@ -88,8 +88,8 @@ def finished_demo_run(target: Target) -> str:
     # templates may use logical-date macros (undefined for manual runs without one).
     from datetime import UTC, datetime
 
-    body = {"logical_date": datetime.now(UTC).isoformat(), "conf": {}}
-    run_id = api._request("POST", f"/api/v2/dags/{DEMO_DAG}/dagRuns", body)["dag_run_id"]
+    run_id = f"browser_{int(time.time())}"
+    api.trigger(DEMO_DAG, run_id=run_id, logical_date=datetime.now(UTC).isoformat())
     final = api.wait_for_run(DEMO_DAG, run_id, timeout=600)
     assert final["state"] == "success", final
     return str(run_id)

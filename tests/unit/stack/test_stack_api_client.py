@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class _Server(http.server.ThreadingHTTPServer):
-    answers: list[int]
+    answers: list[int | tuple[int, dict]]  # a status, or a status and the JSON body to send
     seen: list[str]
 
 
@@ -26,15 +26,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         self.server.seen.append(f"{self.command} {self.path}")
-        code = self.server.answers.pop(0) if self.server.answers else 200
-        body = json.dumps({"state": "ok"} if code == 200 else {"detail": "database is locked"}).encode()
+        answer = self.server.answers.pop(0) if self.server.answers else 200
+        code, payload = answer if isinstance(answer, tuple) else (answer, None)
+        if payload is None:
+            payload = {"state": "ok"} if code == 200 else {"detail": "database is locked"}
+        body = json.dumps(payload).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = _answer
+    do_GET = do_POST = do_PATCH = _answer
 
     def log_message(self, *args: object) -> None:
         pass
@@ -107,3 +110,46 @@ def test_an_unreachable_api_server_is_named_after_the_retries(monkeypatch):
     client._token = "t"
     with pytest.raises(AirflowApiError, match="no answer after 4 tries"):
         client.get("/api/v2/dags")
+
+
+TI = "GET /api/v2/dags/d/dagRuns/r%2F1/taskInstances/g.t"
+
+
+def test_a_clear_that_landed_despite_a_5xx_is_not_sent_again(server):
+    # Airflow 3 gives a cleared task instance a new id: that is how a landed clear is recognised.
+    server.answers = [(200, {"id": "try-1"}), 503, (200, {"id": "try-2"})]
+    assert _client(server).clear_task("d", "r/1", "g.t") == {"id": "try-2"}
+    assert server.seen == [TI, "POST /api/v2/dags/d/clearTaskInstances", TI]
+
+
+def test_a_clear_that_did_not_land_is_sent_again(server):
+    server.answers = [(200, {"id": "try-1"}), 503, (200, {"id": "try-1"}), 200]
+    assert _client(server).clear_task("d", "r/1", "g.t") == {"state": "ok"}
+    clear = "POST /api/v2/dags/d/clearTaskInstances"
+    assert server.seen == [TI, clear, TI, clear]
+
+
+def test_marking_a_task_failed_is_read_back_after_a_5xx(server):
+    server.answers = [503, (200, {"state": "failed"})]
+    assert _client(server).set_task_state("d", "r/1", "g.t", "failed") == {"state": "failed"}
+    assert server.seen == ["PATCH /api/v2/dags/d/dagRuns/r%2F1/taskInstances/g.t", TI]
+
+
+def test_a_rejected_write_is_not_retried(server):
+    server.answers = [(200, {"id": "try-1"}), 409]
+    with pytest.raises(AirflowApiError, match="HTTP 409"):
+        _client(server).clear_task("d", "r/1", "g.t")
+    assert len(server.seen) == 2
+
+
+def test_unpause_is_sent_again_after_a_5xx(server):
+    server.answers = [502]
+    _client(server).unpause("d")
+    assert server.seen == ["PATCH /api/v2/dags/d"] * 2
+
+
+def test_a_write_waits_longer_than_sqlites_busy_timeout():
+    # A write may wait out the stack's SQLite busy timeout before it even starts.
+    from emr_dags.stack.compose import SQLITE_BUSY_TIMEOUT_S
+
+    assert AirflowClient.write_timeout > SQLITE_BUSY_TIMEOUT_S

@@ -108,6 +108,7 @@ SLOW_JOBS_RULES = [
 ]
 # Latency on the call each task makes right after its AWS side effect (see Injector._kill).
 WIDEN_WINDOW = {
+    "create": [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}],
     "submit": [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}],
     "teardown": [{"service": "emr", "action": "DescribeCluster", "latency_ms": 4000}],
     "serverless_start": [{"service": "emr-serverless", "action": "GetJobRun", "latency_ms": 4000}],
@@ -499,8 +500,11 @@ class Injector:
         if section is not None:  # the job run is in the emulator (admin route: never faulted or slowed)
             admin = self.t.admin()
             return lambda: bool(job_runs_of_run(admin.state(), section, self.plan.dag_id, self.plan.run_id))
-        if phase == "create":
-            return lambda: bool(self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id))
+        if phase == "create":  # from the admin state too: DescribeCluster is the call slowed here
+            admin = self.t.admin()
+            return lambda: any(
+                _owned_by(c, self.plan.dag_id, self.plan.run_id) for c in admin.state()["clusters"]
+            )
         cluster_ids = [c["Id"] for c in self.auditor.clusters_of_run(self.plan.dag_id, self.plan.run_id)]
         if phase == "submit":
             return lambda: any(
@@ -542,8 +546,8 @@ class Injector:
         try:
             if self.plan.at_resource:
                 # The dangerous window is between a task's AWS call and its report to Airflow. Both
-                # sides call DescribeCluster right after AddJobFlowSteps / TerminateJobFlows (console
-                # link, result), and the job tasks GetJobRun / DescribeJobRun right after StartJobRun,
+                # sides call DescribeCluster right after RunJobFlow / AddJobFlowSteps /
+                # TerminateJobFlows (console link, result), and the job tasks GetJobRun / DescribeJobRun right after StartJobRun,
                 # so latency on that call holds the window open for the kill. The run's cluster is
                 # resolved first: the effect check itself never calls DescribeCluster.
                 effect = self._aws_effect(phase)
@@ -754,19 +758,27 @@ def run_chaos(
     fault_lock = threading.Lock()
     started = time.monotonic()
     results: list[RunResult] = []
-    with chaos_environment(target), ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [
-            pool.submit(run_one, target, auditor, p, run_timeout=run_timeout, fault_lock=fault_lock)
-            for p in plans
-        ]
-        for future in futures:
-            r = future.result()
-            results.append(r)
-            mark = "ok" if not (r.duplicates or r.orphans or r.wrong_outcome) else "BAD"
-            echo(
-                f"  [{mark}] {r.flavour:8} {r.run_id:45} {r.state:8} {r.seconds:5.0f}s {r.detail}"
-                + (f" | {'; '.join(r.findings)}" if r.findings else "")
-            )
+    with chaos_environment(target):
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+        try:
+            futures = [
+                pool.submit(run_one, target, auditor, p, run_timeout=run_timeout, fault_lock=fault_lock)
+                for p in plans
+            ]
+            for future in futures:
+                r = future.result()
+                results.append(r)
+                mark = "ok" if not (r.duplicates or r.orphans or r.wrong_outcome) else "BAD"
+                echo(
+                    f"  [{mark}] {r.flavour:8} {r.run_id:45} {r.state:8} {r.seconds:5.0f}s {r.detail}"
+                    + (f" | {'; '.join(r.findings)}" if r.findings else "")
+                )
+        except BaseException:
+            # Ctrl-C / SIGTERM (SystemExit): drop the queued runs instead of waiting for every one
+            # of them, so the caller's stack teardown runs now (the runs in flight then fail fast).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return ChaosReport(seed=seed, results=results, seconds=round(time.monotonic() - started, 1))
 
 

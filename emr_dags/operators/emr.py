@@ -254,18 +254,30 @@ class EmrStepOperator(_EmrOperator):
         api = self.api()
         key, _ = self.ownership(context)
 
-        from emr_dags.aws.emr import SUCCESS_STEP_STATES, reusable_step, step_state
+        from emr_dags.aws.emr import ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES, reusable_step, step_state
 
         existing = api.find_step(self.cluster_id, key)
+        cluster = api.describe_cluster(self.cluster_id)
         if reusable_step(existing):
             step_id, reattached = str(existing["Id"]), True  # type: ignore[index]
             self.log.info("Re-attached to step %s (%s) from an earlier try", step_id, step_state(existing))  # type: ignore[arg-type]
+        elif cluster["Status"]["State"] in ENDED_CLUSTER_STATES:
+            # E.g. a bootstrap action failed while the step waited for a cluster that was not ready
+            # (the pipeline adds steps as soon as RunJobFlow returns): say so, not "may not be modified".
+            state = cluster["Status"]["State"]
+            raise EmrClusterFailed(
+                f"Cluster {self.cluster_id} is {state}, so step {self.task_id!r} cannot be added: "
+                f"{_cluster_reason(cluster)}",
+                resource_id=self.cluster_id,
+                state=state,
+                reason=_cluster_reason(cluster),
+            )
         else:
             step_id, reattached = api.add_step(self.cluster_id, self.step, key), False
             self.log.info("Added step %s to cluster %s (key %s)", step_id, self.cluster_id, key)
         self._step_id = step_id
         context["ti"].xcom_push(key="step_id", value=step_id)
-        log_uri = api.describe_cluster(self.cluster_id).get("LogUri")
+        log_uri = cluster.get("LogUri")
         self.persist_link(context, STEP_KEY, cluster_id=self.cluster_id, step_id=step_id, log_uri=log_uri)
 
         if not self.wait_for_completion:

@@ -29,6 +29,7 @@ def transient_cluster_pipeline(
     idle_timeout_seconds: int = 3600,
     step_retries: int | None = None,
     step_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    wait_for_ready: bool = False,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
     deferrable: bool = True,
@@ -49,13 +50,20 @@ def transient_cluster_pipeline(
         debugging with an idle auto-termination of ``idle_timeout_seconds`` as the safety net.
     :param step_retries: retries of each step task (a retry re-attaches to a running step and adds
         a fresh one only after a failed step). ``step_kwargs`` adds per-step operator kwargs by task id.
+    :param wait_for_ready: ``create_cluster`` waits for the cluster to be ready before the first
+        step is added. Default False: steps are added while it starts (EMR holds them PENDING), so
+        the cluster's provisioning overlaps Airflow's scheduling and no cluster time is paid
+        for the gap. A cluster that fails to start then fails the step tasks, whose error and
+        probable cause name the cluster's reason (e.g. a failed bootstrap action).
 
     A failing step fails the DAG run; the teardown still runs (it is excluded from the run's outcome).
     """
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(steps, "step", "transient_cluster_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR transient cluster pipeline") as group:
-        create = EmrCreateClusterOperator(task_id="create_cluster", cluster=cluster, **shared)
+        create = EmrCreateClusterOperator(
+            task_id="create_cluster", cluster=cluster, wait_for_ready=wait_for_ready, **shared
+        )
         level = step_concurrency or (min(len(pairs), 256) if parallel else None)
         if level is not None:
             create.job_flow["StepConcurrencyLevel"] = int(level)

@@ -35,7 +35,7 @@ def test_clearing_a_deferred_step_converges_without_running_it_twice(stack, admi
     # Long enough to clear it mid-run (30 real s at time scale 1); a fresh step is as long.
     admin.add_rule(name="e2e-clear", match={"service": "emr", "arg": f"*{date}*"}, duration_minutes=30)
     stack.api.wait_for_dags([dag_id])
-    stack.airflow("dags", "unpause", dag_id)
+    stack.api.unpause(dag_id)
     run_id = f"e2e_clear_{int(time.time())}"
     stack.api.trigger(dag_id, conf={"input_date": date}, run_id=run_id)
 
@@ -66,7 +66,7 @@ def test_marking_a_deferred_serverless_job_failed_cancels_the_run_and_removes_th
     dag_id, task_id, date = "emr_serverless_jobs", "serverless.spark_aggregate", "2026-03-09"
     admin.add_rule(name="e2e-sl-hang", match={"service": "serverless", "arg": f"*{date}*"}, outcome="hang")
     stack.api.wait_for_dags([dag_id])
-    stack.airflow("dags", "unpause", dag_id)
+    stack.api.unpause(dag_id)
     run_id = f"e2e_slcancel_{int(time.time())}"
     stack.api.trigger(dag_id, run_id=run_id, logical_date=f"{date}T00:00:00Z")
 

@@ -106,7 +106,7 @@ def examples(stack):
     stamp = int(time.time())
     triggered = []
     for dag_id in EXAMPLES:
-        stack.airflow("dags", "unpause", dag_id)
+        stack.api.unpause(dag_id)
         run_id = f"e2e_examples_{stamp}"
         stack.airflow("dags", "trigger", dag_id, "--run-id", run_id)
         triggered.append((dag_id, run_id))

@@ -75,7 +75,7 @@ def test_a_failing_step_fails_the_run_is_explained_and_the_cluster_is_torn_down(
     rule(name="e2e-fail", match={"service": "emr", "arg": date}, outcome="fail", stderr=STDERR,
          reason="Step failed", duration_minutes=1)  # fmt: skip
     stack.api.wait_for_dags([DAG_ID])
-    stack.airflow("dags", "unpause", DAG_ID)
+    stack.api.unpause(DAG_ID)
     run_id = f"e2e_fail_{int(time.time())}"
     stack.api.trigger(DAG_ID, conf={"input_date": date}, run_id=run_id)
     run = stack.api.wait_for_run(DAG_ID, run_id, timeout=400)
@@ -124,7 +124,7 @@ def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
     date = "2031-07-02"
     rule(name="e2e-hang", match={"service": "emr", "arg": date}, outcome="hang")
     stack.api.wait_for_dags([DAG_ID])
-    stack.airflow("dags", "unpause", DAG_ID)
+    stack.api.unpause(DAG_ID)
     run_id = f"e2e_markfailed_{int(time.time())}"
     stack.api.trigger(DAG_ID, conf={"input_date": date}, run_id=run_id)
 

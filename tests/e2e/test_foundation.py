@@ -82,7 +82,7 @@ def test_up_refuses_a_second_stack_in_the_same_folder(stack):
 
 def test_example_pipeline_succeeds_when_triggered(stack):
     stack.api.wait_for_dags([DAG_ID])
-    stack.airflow("dags", "unpause", DAG_ID)
+    stack.api.unpause(DAG_ID)
     run_id = f"e2e_trigger_{int(time.time())}"
     stack.airflow("dags", "trigger", DAG_ID, "--run-id", run_id)
     run = stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
@@ -105,7 +105,7 @@ def test_example_pipeline_succeeds_in_dags_test(stack):
 
 def test_example_pipeline_backfills_three_dates_from_the_cli(stack):
     stack.api.wait_for_dags([DAG_ID])
-    stack.airflow("dags", "unpause", DAG_ID)
+    stack.api.unpause(DAG_ID)
     stack.backfill(DAG_ID, "2026-03-01", "2026-03-03")
     deadline = time.monotonic() + 600
     while True:

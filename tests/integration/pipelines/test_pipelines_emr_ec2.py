@@ -220,9 +220,12 @@ def test_sync_path_kill_cancels_the_running_step(aws_conn: str, emr: Any, admin:
 
     worker = threading.Thread(target=work)
     worker.start()
+    # RUNNING in EMR, and known to the task: on a busy machine the step can start before the
+    # worker thread has read AddJobFlowSteps' answer, and a kill then has no step to cancel yet.
     wait_for(
         lambda: _steps_named(emr, cluster_id, "syncwait"),
-        lambda s: s and s[0]["Status"]["State"] == "RUNNING",
+        lambda s: s and s[0]["Status"]["State"] == "RUNNING" and op._step_id == s[0]["Id"],
+        timeout=60,
     )
     op.on_kill()  # what the task runner calls on SIGTERM
     worker.join(timeout=60)
@@ -230,3 +233,42 @@ def test_sync_path_kill_cancels_the_running_step(aws_conn: str, emr: Any, admin:
     assert isinstance(outcome[0], EmrStepFailed)
     assert _steps_named(emr, cluster_id, "syncwait")[0]["Status"]["State"] in ("CANCELLED", "INTERRUPTED")
     emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+
+def test_a_step_added_while_the_cluster_starts_waits_for_it_and_completes(
+    aws_conn: str, emr: Any, admin: Any
+) -> None:
+    """The pipeline's default (create_cluster's wait_for_ready=False): EMR holds the step PENDING
+    until the cluster is ready, so no cluster time is spent between ready and the first step."""
+    run_id, xcoms = _run_id(), {}
+    created = _create(aws_conn, run_id, f"early-{uuid.uuid4().hex[:6]}", xcoms, wait_for_ready=False)
+    assert created["state"] in ("STARTING", "BOOTSTRAPPING")
+    op = EmrStepOperator(
+        task_id="p.early", cluster_id=created["cluster_id"], step=step_request("early"), poll_interval=0.1
+    )
+    result = run_operator(op, FakeTI("d", run_id, "p.early", xcoms=xcoms))
+    assert result["state"] == "COMPLETED"
+    cluster = emr.describe_cluster(ClusterId=created["cluster_id"])["Cluster"]
+    assert result["started_at"] >= cluster["Status"]["Timeline"]["ReadyDateTime"].isoformat()
+    emr.terminate_job_flows(JobFlowIds=[created["cluster_id"]])
+
+
+def test_a_step_for_a_cluster_that_already_ended_fails_naming_the_cluster_reason(
+    aws_conn: str, emr: Any, admin: Any
+) -> None:
+    from emr_dags.aws.errors import EmrClusterFailed
+
+    run_id, xcoms = _run_id(), {}
+    cluster_id = _create(aws_conn, run_id, f"gone-{uuid.uuid4().hex[:6]}", xcoms, wait_for_ready=False)[
+        "cluster_id"
+    ]
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])
+    op = EmrStepOperator(
+        task_id="p.late", cluster_id=cluster_id, step=step_request("late"), poll_interval=0.1
+    )
+    with pytest.raises(
+        EmrClusterFailed,
+        match=r"is TERMINAT\w+, so step 'p.late' cannot be added: USER_REQUEST: Terminated by user request",
+    ):
+        run_operator(op, FakeTI("d", run_id, "p.late", xcoms=xcoms))
+    assert _steps_named(emr, cluster_id, "late") == []

@@ -222,3 +222,34 @@ def test_auditor_sends_job_dags_to_the_emulator_state_and_waits_for_nothing_when
     assert calls == [1]
     assert result.findings == ["run ended failed, expected success"]
     assert result.wrong_outcome
+
+
+def test_an_interrupted_chaos_run_drops_the_queued_runs_instead_of_waiting_for_them(monkeypatch):
+    """Ctrl-C or SIGTERM (SystemExit) must reach the caller, whose stack teardown then runs, while
+    runs are still queued: it used to wait for every planned run first (hours in --long)."""
+    import contextlib
+    import threading
+    import types
+
+    from emr_dags.bench import chaos
+
+    started: list[str] = []
+    release = threading.Event()
+
+    def fake_run_one(target, auditor, plan, **kwargs):
+        started.append(plan.run_id)
+        if len(started) > 1:
+            release.wait(10)  # a run in flight: ends when the stack goes away
+        return RunResult(plan.run_id, plan.dag_id, plan.flavour, plan.fault, True, "d", "success", "success", 1.0)
+
+    def interrupt(line: str) -> None:
+        raise SystemExit(143)
+
+    monkeypatch.setattr(chaos, "run_one", fake_run_one)
+    monkeypatch.setattr(chaos, "chaos_environment", lambda target: contextlib.nullcontext())
+    api = types.SimpleNamespace(wait_for_dags=lambda *a, **k: None, unpause=lambda dag_id: None)
+    target = types.SimpleNamespace(api=api, emr=lambda: None, admin=lambda: types.SimpleNamespace(state=dict))
+    with pytest.raises(SystemExit):
+        chaos.run_chaos(target, runs=50, concurrency=2, echo=interrupt)
+    release.set()
+    assert len(started) <= 3, f"{len(started)} of 50 runs started after the interrupt"

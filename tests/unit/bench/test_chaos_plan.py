@@ -240,7 +240,9 @@ def test_an_interrupted_chaos_run_drops_the_queued_runs_instead_of_waiting_for_t
         started.append(plan.run_id)
         if len(started) > 1:
             release.wait(10)  # a run in flight: ends when the stack goes away
-        return RunResult(plan.run_id, plan.dag_id, plan.flavour, plan.fault, True, "d", "success", "success", 1.0)
+        return RunResult(
+            plan.run_id, plan.dag_id, plan.flavour, plan.fault, True, "d", "success", "success", 1.0
+        )
 
     def interrupt(line: str) -> None:
         raise SystemExit(143)

@@ -2,7 +2,9 @@
 
 extract: S3DistCp raw S3 files into HDFS; transform: Spark; load: S3DistCp the result to the
 warehouse prefix (gzip, ~256 MiB files). Stages are chained; each has its own retries, and a retry
-re-attaches to the running step instead of adding a second copy.
+re-attaches to the running step instead of adding a second copy. ``end_from_trigger=True``: a stage
+whose step completed is ended by the triggerer, so the next stage starts without waiting for a
+worker to resume the finished one (a failed step still resumes on a worker, which diagnoses it).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ with DAG(
             ),
         },
         step_retries=2,
+        end_from_trigger=True,
         generation="{{ (dag_run.conf or {}).get('emr_generation', 0) }}",
         poll_interval=5,
     )

@@ -27,6 +27,49 @@ FAILED_STEP_STATES = ("CANCELLED", "FAILED", "INTERRUPTED")
 TERMINAL_STEP_STATES = SUCCESS_STEP_STATES + FAILED_STEP_STATES
 
 
+def iso_ts(value: Any) -> str | None:
+    """A boto3 datetime (or its ISO string, from a trigger event) as an ISO string."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    import datetime as dt
+
+    if not start or not end:
+        return None
+    return (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+
+
+def step_result(cluster_id: str, step: dict[str, Any], reattached: bool | None) -> dict[str, Any]:
+    """What a step task returns (its XCom): ids, final state and timings, from a DescribeStep /
+    ListSteps entry. Built by the operator, or by the trigger when it ends the task itself."""
+    timeline = step.get("Status", {}).get("Timeline", {})
+    started, ended = iso_ts(timeline.get("StartDateTime")), iso_ts(timeline.get("EndDateTime"))
+    return {
+        "cluster_id": cluster_id,
+        "step_id": step.get("Id"),
+        "name": step.get("Name"),
+        "state": step.get("Status", {}).get("State"),
+        "reattached": reattached,
+        "created_at": iso_ts(timeline.get("CreationDateTime")),
+        "started_at": started,
+        "ended_at": ended,
+        "duration_seconds": seconds_between(started, ended),
+    }
+
+
+def step_summary_line(result: dict[str, Any]) -> str:
+    """The one line per step the task log prints at the end."""
+    return (
+        f"Step {result['step_id']} {result['state']} on {result['cluster_id']} "
+        f"in {result['duration_seconds']}s"
+    )
+
+
 def step_state(step: dict[str, Any]) -> str:
     return str(step.get("Status", {}).get("State", ""))
 

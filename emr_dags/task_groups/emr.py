@@ -30,6 +30,7 @@ def transient_cluster_pipeline(
     step_retries: int | None = None,
     step_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
     wait_for_ready: bool = False,
+    end_from_trigger: bool = False,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
     deferrable: bool = True,
@@ -55,6 +56,8 @@ def transient_cluster_pipeline(
         the cluster's provisioning overlaps Airflow's scheduling and no cluster time is paid
         for the gap. A cluster that fails to start then fails the step tasks, whose error and
         probable cause name the cluster's reason (e.g. a failed bootstrap action).
+    :param end_from_trigger: a completed step ends its task from the triggerer (no second worker
+        start); see ``EmrStepOperator``.
 
     A failing step fails the DAG run; the teardown still runs (it is excluded from the run's outcome).
     """
@@ -73,6 +76,7 @@ def transient_cluster_pipeline(
             extra = dict((step_kwargs or {}).get(task_id, {}))
             if step_retries is not None:
                 extra.setdefault("retries", step_retries)
+            extra.setdefault("end_from_trigger", end_from_trigger)
             step_tasks.append(
                 EmrStepOperator(task_id=task_id, cluster_id=cluster_id, step=step, **shared, **extra)
             )
@@ -109,6 +113,7 @@ def existing_cluster_steps(
     cluster_tags: Mapping[str, str] | None = None,
     parallel: bool = False,
     step_retries: int | None = None,
+    end_from_trigger: bool = False,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
     deferrable: bool = True,
@@ -117,7 +122,10 @@ def existing_cluster_steps(
     wait_timeout: Any = None,
     tooltip: str = "",
 ) -> TaskGroup:
-    """``find_cluster`` (by id, exact name or tags) -> one task per step. The cluster is not terminated."""
+    """``find_cluster`` (by id, exact name or tags) -> one task per step. The cluster is not terminated.
+
+    ``end_from_trigger``: a completed step ends its task from the triggerer (see ``EmrStepOperator``).
+    """
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(steps, "step", "existing_cluster_steps")
     with TaskGroup(group_id, tooltip=tooltip or "Steps on an existing EMR cluster") as group:
@@ -129,7 +137,9 @@ def existing_cluster_steps(
             aws_conn_id=aws_conn_id,
             region_name=region_name,
         )
-        extra: dict[str, Any] = {"retries": step_retries} if step_retries is not None else {}
+        extra: dict[str, Any] = {"end_from_trigger": end_from_trigger}
+        if step_retries is not None:
+            extra["retries"] = step_retries
         step_tasks = [
             EmrStepOperator(
                 task_id=tid, cluster_id=XComArg(find, key="cluster_id"), step=step, **shared, **extra

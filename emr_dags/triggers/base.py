@@ -141,7 +141,7 @@ class EmrWaitTrigger(BaseTrigger):
                     return
                 outcome = self._outcome(ids, states)
                 if outcome is not None:
-                    yield TriggerEvent(self._event(outcome, states, latest))  # type: ignore[no-untyped-call]
+                    yield self.final_event(outcome, states, latest)
                     return
 
     def _outcome(self, ids: list[str], states: dict[str, str]) -> str | None:
@@ -154,6 +154,10 @@ class EmrWaitTrigger(BaseTrigger):
 
     def _event(self, status: str, states: dict[str, str], latest: dict[str, Any]) -> dict[str, Any]:
         return {"status": status, "states": dict(states), "resources": latest}
+
+    def final_event(self, outcome: str, states: dict[str, str], latest: dict[str, Any]) -> TriggerEvent:
+        """The event for a finished wait: by default it resumes the task on a worker."""
+        return TriggerEvent(self._event(outcome, states, latest))  # type: ignore[no-untyped-call]
 
     async def on_kill(self) -> None:
         if not self.cancel_on_kill:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emr_dags.aws.emr import ACTIVE_STEP_STATES, ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES
+from emr_dags.aws.emr import (
+    ACTIVE_STEP_STATES,
+    ENDED_CLUSTER_STATES,
+    SUCCESS_STEP_STATES,
+    step_result,
+    step_summary_line,
+)
 from emr_dags.triggers.base import RESUMED_STATES, EmrWaitTrigger
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
+
+    from airflow.triggers.base import TriggerEvent
 
     from emr_dags.triggers._poller import Fetch
 
@@ -21,18 +29,47 @@ def _emr_api(aws_conn_id: str | None, region_name: str | None) -> Any:
 
 
 class EmrStepsTrigger(EmrWaitTrigger):
-    """Wait for steps on one cluster. All triggers on the same cluster share one ListSteps per interval."""
+    """Wait for steps on one cluster. All triggers on the same cluster share one ListSteps per interval.
+
+    ``end_task_on_success`` (one step): when it completes, end the task from the triggerer with the
+    step task's result as XCom ``return_value`` (``TaskSuccessEvent``), so no worker starts again
+    just to return it. Any other outcome resumes the task on a worker (a failure is diagnosed there).
+    """
 
     ACTIVE = ACTIVE_STEP_STATES
     SUCCESS = SUCCESS_STEP_STATES
 
-    def __init__(self, *, cluster_id: str, step_ids: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        cluster_id: str,
+        step_ids: list[str],
+        end_task_on_success: bool = False,
+        reattached: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
         self.step_ids = list(step_ids)
+        self.end_task_on_success = end_task_on_success
+        self.reattached = reattached
 
     def _own_kwargs(self) -> dict[str, Any]:
-        return {"cluster_id": self.cluster_id, "step_ids": list(self.step_ids)}
+        return {
+            "cluster_id": self.cluster_id,
+            "step_ids": list(self.step_ids),
+            "end_task_on_success": self.end_task_on_success,
+            "reattached": self.reattached,
+        }
+
+    def final_event(self, outcome: str, states: dict[str, str], latest: dict[str, Any]) -> TriggerEvent:
+        if outcome != "success" or not self.end_task_on_success or len(self.step_ids) != 1:
+            return super().final_event(outcome, states, latest)
+        from airflow.triggers.base import TaskSuccessEvent
+
+        result = step_result(self.cluster_id, latest[self.step_ids[0]], self.reattached)
+        self.log.info("%s (task ended by the triggerer)", step_summary_line(result))
+        return TaskSuccessEvent(xcoms={"return_value": result})
 
     def watched_ids(self) -> list[str]:
         return list(self.step_ids)

@@ -34,21 +34,40 @@ def context_for(ti: FakeTI) -> dict[str, Any]:
     return {"ti": ti, "task_instance": ti, "run_id": ti.run_id}
 
 
-async def run_trigger(trigger: Any) -> dict[str, Any]:
+async def first_event(trigger: Any) -> Any:
     async for event in trigger.run():
-        return dict(event.payload)
+        return event
     raise AssertionError("trigger ended without an event")
 
 
+async def run_trigger(trigger: Any) -> dict[str, Any]:
+    """The event's payload; a ``TaskSuccessEvent`` (the trigger ended the task) as
+    ``{"status": "success", "ended_task": True, "xcoms": ...}``."""
+    from airflow.triggers.base import BaseTaskEndEvent
+
+    event = await first_event(trigger)
+    if isinstance(event, BaseTaskEndEvent):
+        return {"status": str(event.task_instance_state), "ended_task": True, "xcoms": event.xcoms}
+    return dict(event.payload)
+
+
 def run_operator(op: Any, ti: FakeTI) -> Any:
+    """The task's result: what ``execute`` or ``execute_complete`` returned, or, when the trigger
+    ended the task itself (``TaskSuccessEvent``), the ``return_value`` XCom the triggerer pushes."""
     from airflow.sdk.exceptions import TaskDeferred
+    from airflow.triggers.base import BaseTaskEndEvent, TaskSuccessEvent
 
     ctx = context_for(ti)
     try:
         return op.execute(ctx)
     except TaskDeferred as deferred:
-        event = asyncio.run(run_trigger(deferred.trigger))
-        return getattr(op, deferred.method_name)(ctx, event=event)
+        event = asyncio.run(first_event(deferred.trigger))
+        if isinstance(event, BaseTaskEndEvent):
+            assert isinstance(event, TaskSuccessEvent), event
+            result = (event.xcoms or {}).get("return_value")
+            ti.xcom_push("return_value", result)
+            return result
+        return getattr(op, deferred.method_name)(ctx, event=dict(event.payload))
 
 
 def cluster_request(name: str, **extra: Any) -> dict[str, Any]:

@@ -249,7 +249,10 @@ def test_a_step_added_while_the_cluster_starts_waits_for_it_and_completes(
     result = run_operator(op, FakeTI("d", run_id, "p.early", xcoms=xcoms))
     assert result["state"] == "COMPLETED"
     cluster = emr.describe_cluster(ClusterId=created["cluster_id"])["Cluster"]
-    assert result["started_at"] >= cluster["Status"]["Timeline"]["ReadyDateTime"].isoformat()
+    import datetime as dt
+
+    started = dt.datetime.fromisoformat(result["started_at"])
+    assert started >= cluster["Status"]["Timeline"]["ReadyDateTime"], (result, cluster["Status"])
     emr.terminate_job_flows(JobFlowIds=[created["cluster_id"]])
 
 

@@ -83,3 +83,22 @@ def test_a_completed_step_returns_ids_state_and_timings(monkeypatch: pytest.Monk
     )
     assert result["step_id"] == "s-1"
     assert result["duration_seconds"] == 90.0
+
+
+def test_a_task_resumed_after_its_trigger_ended_it_reads_the_step_and_returns_its_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`airflow dags test` resumes the task even after a TaskSuccessEvent, passing only its state."""
+
+    class Ti:
+        map_index = -1
+
+        def xcom_pull(self, task_ids: str, key: str, map_indexes: int) -> str:
+            return {"step_id": "s-9"}[key]
+
+    class Api(FakeApi):
+        def describe_step(self, cluster_id: str, step_id: str) -> dict[str, Any]:
+            return {"Id": step_id, "Name": "s", "Status": {"State": "COMPLETED", "Timeline": {}}}
+
+    result = _op(monkeypatch, Api()).execute_complete({"ti": Ti()}, "success")
+    assert (result["step_id"], result["state"], result["cluster_id"]) == ("s-9", "COMPLETED", "j-1")

@@ -46,6 +46,31 @@ def test_the_teardown_runs_even_when_the_create_failed_and_finds_its_cluster_wit
     assert "xcom_pull(task_ids='p.create_cluster', key='cluster_id') or ''" in term.cluster_id
 
 
+def test_steps_are_added_while_the_cluster_starts_unless_asked_to_wait() -> None:
+    with _dag() as dag:
+        transient_cluster_pipeline("p", cluster=CLUSTER, steps=[step("a")])
+        transient_cluster_pipeline("q", cluster=CLUSTER, steps=[step("a")], wait_for_ready=True)
+    assert dag.get_task("p.create_cluster").wait_for_ready is False
+    assert dag.get_task("q.create_cluster").wait_for_ready is True
+
+
+def test_end_from_trigger_reaches_every_step_and_a_step_kwarg_overrides_it() -> None:
+    with _dag() as dag:
+        transient_cluster_pipeline(
+            "p",
+            cluster=CLUSTER,
+            steps={"x": step("a"), "y": step("b")},
+            end_from_trigger=True,
+            step_kwargs={"y": {"end_from_trigger": False}},
+        )
+        existing_cluster_steps("e", steps=[step("c")], cluster_id="j-1", end_from_trigger=True)
+        transient_cluster_pipeline("d", cluster=CLUSTER, steps=[step("a")])
+    assert dag.get_task("p.x").end_from_trigger is True
+    assert dag.get_task("p.y").end_from_trigger is False
+    assert dag.get_task("e.c").end_from_trigger is True
+    assert dag.get_task("d.a").end_from_trigger is False
+
+
 def test_parallel_steps_all_follow_the_setup() -> None:
     with _dag() as dag:
         transient_cluster_pipeline(

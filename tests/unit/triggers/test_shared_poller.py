@@ -190,3 +190,42 @@ def test_a_cluster_whose_create_task_is_now_success_is_not_terminated(
     state["now"] = "failed"  # a user marked the deferred create failed: the cluster goes
     asyncio.run(trigger.on_kill())
     assert terminated == ["j-1"]
+
+
+def _ending_trigger(fake: FakeCluster, step_id: str) -> EmrStepsTrigger:
+    trigger = EmrStepsTrigger(
+        cluster_id="j-1", step_ids=[step_id], poll_interval=0.01, end_task_on_success=True, reattached=False
+    )
+    trigger.make_fetch = lambda: fake.fetch  # type: ignore[method-assign]
+    return trigger
+
+
+async def _raw_event(trigger: EmrStepsTrigger) -> Any:
+    async for event in trigger.run():
+        return event
+    raise AssertionError
+
+
+def test_a_completed_step_ends_the_task_from_the_triggerer_with_its_result() -> None:
+    from airflow.triggers.base import TaskSuccessEvent
+
+    fake = FakeCluster(polls_to_finish=2)
+    timeline = {"StartDateTime": "2026-01-01T00:00:00+00:00", "EndDateTime": "2026-01-01T00:02:00+00:00"}
+    fetch = fake.fetch
+    fake.fetch = lambda ids: {  # type: ignore[method-assign]
+        i: {**d, "Name": "etl", "Status": {**d["Status"], "Timeline": timeline}}
+        for i, d in fetch(ids).items()
+    }
+    event = asyncio.run(_raw_event(_ending_trigger(fake, "s-1")))
+    assert isinstance(event, TaskSuccessEvent)
+    result = event.xcoms["return_value"]
+    assert (result["cluster_id"], result["step_id"], result["state"]) == ("j-1", "s-1", "COMPLETED")
+    assert (result["name"], result["reattached"], result["duration_seconds"]) == ("etl", False, 120.0)
+
+
+def test_a_failed_step_still_resumes_the_task_on_a_worker_for_its_diagnosis() -> None:
+    from airflow.triggers.base import BaseTaskEndEvent
+
+    event = asyncio.run(_raw_event(_ending_trigger(FakeCluster(polls_to_finish=1), "bad")))
+    assert not isinstance(event, BaseTaskEndEvent)
+    assert event.payload["status"] == "failed"

@@ -17,6 +17,7 @@ COMMON = {
 
 TRIGGERS = [
     EmrStepsTrigger(cluster_id="j-1", step_ids=["s-1", "s-2"], fail_fast=True, **COMMON),
+    EmrStepsTrigger(cluster_id="j-1", step_ids=["s-1"], end_task_on_success=True, reattached=True, **COMMON),
     EmrClusterStateTrigger(
         cluster_id="j-1", target_states=["RUNNING", "WAITING"], cancel_on_kill=False, **COMMON
     ),

@@ -186,8 +186,13 @@ def _ts(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+#: the N=1 emr-dags pipeline with ``end_from_trigger=True``, measured beside the default's rows
+END_FROM_TRIGGER = "emr-dags end_from_trigger"
+
+
 def _measure_run(target: Any, auditor: Any, flavour: str, n: int, seed: int) -> dict[str, Any]:
-    dag_id = f"bench_{'emr' if flavour == 'emr-dags' else 'stock'}_n{n}"
+    prefix = {"emr-dags": "emr", END_FROM_TRIGGER: "emreft"}.get(flavour, "stock")
+    dag_id = f"bench_{prefix}_n{n}"
     run_id = f"bench-{seed}-{int(time.time())}-{dag_id}"
     admin = target.admin()
     target.api.unpause(dag_id)
@@ -283,12 +288,13 @@ def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]
         target.ensure_bucket()
         target.admin().set_rules(rules)
         dag_ids = [f"bench_{f}_n{n}" for f in ("emr", "stock") for n in sizes]
+        dag_ids += ["bench_emreft_n1"] if 1 in sizes else []
         if "backfill" in wanted:
             dag_ids += list(backfill.DAGS.values())
         target.api.wait_for_dags(dag_ids, timeout=300)
         auditor = Auditor(target.emr())
         for n in sizes:
-            for flavour in FLAVOURS:
+            for flavour in FLAVOURS + ((END_FROM_TRIGGER,) if n == 1 else ()):
                 measured[(flavour, n)] = _measure_run(target, auditor, flavour, n, seed)
         if "backfill" in wanted:
             airflow = str(Path(sys.executable).parent / "airflow")
@@ -301,6 +307,11 @@ def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]
         {"row": "_runs", "runs": {f"{f}/n{n}": r for (f, n), r in measured.items()}, "backfills": backfilled}
     )
     return rows
+
+
+def _lifetime_sim_minutes(run: dict[str, Any]) -> float | None:
+    seconds = run["cluster_lifetime_seconds"]
+    return None if seconds is None else round(seconds / STACK_TIME_SCALE, 1)
 
 
 def _measured_rows(
@@ -348,6 +359,21 @@ def _measured_rows(
                 "stock": stock["latency_seconds"],
             }
         )
+    eft = measured.get((END_FROM_TRIGGER, 1))
+    if eft is not None:
+        stock = measured[("stock", 1)]
+        what = f"N=1, emr-dags with end_from_trigger=True (no worker resume after the step) vs stock, {setup}"
+        figures = [
+            ("slot_seconds_per_step_n1_end_from_trigger", "slot-s", lambda r: r["slot_seconds_steps"]),
+            ("latency_step_end_to_downstream_start_end_from_trigger", "s", lambda r: r["latency_seconds"]),
+            ("cluster_lifetime_n1_end_from_trigger", "sim-min", _lifetime_sim_minutes),
+        ]
+        for row, unit, value in figures:
+            if row.startswith("slot") and "slots" not in wanted:
+                continue
+            rows.append(
+                {"row": row, "unit": unit, "setup": what, "emr-dags": value(eft), "stock": value(stock)}
+            )
     return rows
 
 

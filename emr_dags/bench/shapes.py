@@ -80,6 +80,7 @@ def emr_dags_pipeline(
     retries: int = 0,
     max_active_runs: int = 4,
     schedule: str | None = None,
+    end_from_trigger: bool = False,
 ) -> Any:
     """create_cluster [setup] -> N parallel EmrStepOperator (deferrable) -> terminate_cluster [teardown].
 
@@ -105,6 +106,7 @@ def emr_dags_pipeline(
             steps={name: step_request(name) for name in step_names(n_steps)},
             parallel=True,
             poll_interval=poll_interval,
+            end_from_trigger=end_from_trigger,
         )
     return dag
 

@@ -37,3 +37,34 @@ def test_unknown_rows_are_refused_with_the_allowed_names():
     with pytest.raises(SystemExit, match="parse"):
         run_bench(only=["nope"], quick=True, seed=1)
     assert "backfill" in ROWS
+
+
+def _run(slots: float, latency: float, lifetime: float) -> dict:
+    return {
+        "api_calls": 10,
+        "api_calls_by_action": {},
+        "slot_seconds_steps": slots,
+        "slot_seconds_total": slots + 5,
+        "latency_seconds": latency,
+        "cluster_lifetime_seconds": lifetime,
+    }
+
+
+def test_the_end_from_trigger_run_gets_its_own_rows_against_the_same_stock_run():
+    from emr_dags.bench.runner import END_FROM_TRIGGER, STACK_TIME_SCALE, _measured_rows
+
+    measured = {
+        ("emr-dags", 1): _run(10.0, 7.0, 36.0),
+        ("stock", 1): _run(27.0, 4.8, 33.0),
+        (END_FROM_TRIGGER, 1): _run(4.0, 2.5, 30.0),
+    }
+    rows = {r["row"]: r for r in _measured_rows(measured, (1,), {"slots", "latency"}, "s")}
+    assert rows["latency_step_end_to_downstream_start"]["emr-dags"] == 7.0
+    eft = rows["latency_step_end_to_downstream_start_end_from_trigger"]
+    assert (eft["emr-dags"], eft["stock"]) == (2.5, 4.8)
+    assert rows["slot_seconds_per_step_n1_end_from_trigger"]["emr-dags"] == 4.0
+    life = rows["cluster_lifetime_n1_end_from_trigger"]
+    assert (life["emr-dags"], life["stock"]) == (30.0 / STACK_TIME_SCALE, 33.0 / STACK_TIME_SCALE)
+    # without the slots row asked for, no end_from_trigger slot row either
+    only_latency = {r["row"] for r in _measured_rows(measured, (1,), {"latency"}, "s")}
+    assert "slot_seconds_per_step_n1_end_from_trigger" not in only_latency

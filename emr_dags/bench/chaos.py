@@ -547,8 +547,9 @@ class Injector:
             if self.plan.at_resource:
                 # The dangerous window is between a task's AWS call and its report to Airflow. Both
                 # sides call DescribeCluster right after RunJobFlow / AddJobFlowSteps /
-                # TerminateJobFlows (console link, result), and the job tasks GetJobRun / DescribeJobRun right after StartJobRun,
-                # so latency on that call holds the window open for the kill. The run's cluster is
+                # TerminateJobFlows (console link, result), and the job tasks GetJobRun /
+                # DescribeJobRun right after StartJobRun, so latency on that call holds the window
+                # open for the kill. The run's cluster is
                 # resolved first: the effect check itself never calls DescribeCluster.
                 effect = self._aws_effect(phase)
                 if phase in WIDEN_WINDOW:

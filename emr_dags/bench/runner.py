@@ -190,9 +190,18 @@ def _ts(value: Any) -> dt.datetime:
 END_FROM_TRIGGER = "emr-dags end_from_trigger"
 
 
+def _flavours(n: int) -> tuple[str, ...]:
+    """What is measured at size ``n``: both flavours, and at N=1 the end_from_trigger variant too."""
+    return FLAVOURS + ((END_FROM_TRIGGER,) if n == 1 else ())
+
+
+def _dag_id(flavour: str, n: int) -> str:
+    prefix = {"emr-dags": "emr", END_FROM_TRIGGER: "emreft", "stock": "stock"}[flavour]
+    return f"bench_{prefix}_n{n}"
+
+
 def _measure_run(target: Any, auditor: Any, flavour: str, n: int, seed: int) -> dict[str, Any]:
-    prefix = {"emr-dags": "emr", END_FROM_TRIGGER: "emreft"}.get(flavour, "stock")
-    dag_id = f"bench_{prefix}_n{n}"
+    dag_id = _dag_id(flavour, n)
     run_id = f"bench-{seed}-{int(time.time())}-{dag_id}"
     admin = target.admin()
     target.api.unpause(dag_id)
@@ -287,14 +296,13 @@ def stack_rows(quick: bool, seed: int, wanted: set[str]) -> list[dict[str, Any]]
     with temp_stack(STACK_TIME_SCALE) as target:
         target.ensure_bucket()
         target.admin().set_rules(rules)
-        dag_ids = [f"bench_{f}_n{n}" for f in ("emr", "stock") for n in sizes]
-        dag_ids += ["bench_emreft_n1"] if 1 in sizes else []
+        dag_ids = [_dag_id(f, n) for n in sizes for f in _flavours(n)]
         if "backfill" in wanted:
             dag_ids += list(backfill.DAGS.values())
         target.api.wait_for_dags(dag_ids, timeout=300)
         auditor = Auditor(target.emr())
         for n in sizes:
-            for flavour in FLAVOURS + ((END_FROM_TRIGGER,) if n == 1 else ()):
+            for flavour in _flavours(n):
                 measured[(flavour, n)] = _measure_run(target, auditor, flavour, n, seed)
         if "backfill" in wanted:
             airflow = str(Path(sys.executable).parent / "airflow")

@@ -36,9 +36,6 @@ READY = ("RUNNING", "WAITING")
 STARTING = ("STARTING", "BOOTSTRAPPING")
 
 
-_ts = iso_ts  # the name the cluster result uses
-
-
 def _cluster_reason(cluster: dict[str, Any]) -> str:
     reason = cluster.get("Status", {}).get("StateChangeReason", {})
     return f"{reason.get('Code', '')}: {reason.get('Message', '')}".strip(": ")
@@ -186,8 +183,8 @@ class EmrCreateClusterOperator(_EmrOperator):
             "reattached": reattached,
             "key": key,
             "log_uri": cluster.get("LogUri"),
-            "created_at": _ts(timeline.get("CreationDateTime")),
-            "ready_at": _ts(timeline.get("ReadyDateTime")),
+            "created_at": iso_ts(timeline.get("CreationDateTime")),
+            "ready_at": iso_ts(timeline.get("ReadyDateTime")),
         }
         self.log.info(
             "Cluster %s %s (%s); created %s, ready %s",
@@ -320,30 +317,23 @@ class EmrStepOperator(_EmrOperator):
         return self._finish(api, step_id, outcome, api.describe_step(self.cluster_id, step_id), reattached)
 
     def execute_complete(self, context: Context, event: Any) -> dict[str, Any]:
-        if not isinstance(event, dict):
-            # The trigger ended the task itself (TaskSuccessEvent), yet the task was resumed: as
-            # `airflow dags test` does, passing the event's state. Read the step and finish here.
-            step_id = context["ti"].xcom_pull(
-                task_ids=self.task_id, key="step_id", map_indexes=context["ti"].map_index
-            )
-            self._step_id = step_id
-            api = self.api()
-            from emr_dags.aws.emr import step_state
-
-            step = api.describe_step(self.cluster_id, step_id)
-            return self._finish(
-                api, step_id, "success" if step_state(step) == "COMPLETED" else "failed", step, None
-            )
-        step_id = next(iter(event.get("states") or {}), None) or context["ti"].xcom_pull(
-            task_ids=self.task_id, key="step_id", map_indexes=context["ti"].map_index
+        ti = context["ti"]
+        states = event.get("states") if isinstance(event, dict) else None
+        step_id = next(iter(states or {}), None) or ti.xcom_pull(
+            task_ids=self.task_id, key="step_id", map_indexes=ti.map_index
         )
         self._step_id = step_id
+        api = self.api()
+        if not isinstance(event, dict):
+            # The trigger ended the task itself (TaskSuccessEvent) and the task was resumed anyway,
+            # with only the event's state, as `airflow dags test` does: the step decides the outcome.
+            return self._finish(api, step_id, "ended", api.describe_step(self.cluster_id, step_id), None)
         step = (event.get("resources") or {}).get(step_id) or {}
         if event["status"] == "error":
             raise EmrStepFailed(
                 f"Waiting for step {step_id} failed: {event.get('message')}", resource_id=step_id
             )
-        return self._finish(self.api(), step_id, event["status"], step, None)
+        return self._finish(api, step_id, event["status"], step, None)
 
     def _finish(
         self, api: EmrApi, step_id: str, outcome: str, step: dict[str, Any], reattached: bool | None
@@ -489,9 +479,9 @@ class EmrTerminateClusterOperator(_EmrOperator):
             "state": cluster["Status"]["State"],
             "kept_for_debugging": kept,
             "normalized_instance_hours": cluster.get("NormalizedInstanceHours"),
-            "created_at": _ts(timeline.get("CreationDateTime")),
-            "ready_at": _ts(timeline.get("ReadyDateTime")),
-            "ended_at": _ts(timeline.get("EndDateTime")),
+            "created_at": iso_ts(timeline.get("CreationDateTime")),
+            "ready_at": iso_ts(timeline.get("ReadyDateTime")),
+            "ended_at": iso_ts(timeline.get("EndDateTime")),
         }
         self.log.info(
             "Cluster %s %s; %s normalized instance hours",

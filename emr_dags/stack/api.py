@@ -8,9 +8,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emr_dags.errors import EmrDagsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 
@@ -138,7 +141,7 @@ class AirflowClient:
             time.sleep(min(2.0**attempt, 10.0))
         raise AssertionError("unreachable")
 
-    def _retry_write(self, send: Any, landed: Any) -> Any:
+    def _retry_write(self, send: Callable[[], Any], landed: Callable[[], Any]) -> Any:
         """Send a write; on a timeout or 5xx, which may or may not have landed, return ``landed()``
         when it reports the effect (anything but None) and send again only when it does not."""
         for attempt in range(1, self.read_attempts + 1):

@@ -21,10 +21,11 @@ browser:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# The product (emr-dags, this folder) and the dev kit (emr-dags-devkit, devkit/), both editable.
+$(VENV)/.installed: pyproject.toml devkit/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]' -e ./devkit
 	touch $@
 
 bench: install  ## benchmarks, side by side with the stock amazon provider; prints one table
@@ -43,8 +44,8 @@ status:
 	$(BIN)/emr-dags status
 
 lint: install
-	$(BIN)/ruff check emr_dags plugins dags tests
-	$(BIN)/ruff format --check emr_dags plugins dags tests
+	$(BIN)/ruff check emr_dags devkit dags tests benchmarks
+	$(BIN)/ruff format --check emr_dags devkit dags tests benchmarks
 
 clean: down
 	rm -rf .state $(VENV)

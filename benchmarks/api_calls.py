@@ -127,10 +127,10 @@ class _EmulatorProcess:
         import subprocess
         import sys
 
-        from emr_dags.emulator.client import EmulatorAdmin
+        from emr_dags_devkit.emulator.client import EmulatorAdmin
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emr_dags.emulator", "--port", "0", "--time-scale", "1.0"],
+            [sys.executable, "-m", "emr_dags_devkit.emulator", "--port", "0", "--time-scale", "1.0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -43,7 +43,7 @@ def rss_mb(pid: int) -> float:
 def start(time_scale: float) -> tuple[subprocess.Popen[str], str, Any]:
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emr_dags.emulator", "--port", "0", "--time-scale", str(time_scale)],
+        [sys.executable, "-m", "emr_dags_devkit.emulator", "--port", "0", "--time-scale", str(time_scale)],
         cwd=REPO,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
         stdout=log,

@@ -1,8 +1,10 @@
 """The ``emr-dags`` command.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the module adds its
-parser and sets ``func`` (called with the parsed args, returns an exit code). Modules are imported
-only when the command runs, so ``emr-dags --help`` stays fast.
+parser and sets ``func`` (called with the parsed args, returns an exit code). The product's own
+commands (``diagnose``, ``cost``, ``reap``) are listed below; the dev kit (``emr-dags-devkit``) adds the
+local stack, the emulator, bench and chaos through the ``emr_dags.commands`` entry point group. Modules
+are imported only when the parser is built, so ``emr-dags --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,18 +12,32 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# Modules that contribute subcommands, in help order.
+# The product's modules that contribute subcommands, in help order.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "emr_dags.stack.commands",  # up, down, status, demo
-    "emr_dags.emulator.cli",  # emulator
     "emr_dags.diagnostics.cli",  # diagnose
     "emr_dags.ops.cli",  # reap, cost
-    "emr_dags.bench.cli",  # bench, chaos
+)
+ENTRY_POINT_GROUP = "emr_dags.commands"
+# Commands the dev kit provides: without it installed they still parse, and say how to get them.
+DEVKIT_COMMANDS: dict[str, str] = {
+    "up": "start the local stack (emulator + Airflow)",
+    "down": "stop the local stack",
+    "status": "show the local stack's components",
+    "env": "print exports that point `airflow` at the local stack",
+    "demo": "run the example pipelines on the local stack",
+    "emulator": "run the EMR emulator",
+    "bench": "benchmarks against the stock amazon provider",
+    "chaos": "fault-injection runs",
+}
+DEVKIT_MISSING = (
+    "`emr-dags {command}` is part of the emr-dags dev kit, which is not installed here: "
+    "pip install emr-dags-devkit (a deployment needs only emr-dags)"
 )
 
 
@@ -35,20 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emr-dags {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):  # a missing dependency inside it: say so
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        entry.load()(subparsers)
+    for command, summary in DEVKIT_COMMANDS.items():
+        if command not in subparsers.choices:
+            stub = subparsers.add_parser(command, help=f"{summary} (needs emr-dags-devkit)", add_help=False)
+            stub.set_defaults(func=_devkit_missing)
     return parser
+
+
+def _devkit_missing(args: Any) -> int:
+    print(f"emr-dags: error: {DEVKIT_MISSING.format(command=args.command)}", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     func = getattr(args, "func", None)
+    if unknown and func is not _devkit_missing:  # a missing dev kit's options are not ours to judge
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if func is None:
         parser.print_help()
         return 2

@@ -1,4 +1,4 @@
-"""The EMR page: a FastAPI app that Airflow's api-server mounts (see ``plugins/emr_dags_plugin.py``).
+"""The EMR page: a FastAPI app that Airflow's api-server mounts (see ``emr_dags.ui.plugin``).
 
 Security. Plugin apps are *not* protected by Airflow automatically, so every route here depends on
 Airflow's own ``get_user`` (the JWT in ``Authorization: Bearer`` or the UI's ``_token`` cookie) and

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from emr_dags import tags
-from emr_dags.stack.api import AirflowClient, backfill_create
-from emr_dags.stack.runner import Stack, StackConfig, _processes_with_stack_id, free_port
+from emr_dags_devkit.stack.api import AirflowClient, backfill_create
+from emr_dags_devkit.stack.runner import Stack, StackConfig, _processes_with_stack_id, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,7 +68,7 @@ class RunningStack:
 
     def backfill(self, dag_id: str, start: str, end: str, attempts: int = 8) -> None:
         """`airflow backfill create`, retried while SQLite answers "database is locked"
-        (see `emr_dags.stack.api.backfill_create`)."""
+        (see `emr_dags_devkit.stack.api.backfill_create`)."""
         backfill_create(dag_id, start, end, env=self.stack.cli_env(), airflow=AIRFLOW, attempts=attempts)
 
     def client(self, service: str) -> Any:
@@ -118,6 +118,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         worker_log_port=free_port(),
         trigger_log_port=free_port(),
         time_scale=float(os.environ.get("EMR_DAGS_E2E_TIME_SCALE", "1.0")),
+        fixture_dags=True,  # test_chaos drives the dev kit's chaos DAGs
     )
     running = Stack(config)
     running.up(timeout=300)

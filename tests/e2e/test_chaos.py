@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from emr_dags.bench.chaos import FAULT_KINDS, JOB_FAULT_KINDS, ChaosTarget, run_chaos
-from emr_dags.emulator.client import EmulatorAdmin
+from emr_dags_devkit.bench.chaos import FAULT_KINDS, JOB_FAULT_KINDS, ChaosTarget, run_chaos
+from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import pytest
 from e2e_helpers import owned
 
 from emr_dags import tags
-from emr_dags.emulator.client import EmulatorAdmin
+from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 # Part of `make test` (about 10 minutes on 2 cores); EMR_DAGS_SKIP_E2E_EXAMPLES=1 leaves it out of a
 # quick local run. Two findings made it red before: a dev cluster's 30-minute idle timeout was 30

@@ -13,7 +13,7 @@ import pytest
 from e2e_helpers import wait_until
 
 from emr_dags import tags
-from emr_dags.emulator.client import EmulatorAdmin
+from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
 

@@ -79,7 +79,7 @@ def target(request: pytest.FixtureRequest) -> Target:
 @pytest.fixture(scope="module")
 def finished_demo_run(target: Target) -> str:
     """A successful run of the demo DAG (its cluster is terminated by the DAG's teardown)."""
-    from emr_dags.stack.api import AirflowClient
+    from emr_dags_devkit.stack.api import AirflowClient
 
     api = AirflowClient(target.api_url, "admin", target.password)
     api.wait_for_dags([DEMO_DAG], timeout=180)
@@ -268,7 +268,7 @@ def test_reaper_dag_stops_the_orphan_through_the_task_sdk(target: Target) -> Non
     Independent of the demo DAG: a first (dry) run of the reaper itself is the finished run the
     leaked cluster claims to belong to.
     """
-    from emr_dags.stack.api import AirflowClient
+    from emr_dags_devkit.stack.api import AirflowClient
 
     api = AirflowClient(target.api_url, "admin", target.password)
     api.wait_for_dags(["emr_dags_reaper"], timeout=180)

@@ -1,6 +1,6 @@
 """The integration tier: one emulator process per session, driven over HTTP with boto3.
 
-The emulator runs as a subprocess (``python -m emr_dags.emulator --port 0``) so that moto's
+The emulator runs as a subprocess (``python -m emr_dags_devkit.emulator --port 0``) so that moto's
 process-wide state is not shared with unit tests that use ``mock_aws`` in this process. It is
 always stopped (SIGTERM, then SIGKILL) at session end.
 """
@@ -52,7 +52,7 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
         [
             sys.executable,
             "-m",
-            "emr_dags.emulator",
+            "emr_dags_devkit.emulator",
             "--port",
             "0",
             "--time-scale",
@@ -100,7 +100,7 @@ def endpoint_url(emulator_process: EmulatorProcess) -> str:
 @pytest.fixture
 def admin(endpoint_url: str) -> Iterator[Any]:
     """The admin client; rules, faults and the time scale are restored after each test."""
-    from emr_dags.emulator.client import EmulatorAdmin
+    from emr_dags_devkit.emulator.client import EmulatorAdmin
 
     client = EmulatorAdmin(endpoint_url)
     client.set_time_scale(TIME_SCALE)

@@ -140,7 +140,7 @@ def test_rules_round_trip_over_http(admin):
     rules = admin.rules()
     assert [(r["name"], r["outcome"]) for r in rules] == [("a", "fail"), ("b", "hang")]
     assert rules[0]["match"] == {"service": "*", "step_name": "x*", "regex": False}
-    from emr_dags.emulator.client import EmulatorAdminError
+    from emr_dags_devkit.emulator.client import EmulatorAdminError
 
     with pytest.raises(EmulatorAdminError) as err:
         admin.add_rule(outcome="explode")
@@ -226,7 +226,7 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
         line = proc.stdout.readline()
         assert "listening on http://" in line, line
         url = line.split("listening on ", 1)[1].split()[0]
-        from emr_dags.emulator.client import EmulatorAdmin
+        from emr_dags_devkit.emulator.client import EmulatorAdmin
 
         client = EmulatorAdmin(url)
         assert client.health()["time_scale"] == 0.5

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-PLUGIN = Path(__file__).parents[3] / "plugins" / "emr_dags_plugin.py"
+import importlib
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("emr_dags_plugin_under_test", PLUGIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("emr_dags.ui.plugin")
+
+
+def test_plugin_is_registered_through_the_airflow_plugins_entry_point():
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="airflow.plugins") if e.value.startswith("emr_dags")]
+    assert entry.load() is _load().EmrDagsPlugin
 
 
 def test_plugin_registers_a_fastapi_app_and_a_nav_view_airflow_accepts():
@@ -33,12 +34,7 @@ def test_plugin_import_does_not_import_the_page_or_boto3():
     import subprocess
     import sys
 
-    code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('p', {str(PLUGIN)!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "print('emr_dags.ui.app' in sys.modules, 'boto3' in sys.modules)\n"
-    )
+    code = "import sys, emr_dags.ui.plugin\nprint('emr_dags.ui.app' in sys.modules, 'boto3' in sys.modules)\n"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )

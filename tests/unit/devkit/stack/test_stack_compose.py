@@ -1,0 +1,142 @@
+"""docker-compose.yaml is the stack's single source of topology: check it, and check its translation."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emr_dags_devkit.stack.compose import (
+    ComposeError,
+    Translation,
+    interpolate,
+    load_compose,
+    translate,
+)
+
+REPO = Path(__file__).resolve().parents[4]
+COMPOSE = REPO / "docker-compose.yaml"
+AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return load_compose(COMPOSE, {})
+
+
+def _where(tmp: Path = Path("/state/airflow")) -> Translation:
+    return Translation(
+        repo_root=REPO, airflow_home=tmp, airflow_bin=Path("/venv/bin/airflow"), python="/venv/bin/python"
+    )
+
+
+def test_interpolate_defaults_values_and_escapes():
+    assert interpolate("${A:-x}-${B}-$${HOSTNAME}", {"B": "b"}) == "x-b-${HOSTNAME}"
+    assert interpolate("${A:-x}", {"A": "set"}) == "set"
+    assert interpolate("${A:-x}", {"A": ""}) == "x"
+
+
+def test_compose_uses_the_official_airflow_image_of_the_installed_version(compose):
+    airflow = version("apache-airflow")
+    for name in (*AIRFLOW_SERVICES, "airflow-init", "emulator"):
+        assert compose["services"][name]["image"] == f"apache/airflow:{airflow}-python3.11"
+    assert compose["services"]["postgres"]["image"] == "postgres:15"
+
+
+def test_compose_declares_every_component_with_a_healthcheck(compose):
+    services = compose["services"]
+    assert {"postgres", "emulator", "airflow-init", *AIRFLOW_SERVICES} <= set(services)
+    for name in ("postgres", "emulator", *AIRFLOW_SERVICES):
+        assert services[name].get("healthcheck", {}).get("test"), name
+
+
+def test_compose_mounts_dags_and_plugins_into_every_airflow_service(compose):
+    for name in AIRFLOW_SERVICES:
+        volumes = compose["services"][name]["volumes"]
+        assert "./dags:/opt/airflow/dags" in volumes
+        assert "./plugins:/opt/airflow/plugins" in volumes
+        assert compose["services"][name]["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/dags"
+
+
+def test_every_service_translates_to_a_native_process(compose):
+    natives = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}
+    assert set(natives) == {"emulator", "airflow-init", *AIRFLOW_SERVICES}
+    assert natives["airflow-init"].one_shot
+    assert natives["airflow-scheduler"].argv == ("/venv/bin/airflow", "scheduler")
+    assert natives["emulator"].argv[:3] == ("/venv/bin/python", "-m", "emr_dags_devkit.emulator")
+    assert "0.0.0.0" not in natives["emulator"].argv  # bound to loopback natively
+
+
+def test_native_start_order_puts_init_and_emulator_before_airflow(compose):
+    order = [svc.name for svc in translate(compose, _where(), with_postgres=False)]
+    for name in AIRFLOW_SERVICES:
+        assert order.index("airflow-init") < order.index(name)
+        assert order.index("emulator") < order.index(name)
+
+
+def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose):
+    natives = {svc.name: svc for svc in translate(compose, _where(Path("/state/af")), with_postgres=False)}
+    env = natives["airflow-scheduler"].env
+    docker_env = compose["services"]["airflow-scheduler"]["environment"]
+    # Same settings as Docker users get, except what the mapping must change.
+    for key, value in docker_env.items():
+        if key in {"_PIP_ADDITIONAL_REQUIREMENTS"}:
+            assert key not in env
+        elif any(
+            m in value
+            for m in ("emulator", "airflow-apiserver", "/opt/airflow", "postgres", "localhost", "0.0.0.0")
+        ):
+            assert env[key] != value
+        else:
+            assert env[key] == value, key
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(REPO / "dags")
+    assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == str(REPO / "plugins")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "sqlite:////state/af/airflow.db?timeout=30"
+    assert '"endpoint_url": "http://127.0.0.1:5055"' in env["AIRFLOW_CONN_AWS_DEFAULT"]
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8080/execution/"
+
+
+def test_postgres_mode_keeps_the_compose_database_url_on_loopback(compose):
+    natives = {svc.name: svc for svc in translate(compose, _where(), with_postgres=True)}
+    url = natives["airflow-scheduler"].env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert url == "postgresql+psycopg2://airflow:airflow@127.0.0.1:5432/airflow"
+    assert natives["airflow-init"].depends_on == {"postgres": "service_healthy"}
+
+
+def test_ports_follow_the_variables(tmp_path):
+    compose = load_compose(COMPOSE, {"EMR_DAGS_API_PORT": "9191", "EMR_DAGS_EMULATOR_PORT": "6066"})
+    natives = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}
+    assert natives["airflow-apiserver"].healthcheck.target == "http://127.0.0.1:9191/api/v2/monitor/health"
+    assert natives["emulator"].healthcheck.target == "http://127.0.0.1:6066/emr-dags/health"
+    assert "http://127.0.0.1:6066" in natives["airflow-triggerer"].env["AIRFLOW_CONN_AWS_DEFAULT"]
+    assert natives["airflow-triggerer"].healthcheck.target == "triggerer"
+
+
+def test_a_healthcheck_without_native_equivalent_is_refused(tmp_path):
+    doc = yaml.safe_load(COMPOSE.read_text())
+    doc["services"]["airflow-triggerer"]["healthcheck"]["test"] = ["CMD", "nc", "-z", "localhost", "1"]
+    path = tmp_path / "compose.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ComposeError, match="airflow-triggerer: healthcheck"):
+        translate(load_compose(path, {}), _where(), with_postgres=False)
+
+
+def test_a_missing_compose_file_names_the_fix(tmp_path):
+    with pytest.raises(ComposeError, match="--compose-file"):
+        load_compose(tmp_path / "nope.yaml", {})
+
+
+@pytest.mark.parametrize(("time_scale", "factor"), [(1.0, "60"), (0.5, "120"), (2.0, "30")])
+def test_the_stack_makes_emulator_idle_timeouts_count_real_time(tmp_path, time_scale, factor):
+    from emr_dags_devkit.stack.runner import StackConfig
+
+    config = StackConfig(
+        repo_root=str(REPO), state_dir=str(tmp_path), compose_file=str(COMPOSE), time_scale=time_scale
+    )
+    compose = load_compose(COMPOSE, config.variables())
+    argv = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}["emulator"].argv
+    assert argv[argv.index("--time-scale") + 1] == str(time_scale)
+    assert argv[argv.index("--idle-timeout-factor") + 1] == factor

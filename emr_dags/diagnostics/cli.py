@@ -104,10 +104,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(diagnosis: Diagnosis, *, as_json: bool) -> None:
+    from emr_dags.diagnostics.redact import redact, redact_value
+
+    # a Diagnosis is redacted when built; redacted again at the door, like every other output
     if as_json:
-        print(json.dumps(diagnosis.to_dict(), indent=2))
+        print(json.dumps(redact_value(diagnosis.to_dict()), indent=2))
     else:
-        print(diagnosis.format_block())
+        print(redact(diagnosis.format_block()))
 
 
 def _from_aws(args: argparse.Namespace) -> Diagnosis:

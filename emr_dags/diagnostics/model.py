@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emr_dags.diagnostics.categories import FailureCategory
+from emr_dags.diagnostics.redact import redact
 
 BLOCK_START = "===== emr-dags: Probable cause ====="
 BLOCK_END = "===== end of probable cause ====="
@@ -23,12 +24,17 @@ class Evidence:
     """One log line that supports a diagnosis: where it is and what it says.
 
     ``line`` is 1-based and counts ``\\n``-separated lines of the decompressed file; 0 means the
-    text did not come from a file (e.g. a DescribeStep ``FailureDetails`` message).
+    text did not come from a file (e.g. a DescribeStep ``FailureDetails`` message). ``file`` and
+    ``text`` are redacted here (:mod:`emr_dags.diagnostics.redact`): no credential gets past this point.
     """
 
     file: str
     line: int
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", redact(self.file))
+        object.__setattr__(self, "text", redact(self.text))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -44,6 +50,8 @@ class Diagnosis:
 
     ``found_failure`` is False (and ``category`` is ``no_failure_found``) when nothing in the logs
     looks like a failure, e.g. the logs of a successful run, or logs that are not there yet.
+    Every text field is redacted here, as :class:`Evidence` is, so every output of a diagnosis
+    (task log, XCom, CLI, plugin page) starts from credential-free text.
     """
 
     category: FailureCategory
@@ -54,6 +62,12 @@ class Diagnosis:
     searched: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     rule: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "summary", redact(self.summary))
+        object.__setattr__(self, "source", redact(self.source) if self.source else self.source)
+        object.__setattr__(self, "searched", tuple(redact(s) for s in self.searched))
+        object.__setattr__(self, "missing", tuple(redact(m) for m in self.missing))
 
     @property
     def found_failure(self) -> bool:

@@ -200,12 +200,14 @@ def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
     """
     try:
         from emr_dags import diagnostics
+        from emr_dags.diagnostics.redact import redact, redact_value
 
         fn = getattr(diagnostics, f"diagnose_{kind}")
         kwargs.setdefault("wait_seconds", DIAGNOSIS_WAIT_SECONDS)
         result = fn(**kwargs)
-        log.error("\n%s", result.format_block())
-        payload = dict(result.to_dict())
+        # a Diagnosis is redacted when built; redacted again here, the last stop before log and XCom
+        log.error("\n%s", redact(result.format_block()))
+        payload = redact_value(dict(result.to_dict()))
     except Exception as exc:
         log.warning("Diagnosis unavailable: %s", exc)
         return None

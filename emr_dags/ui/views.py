@@ -314,8 +314,13 @@ def resolve_diagnosis(task: TaskTry, stored: StoredDiagnosis | None) -> FoundDia
             f"keeps the XComs of a task's latest try only. Try {wanted}'s Probable cause block is at the "
             "end of its task log."
         )
+    # The XCom may predate redaction (written by an older emr-dags) or come from elsewhere: the page
+    # and the JSON endpoint both show this redacted copy, never the stored value itself.
+    from emr_dags.diagnostics.redact import redact_value
+
+    value = redact_value(dict(value))
     source = value.get("source")
     source_url = None
     if isinstance(source, str) and source.startswith(S3_SCHEMES):
         source_url = s3_console_url(source, stored.region_name, stored.aws_domain or DOMAINS["aws"])
-    return FoundDiagnosis(task=task, diagnosis=dict(value), source_url=source_url)
+    return FoundDiagnosis(task=task, diagnosis=value, source_url=source_url)

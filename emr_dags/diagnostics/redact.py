@@ -82,9 +82,10 @@ _KV_EQUALS = re.compile(
     re.IGNORECASE,
 )
 # ``key: value`` with a plain key: no dots, so a class name like ``...security.token.Token: msg`` is
-# not a key, and nothing before it but a space or punctuation (an ARN's ``:secret:name`` is not one).
+# not a key, and nothing before it but a space or punctuation (an ARN's ``:secret:name`` is not one);
+# MySQL's "(using password: YES)" says whether one was sent, not what it was.
 _KV_COLON = re.compile(
-    rf"(?P<head>(?<![\w.\-:/])[\w\-]*?{_SECRET_WORD}[ \t]*:[ \t]*)(?!\*\*\*)(?!//)[^\s,;&\"']+",
+    rf"(?P<head>(?<![\w.\-:/])[\w\-]*?{_SECRET_WORD}[ \t]*:[ \t]*)(?!\*\*\*|//|(?:YES|NO)\b)[^\s,;&\"']+",
     re.IGNORECASE,
 )
 # Command-line flags: ``--password hunter2``, ``--db-token=...``.

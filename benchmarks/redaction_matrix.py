@@ -93,7 +93,7 @@ def operator_outputs(log: LeakyLog) -> dict[str, str]:
     base_log.setLevel(logging.INFO)
     base_log.propagate = False  # captured here, not printed
     try:
-        with mock_aws(), mock.patch("airflow.sdk.get_current_context", lambda: {"ti": ti}):
+        with mock_aws(), mock.patch("airflow.sdk.get_current_context", return_value={"ti": ti}):
             s3 = boto3.client("s3", region_name="us-east-1")
             s3.create_bucket(Bucket="acme-emr-logs")
             key = f"serverless/applications/{APP}/jobs/{RUN}/SPARK_DRIVER/stderr.gz"

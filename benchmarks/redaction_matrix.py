@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from emr_dags.bench.leaky_logs import LEAKY_LOGS, LeakyLog
+from emr_dags.bench.leaky_logs import LEAKY_LOGS, LeakyLog, unredacted_diagnosis
 
 OUTPUTS = ("task_log", "xcom", "cli_text", "cli_json", "ui_page", "ui_api")
 LOG_URI = "s3://acme-emr-logs/serverless/"
@@ -138,23 +138,6 @@ def cli_outputs(log: LeakyLog) -> dict[str, str]:
 # --- the plugin's page and endpoint, serving an XCom stored without redaction --------------------
 
 
-def unredacted_xcom(log: LeakyLog) -> dict[str, Any]:
-    """The ``diagnosis`` XCom an emr-dags without redaction stored for this log."""
-    line_no, line = next((i, t) for i, t in enumerate(log.lines, 1) if any(s in t for s in log.secrets))
-    source = f"{LOG_URI}applications/{APP}/jobs/{RUN}/SPARK_DRIVER/stderr.gz"
-    return {
-        "category": "python_exception",
-        "found_failure": True,
-        "summary": f"Python exception: {line} [stderr.gz:{line_no}]",
-        "decisive_line": {"file": source, "line": line_no, "text": line},
-        "evidence": [f"{source}:{line_no}: {line}"],
-        "source": source,
-        "searched": [f"{source} ({len(log.lines)} lines)"],
-        "missing": [],
-        "rule": "python-exception",
-    }
-
-
 class _Backend:
     def __init__(self, value: dict[str, Any]) -> None:
         self.value = value
@@ -185,7 +168,7 @@ def ui_outputs(log: LeakyLog) -> dict[str, str]:
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
     root = FastAPI()
-    root.mount("/emr-dags", create_app(backend=_Backend(unredacted_xcom(log))))  # type: ignore[arg-type]
+    root.mount("/emr-dags", create_app(backend=_Backend(unredacted_diagnosis(log))))  # type: ignore[arg-type]
     params = {"dag_id": DAG, "run_id": DAG_RUN, "task_id": TASK, "try_number": "1"}
     manager = SimpleAuthManager()
     # no metadata DB here: token revocation (Airflow's own check) answers "not revoked"

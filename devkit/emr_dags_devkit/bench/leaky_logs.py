@@ -9,6 +9,7 @@ must appear in no output of a diagnosis. See ``benchmarks/redaction_matrix.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -104,3 +105,21 @@ LEAKY_LOGS: tuple[LeakyLog, ...] = (
         secrets=(GITHUB_TOKEN,),
     ),
 )
+
+
+def unredacted_diagnosis(
+    log: LeakyLog, *, source: str = "s3://acme-emr-logs/j-1/steps/s-1/stderr.gz"
+) -> dict[str, Any]:
+    """The ``diagnosis`` XCom an emr-dags without redaction stored for ``log``: the plugin must redact it."""
+    line_no, line = next((i, t) for i, t in enumerate(log.lines, 1) if any(s in t for s in log.secrets))
+    return {
+        "category": "python_exception",
+        "found_failure": True,
+        "summary": f"Python exception: {line} [stderr.gz:{line_no}]",
+        "decisive_line": {"file": source, "line": line_no, "text": line},
+        "evidence": [f"{source}:{line_no}: {line}"],
+        "source": source,
+        "searched": [f"{source} ({len(log.lines)} lines)"],
+        "missing": [],
+        "rule": "python-exception",
+    }

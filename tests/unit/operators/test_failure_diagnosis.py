@@ -1,7 +1,10 @@
-"""A failed job run is diagnosed with the diagnostics API's real signature, and the result reaches XCom."""
+"""A failed job run is diagnosed with the diagnostics API's real signature, and the result reaches XCom
+(redacted, as the task log's Probable cause block is)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 from unittest import mock
 
@@ -10,6 +13,7 @@ import pytest
 import emr_dags.aws.clients as clients
 from emr_dags import diagnostics
 from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.bench.leaky_logs import ACCESS_KEY_ID, LEAKY_LOGS
 from emr_dags.operators import _base
 from emr_dags.operators.eks import EmrEksJobOperator
 from emr_dags.operators.serverless import EmrServerlessJobOperator
@@ -85,3 +89,50 @@ def test_a_failed_run_is_diagnosed_and_the_diagnosis_pushed(monkeypatch, pushed,
     assert spy.call_args.kwargs["logs_client"] == "logs-client"
     assert spy.call_args.kwargs["wait_seconds"] == _base.DIAGNOSIS_WAIT_SECONDS
     assert pushed == [("diagnosis", {"category": "python_exception", "summary": "boom"})]
+
+
+# --- no credential reaches the task log's Probable cause block or the diagnosis XCom -----------------
+
+
+def _serverless_failure(monkeypatch: pytest.MonkeyPatch, result: Any) -> None:
+    """Fail a serverless job run through the operator's failure path, its diagnosis being ``result``."""
+    spy = mock.create_autospec(diagnostics.diagnose_serverless_job, return_value=result)
+    monkeypatch.setattr(diagnostics, "diagnose_serverless_job", spy)
+    op = EmrServerlessJobOperator(task_id="t", application_id="app-1", job=SERVERLESS_JOB)
+    with pytest.raises(EmrJobRunFailed):
+        op._finish(FailedRunApi(), "run-1", "success", False)
+
+
+def _outputs(caplog: pytest.LogCaptureFixture, pushed: list[tuple[str, Any]]) -> dict[str, str]:
+    task_log = "\n".join(r.getMessage() for r in caplog.records if r.name == _base.__name__)
+    return {"task_log": task_log, "xcom": json.dumps(dict(pushed)["diagnosis"])}
+
+
+@pytest.mark.parametrize("output", ["task_log", "xcom"])
+@pytest.mark.parametrize("log", LEAKY_LOGS, ids=lambda log: log.kind)
+def test_no_credential_reaches_the_task_log_or_the_xcom(monkeypatch, pushed, caplog, log, output):
+    caplog.set_level(logging.INFO, logger=_base.__name__)
+    _serverless_failure(monkeypatch, diagnostics.diagnose_text("stderr.gz", log.lines, known_failed=True))
+    text = _outputs(caplog, pushed)[output]
+    assert "Probable cause" in text or output == "xcom"
+    for secret in log.secrets:
+        assert secret not in text
+    assert "***" in text
+
+
+class LeakyDiag(Diag):
+    """A diagnosis that slipped past the entry point (built elsewhere): the sink alone must redact it."""
+
+    def format_block(self) -> str:
+        return f"===== emr-dags: Probable cause =====\npassword=hunter2x {ACCESS_KEY_ID}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"category": "python_exception", "summary": f"boom password=hunter2x {ACCESS_KEY_ID}"}
+
+
+def test_the_operator_redacts_a_diagnosis_that_was_not_redacted_when_built(monkeypatch, pushed, caplog):
+    caplog.set_level(logging.INFO, logger=_base.__name__)
+    _serverless_failure(monkeypatch, LeakyDiag())
+    outputs = _outputs(caplog, pushed)
+    assert "password=*** AKIA***" in outputs["task_log"]
+    assert dict(pushed)["diagnosis"]["summary"] == "boom password=*** AKIA***"

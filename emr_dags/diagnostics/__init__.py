@@ -31,6 +31,9 @@ file and line number), ``source`` (where the full log is), ``searched``, ``missi
 them (e.g. a successful run) give ``category == FailureCategory.NO_FAILURE_FOUND`` and
 ``found_failure == False``; ``unknown`` means the run failed but no rule recognised why.
 
+Credentials in quoted log text (AWS keys, tokens, passwords, what Airflow's secrets masker masks)
+are ``***`` in every field of a ``Diagnosis``: see :mod:`emr_dags.diagnostics.redact`.
+
 The rules live in one table, :data:`emr_dags.diagnostics.rules.RULES`.
 """
 

@@ -1,6 +1,6 @@
 """Which credential kinds reach which output of a diagnosis: the redaction matrix (issue 12 item 5).
 
-For each of the seven leaky logs in :mod:`emr_dags.bench.leaky_logs` (a credential on the decisive
+For each of the seven leaky logs in :mod:`emr_dags_devkit.bench.leaky_logs` (a credential on the decisive
 line of a failed run), runs every output path for real and looks for the credential in what it
 produced:
 
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from emr_dags.bench.leaky_logs import LEAKY_LOGS, LeakyLog, unredacted_diagnosis
+from emr_dags_devkit.bench.leaky_logs import LEAKY_LOGS, LeakyLog, unredacted_diagnosis
 
 OUTPUTS = ("task_log", "xcom", "cli_text", "cli_json", "ui_page", "ui_api")
 LOG_URI = "s3://acme-emr-logs/serverless/"

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from emr_dags.bench.leaky_logs import (
+from emr_dags.cli import main
+from emr_dags.diagnostics.api import diagnose_text
+from emr_dags.diagnostics.model import Diagnosis, Evidence
+from emr_dags.diagnostics.redact import redact, redact_value
+from emr_dags_devkit.bench.leaky_logs import (
     ACCESS_KEY_ID,
     GITHUB_TOKEN,
     LEAKY_LOGS,
     SECRET_ACCESS_KEY,
     LeakyLog,
 )
-from emr_dags.cli import main
-from emr_dags.diagnostics.api import diagnose_text
-from emr_dags.diagnostics.model import Diagnosis, Evidence
-from emr_dags.diagnostics.redact import redact, redact_value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

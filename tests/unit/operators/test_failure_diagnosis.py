@@ -13,10 +13,10 @@ import pytest
 import emr_dags.aws.clients as clients
 from emr_dags import diagnostics
 from emr_dags.aws.errors import EmrJobRunFailed
-from emr_dags.bench.leaky_logs import ACCESS_KEY_ID, LEAKY_LOGS
 from emr_dags.operators import _base
 from emr_dags.operators.eks import EmrEksJobOperator
 from emr_dags.operators.serverless import EmrServerlessJobOperator
+from emr_dags_devkit.bench.leaky_logs import ACCESS_KEY_ID, LEAKY_LOGS
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 SERVERLESS_JOB = {

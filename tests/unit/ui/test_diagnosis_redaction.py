@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from emr_dags.bench.leaky_logs import ACCESS_KEY_ID, LEAKY_LOGS, unredacted_diagnosis
 from emr_dags.ui.views import StoredDiagnosis, TryRecord
+from emr_dags_devkit.bench.leaky_logs import ACCESS_KEY_ID, LEAKY_LOGS, unredacted_diagnosis
 
 RUN = "manual__2026-03-01T10:00:00+00:00"
 TASK = "spark_job"

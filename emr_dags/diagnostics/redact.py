@@ -24,14 +24,18 @@ handled too: a secret cut in half is still hidden.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 MASK = "***"
 
 # Airflow's masker modules: the task SDK's (workers, triggerer) and airflow-core's (api-server, scheduler).
 _AIRFLOW_MASKERS = ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker")
+_FAILED_MASKERS: set[str] = set()
 
 _PRIVATE_KEY = re.compile(
     r"(-----BEGIN (?P<kind>[A-Z0-9 ]*)PRIVATE KEY-----)"
@@ -156,8 +160,10 @@ def redact_value(value: Any) -> Any:
         return redact(value)
     if isinstance(value, dict):
         return {k: redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(redact_value(v) for v in value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_value(v) for v in value)
     return value
 
 
@@ -167,12 +173,18 @@ def _airflow_masked(text: str) -> str:
         module = sys.modules.get(name)
         if module is None:
             continue
-        masker = module._secrets_masker()
-        if getattr(masker, "replacer", None) is None:
-            continue
-        text = str(masker.redact(text, replacement=MASK))
-        if "…" in text:
-            text = _clipped_secret(text, set(masker.patterns))
+        try:
+            masker = module._secrets_masker()
+            if getattr(masker, "replacer", None) is None:
+                continue
+            text = str(masker.redact(text, replacement=MASK))
+            if "…" in text:
+                text = _clipped_secret(text, set(masker.patterns))
+        except Exception as exc:  # noqa: BLE001 - a changed Airflow API must not cost the diagnosis
+            # the patterns still run; say once per process that Airflow's registered secrets did not
+            if name not in _FAILED_MASKERS:
+                _FAILED_MASKERS.add(name)
+                log.warning("Airflow's secrets masker (%s) could not be applied: %s", name, exc)
     return text
 
 

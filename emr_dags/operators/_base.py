@@ -207,7 +207,7 @@ def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
         result = fn(**kwargs)
         # a Diagnosis is redacted when built; redacted again here, the last stop before log and XCom
         log.error("\n%s", redact(result.format_block()))
-        payload = redact_value(dict(result.to_dict()))
+        payload: dict[str, Any] = redact_value(dict(result.to_dict()))
     except Exception as exc:
         log.warning("Diagnosis unavailable: %s", exc)
         return None

@@ -201,6 +201,24 @@ def test_the_core_masker_of_the_api_server_is_used_too() -> None:
         masker.patterns, masker.replacer = patterns, replacer
 
 
+def test_a_broken_airflow_masker_leaves_the_patterns_working(monkeypatch: pytest.MonkeyPatch) -> None:
+    import airflow.sdk._shared.secrets_masker as sdk_masker
+
+    def broken() -> None:
+        raise AttributeError("no masker here")
+
+    monkeypatch.setattr(sdk_masker, "_secrets_masker", broken)
+    assert redact(f"x password=hunter2x {ACCESS_KEY_ID}") == "x password=*** AKIA***"
+
+
+@pytest.mark.parametrize("log", LEAKY_LOGS, ids=lambda log: log.kind)
+def test_redacting_twice_changes_nothing(log: LeakyLog) -> None:
+    # every output redacts again what the Diagnosis already redacted
+    for line in log.lines:
+        once = redact(line)
+        assert redact(once) == once
+
+
 # --- the seven kinds in `emr-dags diagnose` (text and --json) -------------------------------------
 
 

@@ -244,7 +244,7 @@ def s3_uri_problem(value: str, *, need_key: bool = False) -> str | None:
     if need_key and not key:
         return "names a bucket but no object key"
     if any(ch.isspace() for ch in key) or bad_char(key) is not None:
-        return "has whitespace or a control character in its key, which would split the argument"
+        return "has whitespace or a control character in its object key, which would split the argument"
     del slash
     return None
 

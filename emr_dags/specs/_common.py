@@ -47,6 +47,7 @@ ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}", re.ASCII)
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}", re.ASCII)
 INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9\-]*\.[a-z0-9]+", re.ASCII)
+MAX_ARG = 10280  # EMR's limit on one argument (HadoopJarStep Args, entryPointArguments)
 # Spark/JVM values shared by SparkStep (EC2) and the Serverless / EKS Spark drivers.
 SPARK_MEMORY = re.compile(r"[0-9]{1,9}(k|m|g|t|kb|mb|gb|tb)?", re.IGNORECASE | re.ASCII)
 SPARK_CONF_KEY = re.compile(r"spark\.[^\s=]+", re.ASCII)
@@ -153,7 +154,7 @@ def check_str(
     expected: str = "a non-empty string",
     fix: str = "",
     optional: bool = False,
-    problem: str = "is malformed",
+    problem: str = "",
     at: str = "",
     free_text: bool = False,
 ) -> None:
@@ -175,7 +176,21 @@ def check_str(
         raise fail(spec, field, value, f"is too long ({_chars(len(value))})", length, fix, at=at)
     check_text(obj, field, value, free_text=free_text, at=at, expected=expected)
     if pattern is not None and not is_templated(value) and not pattern.fullmatch(value):
-        raise fail(spec, field, value, problem, expected, fix, at=at)
+        raise fail(spec, field, value, mismatch(value, problem, expected), expected, fix, at=at)
+
+
+def mismatch(value: str, problem: str, expected: str) -> str:
+    """The rule a value that fails its pattern breaks, as exactly as can be told."""
+    foreign = next((ch for ch in value if not ch.isascii()), None)
+    if foreign is not None:
+        return f"has the non-ASCII character {foreign!r} (U+{ord(foreign):04X}); only ASCII is allowed"
+    if any(ch.isspace() for ch in value):
+        return "has whitespace inside"
+    if problem:
+        return problem
+    if expected.startswith(("a ", "an ")):
+        return f"is not {expected.split(' like ')[0].split(' (')[0]}"
+    return "does not have the expected form"
 
 
 def _chars(n: int) -> str:
@@ -363,7 +378,7 @@ def to_enum(spec: str, field: str, value: object, enum_cls: type[E]) -> E:
     if isinstance(value, enum_cls):
         return value
     if isinstance(value, str):
-        folded = value.strip().casefold()
+        folded = value.casefold()
         for member in enum_cls:
             if str(member.value).casefold() == folded or member.name.casefold() == folded:
                 return member
@@ -429,6 +444,16 @@ def coerce_args(obj: object, field: str, value: object) -> tuple[str, ...]:
     for i, item in enumerate(items):
         if isinstance(item, str):
             check_text(obj, field, item, free_text=True, at=f"[{i}]", expected="printable argument text")
+            if len(item) > MAX_ARG:
+                raise fail(
+                    spec_name(obj),
+                    field,
+                    item,
+                    f"is too long ({_chars(len(item))})",
+                    f"at most {MAX_ARG} characters per argument (EMR's limit)",
+                    "Pass long values through a file in S3",
+                    at=f"[{i}]",
+                )
             out.append(item)
         elif (
             isinstance(item, int)
@@ -459,7 +484,7 @@ def coerce_str_list(
     pattern: re.Pattern[str] | None = None,
     expected: str = "a list of strings",
     max_items: int | None = None,
-    problem: str = "is malformed",
+    problem: str = "",
 ) -> tuple[str, ...]:
     items = coerce_tuple(obj, field, value, expected=expected)
     if max_items is not None and len(items) > max_items:

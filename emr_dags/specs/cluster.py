@@ -50,6 +50,8 @@ from emr_dags.specs.steps import Step, check_concurrent_steps
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+_KEY_NAME = re.compile(r"[\x20-\x7e]{1,255}", re.ASCII)
+_OS_RELEASE_LABEL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,10}){1,3}", re.ASCII)
 _AMI_ID = re.compile(r"ami-[0-9a-f]{8,17}", re.ASCII)
 _KMS_KEY = re.compile(
     r"(arn:aws(-[a-z]+)*:kms:[a-z0-9\-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_\-]+|[0-9a-f\-]{36}|alias/[A-Za-z0-9/_\-]+)",
@@ -966,7 +968,16 @@ class ClusterSpec:
                 expected="security group ids",
                 max_items=15,
             )
-        check_str(self, "ec2_key_name", self.ec2_key_name, optional=True)
+        check_str(
+            self,
+            "ec2_key_name",
+            self.ec2_key_name,
+            max_len=255,
+            pattern=_KEY_NAME,
+            expected="an EC2 key pair name of up to 255 ASCII characters",
+            problem="is not an EC2 key pair name",
+            optional=True,
+        )
 
     def _check_misc(self) -> None:
         check_str(self, "security_configuration", self.security_configuration, max_len=10280, optional=True)
@@ -998,7 +1009,15 @@ class ClusterSpec:
             maximum=100,
             optional=True,
         )
-        check_str(self, "os_release_label", self.os_release_label, optional=True)
+        check_str(
+            self,
+            "os_release_label",
+            self.os_release_label,
+            pattern=_OS_RELEASE_LABEL,
+            expected="an Amazon Linux release label like '2.0.20240709.1'",
+            problem="is not an Amazon Linux release label",
+            optional=True,
+        )
         coerce_enum(self, "scale_down_behavior", self.scale_down_behavior, ScaleDownBehavior, optional=True)
         coerce_tags(self, "tags", self.tags)
         for name in ("keep_alive", "termination_protected", "visible_to_all_users"):

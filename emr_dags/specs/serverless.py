@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags.specs._common import (
     RELEASE_LABEL,
-    S3_URI,
     SECURITY_GROUP_ID,
     SUBNET_ID,
     check_bool,
@@ -458,12 +457,12 @@ class ServerlessHiveJob:
     def __post_init__(self) -> None:
         _check_job_common(self)
         check_s3_uri(self, "query", self.query, fix="EMR Serverless reads Hive queries from a file in S3")
+        check_s3_uri(self, "init_query", self.init_query, optional=True)
         check_str(
             self,
             "init_query",
             self.init_query,
             max_len=256,
-            pattern=S3_URI,
             expected="an S3 URI of a .sql file",
             optional=True,
         )

@@ -92,6 +92,9 @@ class Step:
     action_on_failure: ActionOnFailure | str = ActionOnFailure.CONTINUE
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._check_common()
+
     def _check_common(self) -> None:
         check_str(self, "name", self.name, max_len=256)
         coerce_enum(self, "action_on_failure", self.action_on_failure, ActionOnFailure)
@@ -291,6 +294,7 @@ class HiveStep(Step):
             optional=True,
             expected="a HiveQL query of at most 10280 characters",
             fix="Put longer queries in a file and use script='s3://...'",
+            free_text=True,
         )
         for name, flag, what in (
             ("variables", "-d", "a variable name like 'RUN_DATE'"),
@@ -334,6 +338,7 @@ class TrinoStep(Step):
             max_len=_MAX_ARG,
             expected="a SQL statement of at most 10280 characters",
             fix="EMR limits each step argument to 10280 characters",
+            free_text=True,
         )
         for name in ("catalog", "schema"):
             check_str(
@@ -518,7 +523,14 @@ class CommandStep(Step):
                 "the program alone as argv[0], its arguments as further elements",
                 "There is no shell: 'bash -c ...' must be ['bash', '-c', '...']",
             )
-        check_str(self, "jar", self.jar, max_len=10280, expected="'command-runner.jar' or a JAR URI")
+        if self.jar != COMMAND_RUNNER:
+            check_path(
+                self,
+                "jar",
+                self.jar,
+                prefixes=("file:/", "/"),
+                expected="'command-runner.jar' or a JAR's S3 URI or absolute path",
+            )
         check_str(
             self,
             "main_class",

@@ -117,7 +117,7 @@ def _check_semantics(service: str, operation: str, params: Mapping[str, Any], pr
         return
     for key, pattern, expected in _semantic_rules().get((service, operation), ()):
         value = params.get(key)
-        if isinstance(value, str) and "{{" not in value and not pattern.match(value):
+        if isinstance(value, str) and "{{" not in value and not pattern.fullmatch(value):
             problems.append(f"Invalid value for parameter {key}, value: {value!r}, expected {expected}")
 
 

@@ -401,7 +401,7 @@ def suggest_argv(command_line: str) -> str:
         parts = shlex.split(_TEMPLATE.sub(hide, command_line))
     except ValueError:
         return "['--flag', 'value', ...]"
-    restored = [re.sub(r"\x00(\d+)\x00", lambda m: templates[int(m.group(1))], p) for p in parts]
+    restored = [re.sub(r"\x00([0-9]+)\x00", lambda m: templates[int(m.group(1))], p) for p in parts]
     return repr(restored)
 
 

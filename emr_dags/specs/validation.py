@@ -123,7 +123,7 @@ def _check_semantics(service: str, operation: str, params: Mapping[str, Any], pr
 
 def _first_field(problems: list[str]) -> str | None:
     for p in problems:
-        match = re.search(r"(?:parameter in |parameter )([\w.\[\]]+)", p)
+        match = re.search(r"(?:parameter in |parameter )([A-Za-z0-9_.\[\]]+)", p)
         if match:
             return match.group(1)
     return None

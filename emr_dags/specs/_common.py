@@ -11,6 +11,7 @@ Airflow renders later; the rendered request is checked again by
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import math
 import re
@@ -58,9 +59,22 @@ MAVEN = re.compile(r"[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-+]+", re.AS
 _BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-def is_templated(value: object) -> bool:
-    """True when ``value`` is a Jinja template that Airflow renders before the request is sent."""
+# Set while a spec is rebuilt from rendered values (see rendering.render_templates): nothing is a
+# template any more, so a rendered value that itself contains "{{" is checked like any literal.
+RENDERED: contextvars.ContextVar[bool] = contextvars.ContextVar("emr_dags_rendered", default=False)
+
+
+def has_template_marks(value: object) -> bool:
+    """True when ``value`` is a string with Jinja markers (``{{`` or ``{%``)."""
     return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def is_templated(value: object) -> bool:
+    """True when ``value`` is a Jinja template that Airflow renders before the request is sent.
+
+    Always False while a rendered spec is rebuilt: its values are final, whatever they contain.
+    """
+    return not RENDERED.get() and has_template_marks(value)
 
 
 def fail(

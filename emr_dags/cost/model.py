@@ -40,7 +40,7 @@ _SIZE_FACTOR: dict[str, float] = {
     "xlarge": 8,
     "metal": 192,
 }
-_NXL = re.compile(r"^(\d+)xlarge$")
+_NXL = re.compile(r"([0-9]+)xlarge", re.ASCII)
 
 
 class Market(StrEnum):
@@ -62,7 +62,7 @@ def normalization_factor(instance_type: str) -> float | None:
     size = instance_type.rsplit(".", 1)[-1]
     if size in _SIZE_FACTOR:
         return _SIZE_FACTOR[size]
-    m = _NXL.match(size)
+    m = _NXL.fullmatch(size)
     return 8.0 * int(m.group(1)) if m else None
 
 

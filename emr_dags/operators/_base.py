@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 
 from emr_dags import tags as tagmod
+from emr_dags.aws.requests import render as render_request
 from emr_dags.errors import EmrConfigError
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from emr_dags.triggers.base import EmrWaitTrigger
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Extra time the Airflow-side defer timeout allows beyond our own deadline: the trigger fires a
 # "timeout" event at the deadline so the operator can cancel the AWS work; Airflow's own timeout
@@ -85,10 +89,31 @@ class EmrBaseOperator(BaseOperator):
         self.generation = generation
         self.cancel_on_kill = cancel_on_kill
 
-    # -- templates --------------------------------------------------------------------------
+    # -- requests and templates -----------------------------------------------------------
+    # (template field, spec, render method, its args) when the request came from a spec.
+    _spec_source: tuple[str, Any, str, tuple[Any, ...]] | None = None
+
+    def request_from(self, field: str, spec: Any, method: str, *args: Any) -> dict[str, Any]:
+        """The AWS request for template field ``field``: ``spec.<method>(*args)``, or a copy of a dict.
+
+        A spec is remembered, so that :meth:`render_template_fields` rebuilds ``field`` from the
+        rendered spec: every spec rule (whitespace in ``sparkSubmitParameters`` values, bucket
+        names, ...) then holds for what ``dag_run.conf`` put into the templates, not only for the
+        literal values the DAG file was parsed with.
+        """
+        request = render_request(spec, method, *args, owner=f"{type(self).__name__}.{field}")
+        request.pop("clientToken", None)  # the operator adds a deterministic one
+        if not isinstance(spec, Mapping):
+            self._spec_source = (field, spec, method, args)
+        return request
+
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         fill_date_macros(context)
         super().render_template_fields(context, jinja_env)
+        if self._spec_source is not None:
+            field, spec, method, args = self._spec_source
+            rendered = render_spec(self, spec, lambda text: self.render_template(text, context, jinja_env))
+            setattr(self, field, self.request_from(field, rendered, method, *args))
 
     # -- identity -------------------------------------------------------------------------
     def _generation(self) -> int:
@@ -159,6 +184,25 @@ class EmrBaseOperator(BaseOperator):
             if deadline is not None and dt.datetime.now(dt.UTC) >= deadline:
                 return "timeout", seen
             time.sleep(self.poll_interval)
+
+
+def render_spec(op: BaseOperator, spec: T, renderer: Callable[[str], Any]) -> T:
+    """The one re-check after rendering, shared by every operator: ``spec`` with its templates
+    rendered and every ``__post_init__`` rule run again on the rendered values.
+
+    Values from ``dag_run.conf`` or XCom are data: a rendered ``"4g --jars s3://x/y.jar"`` in a
+    Spark conf value fails here exactly as the same literal would at parse time, before any AWS call.
+    """
+    from emr_dags.specs.rendering import render_templates
+
+    try:
+        return render_templates(spec, renderer)
+    except EmrConfigError as exc:
+        raise EmrConfigError(
+            f"{op.task_id}: after rendering its templates, {exc}",
+            spec=exc.spec,
+            field=exc.field,
+        ) from None
 
 
 # Date macros Airflow 3 leaves undefined for runs without a logical date (manual triggers from the CLI

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
-from emr_dags.aws.requests import render, validate
+from emr_dags.aws.requests import validate
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
@@ -47,8 +47,7 @@ class EmrEksJobOperator(EmrBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.job_run_request = render(job, "to_start_job_run", owner=f"{type(self).__name__}.job")
-        self.job_run_request.pop("clientToken", None)
+        self.job_run_request = self.request_from("job_run_request", job, "to_start_job_run")
         self.virtual_cluster_id = virtual_cluster_id or self.job_run_request.get("virtualClusterId")
         self.virtual_cluster_name = virtual_cluster_name
         if not (self.virtual_cluster_id or virtual_cluster_name):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.emr import iso_ts, step_result, step_summary_line
 from emr_dags.aws.errors import EmrClusterFailed, EmrStepFailed
-from emr_dags.aws.requests import render, validate
+from emr_dags.aws.requests import validate
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.emr import (
@@ -86,7 +86,7 @@ class EmrCreateClusterOperator(_EmrOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.job_flow = render(cluster, "to_run_job_flow", owner=f"{type(self).__name__}.cluster")
+        self.job_flow = self.request_from("job_flow", cluster, "to_run_job_flow")
         self.wait_for_ready = wait_for_ready
         self.terminate_on_failure = terminate_on_failure
         self._cluster_id: str | None = None
@@ -240,7 +240,7 @@ class EmrStepOperator(_EmrOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
-        self.step = render(step, "to_step", owner=f"{type(self).__name__}.step")
+        self.step = self.request_from("step", step, "to_step")
         self.wait_for_completion = wait_for_completion
         self.end_from_trigger = end_from_trigger
         self._step_id: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
-from emr_dags.aws.requests import render, validate
+from emr_dags.aws.requests import validate
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
@@ -53,8 +53,8 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
 
     def __init__(self, *, application: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.application_request = render(
-            application, "to_create_application", owner=f"{type(self).__name__}.application"
+        self.application_request = self.request_from(
+            "application_request", application, "to_create_application"
         )
         if not self.application_request.get("name"):
             raise EmrConfigError(f"{type(self).__name__}.application: needs a name (reuse is by name)")
@@ -104,10 +104,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.application_id = application_id
-        self.job_run_request = render(
-            job, "to_start_job_run", APP_PLACEHOLDER, owner=f"{type(self).__name__}.job"
-        )
-        self.job_run_request.pop("clientToken", None)
+        self.job_run_request = self.request_from("job_run_request", job, "to_start_job_run", APP_PLACEHOLDER)
         self.wait_for_completion = wait_for_completion
         self._job_run_id: str | None = None
 

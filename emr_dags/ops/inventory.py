@@ -116,7 +116,7 @@ class ManagedResource:
     @property
     def logs_url(self) -> str:
         """S3 console link for the log location, when the resource has one."""
-        m = re.match(r"^s3n?a?://([^/]+)/?(.*)$", self.log_uri or "")
+        m = re.fullmatch(r"s3n?a?://([^/]+)/?(.*)", self.log_uri or "")
         if not m:
             return ""
         bucket, prefix = m.groups()
@@ -356,11 +356,11 @@ def list_serverless_runs(
 
 # --- EMR on EKS -----------------------------------------------------------------------------------
 
-_MEM = re.compile(r"^(\d+(?:\.\d+)?)([kmgt]?)b?$", re.IGNORECASE)
+_MEM = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kmgt]?)b?", re.IGNORECASE | re.ASCII)
 
 
 def _gb(value: str) -> float:
-    m = _MEM.match(value.strip())
+    m = _MEM.fullmatch(value.strip())
     if not m:
         return 0.0
     number, unit = float(m.group(1)), m.group(2).lower()
@@ -369,7 +369,7 @@ def _gb(value: str) -> float:
 
 def requested_resources(spark_submit_parameters: str) -> tuple[float, float]:
     """(vCPU, memory GB) a Spark job asks for: driver + executors, Spark defaults where unset."""
-    conf = dict(re.findall(r"--conf\s+([\w.]+)=(\S+)", spark_submit_parameters or ""))
+    conf = dict(re.findall(r"--conf\s+([A-Za-z0-9_.]+)=(\S+)", spark_submit_parameters or ""))
     executors = float(conf.get("spark.executor.instances", 1))
     ecores = float(conf.get("spark.executor.cores", 1))
     dcores = float(conf.get("spark.driver.cores", 1))

@@ -11,29 +11,70 @@ Airflow renders later; the rendered request is checked again by
 
 from __future__ import annotations
 
+import contextvars
 import enum
+import math
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from emr_dags.errors import EmrConfigError
 
 E = TypeVar("E", bound=enum.Enum)
 
-S3_URI = re.compile(r"^s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$")
-S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+# Every pattern is matched with ``fullmatch`` and compiled with ``re.ASCII``: ``$`` alone would
+# accept a trailing newline, and ``\d`` / ``\w`` would accept Arabic-Indic digits or accented letters
+# that AWS rejects. Patterns spell their character classes in ASCII ([0-9], [A-Za-z0-9_]) as well.
+S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", re.ASCII)
+# The part after the bucket: no whitespace or control characters (the path may be joined into a
+# comma list or a ``--flag=value`` token, where a space would start a new argument).
+_S3_KEY = r"(/[^\s\x00-\x1f\x7f]*)?"
+S3_URI = re.compile(r"s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" + _S3_KEY, re.ASCII)
 # An EMR on EC2 / EMR Serverless release label: emr-7.5.0, emr-6.15.0.
-RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+$")
-IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]{1,512}$")
-SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9\-]*\.[a-z0-9]+$")
+RELEASE_LABEL = re.compile(r"emr-[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", re.ASCII)
+# IAM role names: 1-64 of letters, digits and + = , . @ _ -; paths of such segments.
+_IAM_NAME = r"[A-Za-z0-9+=,.@_\-]{1,64}"
+IAM_ROLE_ARN = re.compile(
+    r"arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_\-]+/)*" + _IAM_NAME, re.ASCII
+)
+# A role (or instance profile) given by name or ARN, as RunJobFlow's ServiceRole / JobFlowRole accept.
+IAM_ROLE = re.compile(
+    r"(arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|instance-profile)/([A-Za-z0-9+=,.@_\-]+/)*)?"
+    r"[A-Za-z0-9+=,.@_\-]{1,128}",
+    re.ASCII,
+)
+ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}", re.ASCII)
+SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}", re.ASCII)
+INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9\-]*\.[a-z0-9]+", re.ASCII)
+MAX_ARG = 10280  # EMR's limit on one argument (HadoopJarStep Args, entryPointArguments)
+# Spark/JVM values shared by SparkStep (EC2) and the Serverless / EKS Spark drivers.
+SPARK_MEMORY = re.compile(r"[0-9]{1,9}(k|m|g|t|kb|mb|gb|tb)?", re.IGNORECASE | re.ASCII)
+SPARK_CONF_KEY = re.compile(r"spark\.[^\s=]+", re.ASCII)
+JAVA_CLASS = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*", re.ASCII)
+MAVEN = re.compile(r"[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-+]+", re.ASCII)
+# Characters no AWS API accepts in a string (EMR's own pattern is [\u0020-\uD7FF\uE000-\uFFFD\t\r\n]):
+# NUL and other C0 controls, DEL, lone surrogates (not encodable as UTF-8), U+FFFE / U+FFFF.
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+# Set while a spec is rebuilt from rendered values (see rendering.render_templates): nothing is a
+# template any more, so a rendered value that itself contains "{{" is checked like any literal.
+RENDERED: contextvars.ContextVar[bool] = contextvars.ContextVar("emr_dags_rendered", default=False)
+
+
+def has_template_marks(value: object) -> bool:
+    """True when ``value`` is a string with Jinja markers (``{{`` or ``{%``)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 def is_templated(value: object) -> bool:
-    """True when ``value`` is a Jinja template that Airflow renders before the request is sent."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
+    """True when ``value`` is a Jinja template that Airflow renders before the request is sent.
+
+    Always False while a rendered spec is rebuilt: its values are final, whatever they contain.
+    """
+    return not RENDERED.get() and has_template_marks(value)
 
 
 def fail(
@@ -69,7 +110,7 @@ def release_version(label: object) -> tuple[int, int, int] | None:
     """``'emr-7.5.0'`` -> ``(7, 5, 0)``; None for templates and anything unparsable."""
     if not isinstance(label, str) or is_templated(label):
         return None
-    match = re.match(r"^emr-(\d+)\.(\d+)\.(\d+)", label)
+    match = re.match(r"emr-([0-9]+)\.([0-9]+)\.([0-9]+)", label, re.ASCII)
     if match is None:
         return None
     major, minor, patch = (int(g) for g in match.groups())
@@ -77,6 +118,43 @@ def release_version(label: object) -> tuple[int, int, int] | None:
 
 
 # --- scalar checks ---------------------------------------------------------------------------
+
+
+def bad_char(value: str, *, allow_newlines: bool = False) -> str | None:
+    """Describe the first character no AWS API accepts in ``value`` (NUL, controls, lone surrogates)."""
+    for ch in value:
+        if _BAD_CHAR.match(ch) or (not allow_newlines and ch in "\t\r\n"):
+            if ch == "\x00":
+                return "contains a NUL character"
+            if "\ud800" <= ch <= "\udfff":
+                return f"contains a lone surrogate (U+{ord(ch):04X}), which is not valid UTF-8"
+            return f"contains the control character U+{ord(ch):04X}"
+    return None
+
+
+def check_text(
+    obj: object, field: str, value: str, *, free_text: bool = False, at: str = "", expected: str = ""
+) -> None:
+    """Characters every string must respect, template or not.
+
+    NUL, control characters and lone surrogates are refused everywhere (AWS refuses them too);
+    tabs and newlines and leading/trailing whitespace only in ``free_text`` (queries, program
+    arguments), where they are part of the value.
+    """
+    spec = spec_name(obj)
+    problem = bad_char(value, allow_newlines=free_text)
+    if problem is not None:
+        raise fail(spec, field, value, problem, expected or "printable text", at=at)
+    if not free_text and value != value.strip():
+        raise fail(
+            spec,
+            field,
+            value,
+            "has leading or trailing whitespace",
+            expected or "the value without surrounding spaces",
+            "Remove the spaces (a rendered template keeps them too)",
+            at=at,
+        )
 
 
 def check_str(
@@ -90,21 +168,144 @@ def check_str(
     expected: str = "a non-empty string",
     fix: str = "",
     optional: bool = False,
-    problem: str = "is malformed",
+    problem: str = "",
     at: str = "",
+    free_text: bool = False,
 ) -> None:
-    """A string field; templates pass the pattern check (they are checked again once rendered)."""
+    """A string field; templates pass the pattern check (they are checked again once rendered).
+
+    ``pattern`` must match the WHOLE value (``fullmatch``): a trailing newline is never accepted.
+    """
     spec = spec_name(obj)
     if value is None and optional:
         return
     if not isinstance(value, str):
         raise fail(spec, field, value, f"is a {type(value).__name__}, not a string", expected, fix, at=at)
-    if len(value) < min_len:
+    if not value:
         raise fail(spec, field, value, "is empty", expected, fix, at=at)
+    length = f"{min_len}-{max_len} characters" if min_len > 1 else f"at most {max_len} characters"
+    if len(value) < min_len:
+        raise fail(spec, field, value, f"is too short ({_chars(len(value))})", length, fix, at=at)
     if len(value) > max_len:
-        raise fail(spec, field, value, f"is {len(value)} characters long", f"at most {max_len}", fix, at=at)
-    if pattern is not None and not is_templated(value) and not pattern.match(value):
-        raise fail(spec, field, value, problem, expected, fix, at=at)
+        raise fail(spec, field, value, f"is too long ({_chars(len(value))})", length, fix, at=at)
+    check_text(obj, field, value, free_text=free_text, at=at, expected=expected)
+    if pattern is not None and not is_templated(value) and not pattern.fullmatch(value):
+        raise fail(spec, field, value, mismatch(value, problem, expected), expected, fix, at=at)
+
+
+def mismatch(value: str, problem: str, expected: str) -> str:
+    """The rule a value that fails its pattern breaks, as exactly as can be told."""
+    foreign = next((ch for ch in value if not ch.isascii()), None)
+    if foreign is not None:
+        return f"has the non-ASCII character {foreign!r} (U+{ord(foreign):04X}); only ASCII is allowed"
+    if any(ch.isspace() for ch in value):
+        return "has whitespace inside"
+    if problem:
+        return problem
+    if expected.startswith(("a ", "an ")):
+        return f"is not {expected.split(' like ')[0].split(' (')[0]}"
+    return "does not have the expected form"
+
+
+def _chars(n: int) -> str:
+    return "1 character" if n == 1 else f"{n} characters"
+
+
+# S3 bucket naming rules, checked one by one so the message names the rule that is broken.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_IP_ADDRESS = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", re.ASCII)
+
+
+def _bucket_charset(name: str) -> str | None:
+    odd = sorted({ch for ch in name if not (ch.isascii() and (ch.islower() or ch.isdigit() or ch in ".-"))})
+    if not odd:
+        return None
+    upper = [ch for ch in odd if ch.isascii() and ch.isupper()]
+    other = "".join(ch for ch in odd if ch not in upper)
+    parts = ("uppercase letters" if upper else "", repr(other) if other else "")
+    return f"has {' and '.join(p for p in parts if p)}: bucket names use only lowercase letters, digits, dots and hyphens"
+
+
+_BUCKET_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (
+        lambda n: not n[0].isalnum() or not n[-1].isalnum(),
+        "does not start and end with a letter or digit: bucket names must",
+    ),
+    (lambda n: ".." in n, "has two adjacent dots: bucket names must not"),
+    (lambda n: ".-" in n or "-." in n, "has a dot next to a hyphen: bucket names must not"),
+    (lambda n: _IP_ADDRESS.fullmatch(n) is not None, "looks like an IP address: bucket names must not"),
+    (
+        lambda n: n.startswith(_BUCKET_PREFIXES),
+        f"starts with a prefix S3 reserves ({', '.join(_BUCKET_PREFIXES)})",
+    ),
+    (
+        lambda n: n.endswith(_BUCKET_SUFFIXES),
+        f"ends with a suffix S3 reserves ({', '.join(_BUCKET_SUFFIXES)})",
+    ),
+)
+
+
+def bucket_problem(name: str) -> str | None:
+    """Which S3 bucket naming rule ``name`` breaks, or None when it is a valid bucket name."""
+    if not 3 <= len(name) <= 63:
+        size = "short" if len(name) < 3 else "long"
+        return f"is too {size} ({_chars(len(name))}): bucket names are 3-63 characters"
+    charset = _bucket_charset(name)
+    if charset is not None:
+        return charset
+    for broken, rule in _BUCKET_RULES:
+        if broken(name):
+            return rule
+    return None
+
+
+def s3_uri_problem(value: str, *, need_key: bool = False) -> str | None:
+    """Why ``value`` is not a usable ``s3://bucket/key`` URI, naming the rule; None when it is."""
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("s3", "s3a"):
+        return "is not an S3 URI (it must start with 's3://')"
+    bucket, slash, key = rest.partition("/")
+    problem = bucket_problem(bucket)
+    if problem is not None:
+        return f"has the bucket {bucket!r}, which {problem}"
+    if need_key and not key:
+        return "names a bucket but no object key"
+    if any(ch.isspace() for ch in key) or bad_char(key) is not None:
+        return "has whitespace or a control character in its object key, which would split the argument"
+    del slash
+    return None
+
+
+def check_path(
+    obj: object,
+    field: str,
+    value: object,
+    *,
+    prefixes: tuple[str, ...] = ("/",),
+    expected: str,
+    optional: bool = False,
+    need_key: bool = True,
+    max_len: int = 10280,
+    at: str = "",
+) -> None:
+    """An S3 URI (checked against the bucket naming rules) or a path with one of ``prefixes``."""
+    check_str(obj, field, value, max_len=max_len, expected=expected, optional=optional, at=at)
+    if value is None or is_templated(value):
+        return
+    assert isinstance(value, str)
+    prefix = next((p for p in prefixes if value.startswith(p)), None)
+    if value.startswith(("s3://", "s3a://")):
+        problem = s3_uri_problem(value, need_key=need_key)
+    elif prefix is None or len(value) == len(prefix):
+        problem = "is not an S3 URI or an absolute path"
+    elif any(ch.isspace() for ch in value):
+        problem = "has whitespace, which would split the argument"
+    else:
+        problem = None
+    if problem is not None:
+        raise fail(spec_name(obj), field, value, problem, expected, at=at)
 
 
 def check_int(
@@ -146,17 +347,24 @@ def check_bool(obj: object, field: str, value: object) -> None:
 
 
 def check_s3_uri(obj: object, field: str, value: object, *, optional: bool = False, fix: str = "") -> None:
-    check_str(
-        obj,
-        field,
-        value,
-        max_len=10280,
-        pattern=S3_URI,
-        expected="an S3 URI like 's3://my-bucket/path/'",
-        problem="is not an S3 URI",
-        fix=fix,
-        optional=optional,
-    )
+    expected = "an S3 URI like 's3://my-bucket/path/'"
+    check_str(obj, field, value, max_len=10280, expected=expected, fix=fix, optional=optional)
+    if isinstance(value, str) and not is_templated(value):
+        problem = s3_uri_problem(value)
+        if problem is not None:
+            raise fail(spec_name(obj), field, value, problem, expected, fix)
+
+
+def check_bucket(obj: object, field: str, value: object, *, optional: bool = False) -> None:
+    """An S3 bucket name (no ``s3://``), with the broken naming rule in the message."""
+    expected = "a bucket name of 3-63 lowercase letters, digits, dots and hyphens, like 'my-emr-logs'"
+    check_str(obj, field, value, max_len=10280, expected=expected, optional=optional)
+    if isinstance(value, str) and not is_templated(value):
+        problem = bucket_problem(value)
+        if value.startswith("s3://"):
+            problem = "has an 's3://' prefix; give the bucket name alone"
+        if problem is not None:
+            raise fail(spec_name(obj), field, value, problem, expected)
 
 
 def check_role_arn(obj: object, field: str, value: object, *, optional: bool = False) -> None:
@@ -184,7 +392,7 @@ def to_enum(spec: str, field: str, value: object, enum_cls: type[E]) -> E:
     if isinstance(value, enum_cls):
         return value
     if isinstance(value, str):
-        folded = value.strip().casefold()
+        folded = value.casefold()
         for member in enum_cls:
             if str(member.value).casefold() == folded or member.name.casefold() == folded:
                 return member
@@ -207,7 +415,7 @@ def suggest_argv(command_line: str) -> str:
         parts = shlex.split(_TEMPLATE.sub(hide, command_line))
     except ValueError:
         return "['--flag', 'value', ...]"
-    restored = [re.sub(r"\x00(\d+)\x00", lambda m: templates[int(m.group(1))], p) for p in parts]
+    restored = [re.sub(r"\x00([0-9]+)\x00", lambda m: templates[int(m.group(1))], p) for p in parts]
     return repr(restored)
 
 
@@ -249,8 +457,24 @@ def coerce_args(obj: object, field: str, value: object) -> tuple[str, ...]:
     out: list[str] = []
     for i, item in enumerate(items):
         if isinstance(item, str):
+            check_text(obj, field, item, free_text=True, at=f"[{i}]", expected="printable argument text")
+            if len(item) > MAX_ARG:
+                raise fail(
+                    spec_name(obj),
+                    field,
+                    item,
+                    f"is too long ({_chars(len(item))})",
+                    f"at most {MAX_ARG} characters per argument (EMR's limit)",
+                    "Pass long values through a file in S3",
+                    at=f"[{i}]",
+                )
             out.append(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
+        elif (
+            isinstance(item, int)
+            and not isinstance(item, bool)
+            or isinstance(item, float)
+            and math.isfinite(item)
+        ):
             out.append(str(item))
         else:
             raise fail(
@@ -274,7 +498,7 @@ def coerce_str_list(
     pattern: re.Pattern[str] | None = None,
     expected: str = "a list of strings",
     max_items: int | None = None,
-    problem: str = "is malformed",
+    problem: str = "",
 ) -> tuple[str, ...]:
     items = coerce_tuple(obj, field, value, expected=expected)
     if max_items is not None and len(items) > max_items:
@@ -284,6 +508,44 @@ def coerce_str_list(
             obj, field, item, max_len=10280, pattern=pattern, expected=expected, problem=problem, at=f"[{i}]"
         )
     return items
+
+
+def check_joined(obj: object, field: str, mapping: Mapping[str, str], *, joined_into: str, fix: str) -> None:
+    """Keys and values spliced into ``key=value`` inside a string that is split on whitespace.
+
+    ``sparkSubmitParameters`` and Hive ``parameters`` are ONE string that EMR splits on whitespace;
+    ``-d k=v`` / ``--conf k=v`` step arguments are one token each. A value with a space (say a
+    rendered ``"4g --jars s3://evil/pwn.jar"``) would add arguments of its own, so it is refused,
+    at parse time for literals and again by the operator once templates are rendered.
+    """
+    for key, value in mapping.items():
+        for text in (key, value):
+            if is_templated(text):
+                continue
+            if not text or any(ch.isspace() for ch in text):
+                raise fail(
+                    spec_name(obj),
+                    field,
+                    {key: value},
+                    f"has whitespace or is empty, which {joined_into} would split into separate arguments",
+                    "keys and values without spaces",
+                    fix,
+                    at=f"[{key!r}]",
+                )
+
+
+def check_comma_items(obj: object, field: str, items: Iterable[str]) -> None:
+    """Elements joined with commas (``--jars a,b``, ``spark.jars``): a comma or space would add one."""
+    for i, item in enumerate(items):
+        if not is_templated(item) and ("," in item or any(ch.isspace() for ch in item)):
+            raise fail(
+                spec_name(obj),
+                field,
+                item,
+                "contains a comma or whitespace, which would add entries to the joined list",
+                "one URI or coordinate per element",
+                at=f"[{i}]",
+            )
 
 
 def conf_value(value: object) -> str | None:
@@ -315,7 +577,8 @@ def coerce_str_mapping(
     for key, raw in value.items():
         if not isinstance(key, str) or not key or len(key) > max_key_len:
             raise fail(spec, field, key, "is not a valid key", key_expected)
-        if key_pattern is not None and not is_templated(key) and not key_pattern.match(key):
+        check_text(obj, field, key, expected=key_expected)
+        if key_pattern is not None and not is_templated(key) and not key_pattern.fullmatch(key):
             raise fail(spec, field, key, "is not a valid key", key_expected)
         text = conf_value(raw)
         if text is None:
@@ -331,6 +594,7 @@ def coerce_str_mapping(
                 f"at most {max_value_len}",
                 at=f"[{key!r}]",
             )
+        check_text(obj, field, text, free_text=True, at=f"[{key!r}]")
         out[key] = text
     setattr_frozen(obj, field, out)
     return out

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.specs._common import (
+    IAM_ROLE,
     INSTANCE_TYPE,
     RELEASE_LABEL,
-    S3_BUCKET,
     SECURITY_GROUP_ID,
     SUBNET_ID,
     check_bool,
+    check_bucket,
     check_instances,
     check_int,
+    check_path,
     check_s3_uri,
     check_str,
     coerce_args,
@@ -48,8 +50,13 @@ from emr_dags.specs.steps import Step, check_concurrent_steps
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
-_KMS_KEY = re.compile(r"^(arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)/.+|[0-9a-f\-]{36}|alias/.+)$")
+_KEY_NAME = re.compile(r"[\x20-\x7e]{1,255}", re.ASCII)
+_OS_RELEASE_LABEL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,10}){1,3}", re.ASCII)
+_AMI_ID = re.compile(r"ami-[0-9a-f]{8,17}", re.ASCII)
+_KMS_KEY = re.compile(
+    r"(arn:aws(-[a-z]+)*:kms:[a-z0-9\-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_\-]+|[0-9a-f\-]{36}|alias/[A-Za-z0-9/_\-]+)",
+    re.ASCII,
+)
 
 
 class Application(enum.Enum):
@@ -227,7 +234,9 @@ def _check_instance_type(obj: object, field_name: str, value: object) -> None:
 def _check_bid_price(obj: object, value: object) -> None:
     if value is None:
         return
-    ok = isinstance(value, str) and (is_templated(value) or re.fullmatch(r"\d+(\.\d+)?", value) is not None)
+    ok = isinstance(value, str) and (
+        is_templated(value) or re.fullmatch(r"[0-9]+(\.[0-9]+)?", value, re.ASCII) is not None
+    )
     if not ok or (isinstance(value, str) and not is_templated(value) and float(value) <= 0):
         raise fail(
             type(obj).__name__,
@@ -641,12 +650,11 @@ class BootstrapAction:
 
     def __post_init__(self) -> None:
         check_str(self, "name", self.name)
-        check_str(
+        check_path(
             self,
             "path",
             self.path,
-            max_len=10280,
-            pattern=re.compile(r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+|file:/.+|/.+)$"),
+            prefixes=("file:/", "/"),
             expected="an S3 URI of a script like 's3://bucket/bootstrap/install.sh'",
         )
         coerce_args(self, "args", self.args)
@@ -823,17 +831,7 @@ class ClusterSpec:
 
     def _check_logs(self) -> None:
         check_s3_uri(self, "log_uri", self.log_uri, optional=True)
-        check_str(
-            self,
-            "log_bucket",
-            self.log_bucket,
-            max_len=63,
-            min_len=3,
-            pattern=S3_BUCKET,
-            expected="a bucket name like 'my-emr-logs' (no s3:// prefix)",
-            problem="is not a bucket name",
-            optional=True,
-        )
+        check_bucket(self, "log_bucket", self.log_bucket, optional=True)
         if self.log_uri is not None and self.log_bucket is not None:
             raise fail(
                 "ClusterSpec",
@@ -970,13 +968,30 @@ class ClusterSpec:
                 expected="security group ids",
                 max_items=15,
             )
-        check_str(self, "ec2_key_name", self.ec2_key_name, optional=True)
+        check_str(
+            self,
+            "ec2_key_name",
+            self.ec2_key_name,
+            max_len=255,
+            pattern=_KEY_NAME,
+            expected="an EC2 key pair name of up to 255 ASCII characters",
+            problem="is not an EC2 key pair name",
+            optional=True,
+        )
 
     def _check_misc(self) -> None:
         check_str(self, "security_configuration", self.security_configuration, max_len=10280, optional=True)
-        for name in ("service_role", "job_flow_role"):
-            check_str(self, name, getattr(self, name), max_len=10280)
-        check_str(self, "autoscaling_role", self.autoscaling_role, max_len=10280, optional=True)
+        for name in ("service_role", "job_flow_role", "autoscaling_role"):
+            check_str(
+                self,
+                name,
+                getattr(self, name),
+                max_len=2048,
+                pattern=IAM_ROLE,
+                expected="an IAM role (or instance profile) name like 'EMR_DefaultRole', or its ARN",
+                problem="is not an IAM role name or ARN",
+                optional=name == "autoscaling_role",
+            )
         check_str(
             self,
             "custom_ami_id",
@@ -994,7 +1009,15 @@ class ClusterSpec:
             maximum=100,
             optional=True,
         )
-        check_str(self, "os_release_label", self.os_release_label, optional=True)
+        check_str(
+            self,
+            "os_release_label",
+            self.os_release_label,
+            pattern=_OS_RELEASE_LABEL,
+            expected="an Amazon Linux release label like '2.0.20240709.1'",
+            problem="is not an Amazon Linux release label",
+            optional=True,
+        )
         coerce_enum(self, "scale_down_behavior", self.scale_down_behavior, ScaleDownBehavior, optional=True)
         coerce_tags(self, "tags", self.tags)
         for name in ("keep_alive", "termination_protected", "visible_to_all_users"):

@@ -20,7 +20,7 @@ from emr_dags.specs._common import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_CLASSIFICATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$")
+_CLASSIFICATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_]*", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

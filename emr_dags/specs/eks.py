@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 
     from emr_dags.specs.configuration import Configuration
 
-_VIRTUAL_CLUSTER_ID = re.compile(r"^[0-9a-z]+$")
-_JOB_NAME = re.compile(r"^[\.\-_/#A-Za-z0-9]+$")
+_VIRTUAL_CLUSTER_ID = re.compile(r"[0-9a-z]+", re.ASCII)
+_JOB_NAME = re.compile(r"[.\-_/#A-Za-z0-9]+", re.ASCII)
 # EMR on EKS labels carry a suffix: emr-7.5.0-latest, emr-6.15.0-20240105, emr-6.11.0-java17-latest.
-EKS_RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+(-[a-z0-9]+)+$")
+EKS_RELEASE_LABEL = re.compile(r"emr-[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(-[a-z0-9]+)+", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

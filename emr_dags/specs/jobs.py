@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.specs._common import (
-    S3_URI,
+    JAVA_CLASS,
+    MAVEN,
+    SPARK_CONF_KEY,
+    SPARK_MEMORY,
     check_bool,
+    check_comma_items,
     check_instances,
     check_int,
+    check_joined,
+    check_path,
+    check_s3_uri,
     check_str,
     coerce_args,
     coerce_str_list,
@@ -30,9 +37,8 @@ from emr_dags.specs.configuration import Configuration
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-SPARK_MEMORY = re.compile(r"^\d+(k|m|g|t|kb|mb|gb|tb)?$", re.IGNORECASE)
-_LOG_GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]+$")
-_KMS_ARN = re.compile(r"^arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:key/.+$")
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+", re.ASCII)
+_KMS_ARN = re.compile(r"arn:aws(-[a-z]+)*:kms:[a-z0-9\-]+:[0-9]{12}:key/[A-Za-z0-9\-]+", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -134,21 +140,6 @@ def spark_submit_parameters(
     return " ".join(parts) or None
 
 
-def check_submit_values(obj: object, field: str, conf: Mapping[str, str]) -> None:
-    """Refuse whitespace in conf keys/values that go into the one-string sparkSubmitParameters."""
-    for key, value in conf.items():
-        for text in (key, value):
-            if not is_templated(text) and (not text or any(ch.isspace() for ch in text)):
-                raise fail(
-                    type(obj).__name__,
-                    field,
-                    {key: value},
-                    "has whitespace, which sparkSubmitParameters would split into separate arguments",
-                    "values without spaces",
-                    "Put this setting in configuration_overrides=[Configuration.spark_defaults({...})] instead",
-                )
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Monitoring:
     """Where job logs go: S3 and/or CloudWatch Logs. Give at least one destination.
@@ -165,15 +156,7 @@ class Monitoring:
     persistent_app_ui: bool = True
 
     def __post_init__(self) -> None:
-        check_str(
-            self,
-            "s3_log_uri",
-            self.s3_log_uri,
-            max_len=10280,
-            pattern=S3_URI,
-            expected="an S3 URI like 's3://my-bucket/logs/'",
-            optional=True,
-        )
+        check_s3_uri(self, "s3_log_uri", self.s3_log_uri, optional=True)
         check_str(
             self,
             "cloudwatch_log_group",
@@ -250,23 +233,26 @@ class Monitoring:
         return out
 
 
-_SPARK_PATH = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+|local:/.+|file:/.+|/.+)$")
+_SPARK_PREFIXES = ("local:/", "file:/", "/")
 _SPARK_PATH_EXPECTED = "an S3 URI like 's3://bucket/jobs/etl.py' (or local:///path in the image)"
-_JAVA_CLASS = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
-_MAVEN = re.compile(r"^[\w.\-]+:[\w.\-]+:[\w.\-+]+$")
 
 
 def check_spark_driver(obj: Any) -> None:
     """Validate the Spark driver fields shared by ServerlessSparkJob and EksJobSpec."""
-    check_str(
-        obj, "entry_point", obj.entry_point, max_len=4096, pattern=_SPARK_PATH, expected=_SPARK_PATH_EXPECTED
+    check_path(
+        obj,
+        "entry_point",
+        obj.entry_point,
+        prefixes=_SPARK_PREFIXES,
+        expected=_SPARK_PATH_EXPECTED,
+        max_len=4096,
     )
     coerce_args(obj, "entry_point_args", obj.entry_point_args)
     check_str(
         obj,
         "main_class",
         obj.main_class,
-        pattern=_JAVA_CLASS,
+        pattern=JAVA_CLASS,
         expected="a fully qualified class like 'com.acme.etl.Main'",
         problem="is not a Java class name",
         optional=True,
@@ -284,36 +270,34 @@ def check_spark_driver(obj: Any) -> None:
         obj,
         "conf",
         obj.conf,
-        key_pattern=re.compile(r"^spark\..+"),
+        key_pattern=SPARK_CONF_KEY,
         key_expected="a key starting with 'spark.'",
     )
-    check_submit_values(obj, "conf", conf)
+    check_joined(
+        obj,
+        "conf",
+        conf,
+        joined_into="sparkSubmitParameters",
+        fix="Put this setting in configuration_overrides=[Configuration.spark_defaults({...})] instead",
+    )
     if obj.resources is not None and not isinstance(obj.resources, SparkResources):
         raise fail(
             type(obj).__name__, "resources", obj.resources, "is not SparkResources", "SparkResources(...)"
         )
     for name in ("py_files", "jars", "files", "archives"):
-        coerce_str_list(
-            obj,
-            name,
-            getattr(obj, name),
-            pattern=_SPARK_PATH,
-            expected=_SPARK_PATH_EXPECTED,
-            problem="is not an S3 URI or an absolute path",
-        )
-        for item in getattr(obj, name):
-            if "," in item or any(ch.isspace() for ch in item):
-                raise fail(
-                    type(obj).__name__, name, item, "contains a comma or a space", "one URI per element"
-                )
+        items = coerce_tuple(obj, name, getattr(obj, name), expected=f"a list of {_SPARK_PATH_EXPECTED}")
+        for i, item in enumerate(items):
+            check_path(obj, name, item, prefixes=_SPARK_PREFIXES, expected=_SPARK_PATH_EXPECTED, at=f"[{i}]")
+        check_comma_items(obj, name, items)
     coerce_str_list(
         obj,
         "packages",
         obj.packages,
-        pattern=_MAVEN,
+        pattern=MAVEN,
         expected="Maven coordinates 'group:artifact:version'",
         problem="is not a Maven coordinate",
     )
+    check_comma_items(obj, "packages", obj.packages)
 
 
 def render_spark_driver(obj: Any) -> dict[str, Any]:

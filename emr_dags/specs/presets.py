@@ -13,6 +13,8 @@ Unknown override names raise :class:`~emr_dags.errors.EmrConfigError` listing th
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import inspect
 from typing import Any
 
 from emr_dags.specs._common import fail
@@ -40,15 +42,23 @@ PRIMARY_FLEET_TYPES: tuple[str, ...] = ("m5.xlarge", "m5a.xlarge", "m6i.xlarge")
 
 
 def _apply(spec: ClusterSpec, overrides: dict[str, Any], preset: str) -> ClusterSpec:
-    names = {f.name for f in dataclasses.fields(ClusterSpec)}
+    fields = {f.name for f in dataclasses.fields(ClusterSpec)}
+    options = [
+        p.name
+        for p in inspect.signature(PRESETS[preset]).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
     for key in overrides:
-        if key not in names:
+        if key not in fields:
+            close = difflib.get_close_matches(key, [*options, *sorted(fields)], n=1)
             raise fail(
                 preset,
                 key,
                 overrides[key],
-                "is not a ClusterSpec field or preset option",
-                f"one of {', '.join(sorted(names))}",
+                f"is not an option of {preset} nor a ClusterSpec field",
+                f"one of {preset}'s own options ({', '.join(options)}) "
+                f"or a ClusterSpec field ({', '.join(sorted(fields))})",
+                f"Did you mean {close[0]}=?" if close else "",
             )
     return dataclasses.replace(spec, **overrides) if overrides else spec
 

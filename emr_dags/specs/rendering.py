@@ -17,7 +17,7 @@ import enum
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from emr_dags.specs._common import is_templated
+from emr_dags.specs._common import RENDERED, has_template_marks
 
 T = TypeVar("T")
 
@@ -38,13 +38,21 @@ def render_templates(spec: T, render: Callable[[str], Any]) -> T:
         rendered = _render_value(value, render)
         if rendered is not value:
             changes[f.name] = rendered
-    return dataclasses.replace(spec, **changes) if changes else spec
+    if not changes:
+        return spec
+    # Rendered values are final: a value that renders to text containing "{{" is data, and is
+    # checked against the field's rules like a literal instead of being let through as a template.
+    token = RENDERED.set(True)
+    try:
+        return dataclasses.replace(spec, **changes)
+    finally:
+        RENDERED.reset(token)
 
 
 def _render_value(value: Any, render: Callable[[str], Any]) -> Any:
     """The rendered value, or ``value`` itself (same object) when it holds no template."""
     if isinstance(value, str):
-        return render(value) if is_templated(value) else value
+        return render(value) if has_template_marks(value) else value
     if isinstance(value, enum.Enum) or value is None:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

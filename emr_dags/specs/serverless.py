@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags.specs._common import (
     RELEASE_LABEL,
-    S3_URI,
     SECURITY_GROUP_ID,
     SUBNET_ID,
     check_bool,
     check_int,
+    check_joined,
     check_role_arn,
     check_s3_uri,
     check_str,
@@ -31,7 +31,6 @@ from emr_dags.specs._common import (
     coerce_tags,
     deep_merge,
     fail,
-    is_templated,
     release_version,
     setattr_frozen,
     to_enum,
@@ -47,12 +46,12 @@ from emr_dags.specs.jobs import (
 if TYPE_CHECKING:
     from emr_dags.specs.configuration import Configuration
 
-_APP_NAME = re.compile(r"^[A-Za-z0-9._/#-]+$")
-_JOB_NAME = re.compile(r"^.*\S.*$", re.DOTALL)
+_APP_NAME = re.compile(r"[A-Za-z0-9._/#-]+", re.ASCII)
+_JOB_NAME = re.compile(r".*\S.*", re.DOTALL)
 _IMAGE_URI = re.compile(
     r"^([a-z0-9]+[a-z0-9\-.]*)/((?:[a-z0-9]+(?:[._\-]|__|-+)?)*[a-z0-9]+)(?::([a-zA-Z0-9_][a-zA-Z0-9\-._]{0,299})|@(sha256:[0-9a-f]{64}))$"
 )
-_HIVE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_HIVE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*", re.ASCII)
 
 # vCPU -> (min GB, max GB, step GB) per EMR Serverless worker configuration rules.
 _WORKER_MEMORY: dict[int, tuple[int, int, int]] = {
@@ -458,12 +457,12 @@ class ServerlessHiveJob:
     def __post_init__(self) -> None:
         _check_job_common(self)
         check_s3_uri(self, "query", self.query, fix="EMR Serverless reads Hive queries from a file in S3")
+        check_s3_uri(self, "init_query", self.init_query, optional=True)
         check_str(
             self,
             "init_query",
             self.init_query,
             max_len=256,
-            pattern=S3_URI,
             expected="an S3 URI of a .sql file",
             optional=True,
         )
@@ -475,16 +474,13 @@ class ServerlessHiveJob:
                 key_pattern=_HIVE_KEY,
                 key_expected="a Hive property or variable name",
             )
-            for key, value in mapping.items():
-                if not is_templated(value) and (not value or any(ch.isspace() for ch in value)):
-                    raise fail(
-                        "ServerlessHiveJob",
-                        name,
-                        {key: value},
-                        "has whitespace or is empty, which the parameters string would split",
-                        "values without spaces",
-                        "Use configuration_overrides=[Configuration.hive_site({...})] for such values",
-                    )
+            check_joined(
+                self,
+                name,
+                mapping,
+                joined_into="the Hive parameters string",
+                fix="Use configuration_overrides=[Configuration.hive_site({...})] for such values",
+            )
 
     def replace(self, **changes: Any) -> ServerlessHiveJob:
         return dataclasses.replace(self, **changes)

@@ -18,15 +18,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from emr_dags.specs._common import (
-    S3_URI,
+    JAVA_CLASS,
+    MAVEN,
+    SPARK_CONF_KEY,
+    SPARK_MEMORY,
     check_bool,
+    check_comma_items,
     check_int,
+    check_joined,
+    check_path,
+    check_s3_uri,
     check_str,
     coerce_args,
     coerce_enum,
     coerce_extra,
     coerce_str_list,
     coerce_str_mapping,
+    coerce_tuple,
     deep_merge,
     fail,
     is_templated,
@@ -38,16 +46,14 @@ if TYPE_CHECKING:
 COMMAND_RUNNER = "command-runner.jar"
 _MAX_ARG = 10280  # EMR's limit on one HadoopJarStep argument
 
-_PROGRAM_PATH = re.compile(
-    r"^(s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.+|hdfs://.*/.+|file:/.+|local:/.+|/.+)$"
-)
+_PROGRAM_PREFIXES = ("hdfs://", "file:/", "local:/", "/")
 _PATH_EXPECTED = "an S3 URI like 's3://bucket/jobs/etl.py' (or an absolute path on the cluster)"
-_SPARK_MEMORY = re.compile(r"^\d+(k|m|g|t|kb|mb|gb|tb)?$", re.IGNORECASE)
-_MAVEN = re.compile(r"^[\w.\-]+:[\w.\-]+:[\w.\-+]+$")
-_JAVA_CLASS = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
-_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_COPY_URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?|hdfs://.*)$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]", re.ASCII)
+_MASTER = re.compile(r"yarn|local(\[([0-9]+|\*)(,[0-9]+)?\])?|(spark|k8s|mesos)://[^\s]+", re.ASCII)
+_SERVER = re.compile(r"(https?://)?[A-Za-z0-9][A-Za-z0-9.\-]*(:[0-9]{1,5})?", re.ASCII)
+_OUTPUT_FORMAT = re.compile(r"[A-Z_]+", re.ASCII)
+_SPLIT_FIX = "Values that end up inside one '--flag key=value' argument cannot hold spaces"
 
 
 class ActionOnFailure(enum.Enum):
@@ -86,6 +92,9 @@ class Step:
     action_on_failure: ActionOnFailure | str = ActionOnFailure.CONTINUE
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._check_common()
+
     def _check_common(self) -> None:
         check_str(self, "name", self.name, max_len=256)
         coerce_enum(self, "action_on_failure", self.action_on_failure, ActionOnFailure)
@@ -117,15 +126,7 @@ def _pairs(flag: str, mapping: Mapping[str, str]) -> list[str]:
 
 
 def _check_program(obj: object, field_name: str, value: object, *, suffixes: tuple[str, ...] = ()) -> None:
-    check_str(
-        obj,
-        field_name,
-        value,
-        max_len=10280,
-        pattern=_PROGRAM_PATH,
-        expected=_PATH_EXPECTED,
-        problem="is not an S3 URI or an absolute path",
-    )
+    check_path(obj, field_name, value, prefixes=_PROGRAM_PREFIXES, expected=_PATH_EXPECTED)
     assert isinstance(value, str)
     if suffixes and not is_templated(value) and not value.lower().endswith(suffixes):
         raise fail(
@@ -171,7 +172,7 @@ class SparkStep(Step):
             self,
             "main_class",
             self.main_class,
-            pattern=_JAVA_CLASS,
+            pattern=JAVA_CLASS,
             expected="a fully qualified class like 'com.acme.etl.Main'",
             problem="is not a Java class name",
             optional=True,
@@ -193,35 +194,38 @@ class SparkStep(Step):
             self,
             "conf",
             self.conf,
-            key_pattern=re.compile(r"^spark\..+"),
+            key_pattern=SPARK_CONF_KEY,
             key_expected="a key starting with 'spark.'",
         )
-        del conf
+        check_joined(
+            self,
+            "conf",
+            conf,
+            joined_into="the '--conf key=value' argument",
+            fix="Put such settings in the cluster's Configuration.spark_defaults({...})",
+        )
         coerce_str_list(
             self,
             "packages",
             self.packages,
-            pattern=_MAVEN,
+            pattern=MAVEN,
             expected="Maven coordinates 'group:artifact:version'",
             problem="is not a Maven coordinate",
         )
+        check_comma_items(self, "packages", self.packages)
         for name in ("py_files", "jars", "files"):
-            coerce_str_list(
-                self,
-                name,
-                getattr(self, name),
-                pattern=_PROGRAM_PATH,
-                expected=_PATH_EXPECTED,
-                problem="is not an S3 URI or an absolute path",
-            )
+            items = coerce_tuple(self, name, getattr(self, name), expected=f"a list of {_PATH_EXPECTED}")
+            for i, item in enumerate(items):
+                check_path(self, name, item, prefixes=_PROGRAM_PREFIXES, expected=_PATH_EXPECTED, at=f"[{i}]")
+            check_comma_items(self, name, items)
         coerce_enum(self, "deploy_mode", self.deploy_mode, DeployMode)
-        check_str(self, "master", self.master, expected="'yarn' (or 'local[*]')")
+        check_str(self, "master", self.master, pattern=_MASTER, expected="'yarn' (or 'local[*]')")
         for name in ("driver_memory", "executor_memory"):
             check_str(
                 self,
                 name,
                 getattr(self, name),
-                pattern=_SPARK_MEMORY,
+                pattern=SPARK_MEMORY,
                 expected="a JVM size like '4g' or '512m'",
                 problem="is not a JVM memory size",
                 optional=True,
@@ -290,21 +294,16 @@ class HiveStep(Step):
             optional=True,
             expected="a HiveQL query of at most 10280 characters",
             fix="Put longer queries in a file and use script='s3://...'",
+            free_text=True,
         )
-        coerce_str_mapping(
-            self,
-            "variables",
-            self.variables,
-            key_pattern=_VARIABLE,
-            key_expected="a variable name like 'RUN_DATE'",
-        )
-        coerce_str_mapping(
-            self,
-            "hiveconf",
-            self.hiveconf,
-            key_pattern=_VARIABLE,
-            key_expected="a Hive property like 'hive.exec.parallel'",
-        )
+        for name, flag, what in (
+            ("variables", "-d", "a variable name like 'RUN_DATE'"),
+            ("hiveconf", "--hiveconf", "a Hive property like 'hive.exec.parallel'"),
+        ):
+            mapping = coerce_str_mapping(
+                self, name, getattr(self, name), key_pattern=_VARIABLE, key_expected=what
+            )
+            check_joined(self, name, mapping, joined_into=f"the '{flag} key=value' argument", fix=_SPLIT_FIX)
 
     def _hadoop_jar_step(self) -> dict[str, Any]:
         options = _pairs("-d", self.variables) + _pairs("--hiveconf", self.hiveconf)
@@ -339,23 +338,34 @@ class TrinoStep(Step):
             max_len=_MAX_ARG,
             expected="a SQL statement of at most 10280 characters",
             fix="EMR limits each step argument to 10280 characters",
+            free_text=True,
         )
         for name in ("catalog", "schema"):
             check_str(
                 self, name, getattr(self, name), pattern=_VARIABLE, expected="an identifier", optional=True
             )
-        coerce_str_mapping(
+        session = coerce_str_mapping(
             self, "session", self.session, key_pattern=_VARIABLE, key_expected="a session property name"
+        )
+        check_joined(
+            self, "session", session, joined_into="the '--session key=value' argument", fix=_SPLIT_FIX
         )
         check_str(
             self,
             "output_format",
             self.output_format,
-            pattern=re.compile(r"^[A-Z_]+$"),
+            pattern=_OUTPUT_FORMAT,
             expected="a CLI output format like 'CSV_HEADER' or 'JSON'",
             optional=True,
         )
-        check_str(self, "server", self.server, expected="a server like 'localhost:8889'", optional=True)
+        check_str(
+            self,
+            "server",
+            self.server,
+            pattern=_SERVER,
+            expected="a server like 'localhost:8889' or 'https://host:8446'",
+            optional=True,
+        )
 
     def _hadoop_jar_step(self) -> dict[str, Any]:
         argv = [self.CLI]
@@ -405,16 +415,17 @@ class FlinkStep(Step):
             self,
             "main_class",
             self.main_class,
-            pattern=_JAVA_CLASS,
+            pattern=JAVA_CLASS,
             expected="a fully qualified class",
             optional=True,
         )
         check_int(self, "parallelism", self.parallelism, minimum=1, maximum=32768, optional=True)
         coerce_enum(self, "mode", self.mode, FlinkMode)
         check_bool(self, "detached", self.detached)
-        coerce_str_mapping(
+        properties = coerce_str_mapping(
             self, "properties", self.properties, key_pattern=_VARIABLE, key_expected="a Flink option name"
         )
+        check_joined(self, "properties", properties, joined_into="the '-Dkey=value' argument", fix=_SPLIT_FIX)
 
     def _hadoop_jar_step(self) -> dict[str, Any]:
         assert isinstance(self.mode, FlinkMode)
@@ -450,9 +461,7 @@ class ShellScriptStep(Step):
 
     def __post_init__(self) -> None:
         self._check_common()
-        check_str(
-            self, "script", self.script, max_len=10280, pattern=S3_URI, expected="an S3 URI of the script"
-        )
+        check_s3_uri(self, "script", self.script)
         coerce_args(self, "args", self.args)
         check_str(
             self,
@@ -463,15 +472,7 @@ class ShellScriptStep(Step):
             problem="is not an AWS region",
             optional=True,
         )
-        check_str(
-            self,
-            "script_runner_jar",
-            self.script_runner_jar,
-            max_len=10280,
-            pattern=S3_URI,
-            expected="an S3 URI of script-runner.jar",
-            optional=True,
-        )
+        check_s3_uri(self, "script_runner_jar", self.script_runner_jar, optional=True)
         if self.region is None and self.script_runner_jar is None:
             raise fail(
                 "ShellScriptStep",
@@ -522,12 +523,19 @@ class CommandStep(Step):
                 "the program alone as argv[0], its arguments as further elements",
                 "There is no shell: 'bash -c ...' must be ['bash', '-c', '...']",
             )
-        check_str(self, "jar", self.jar, max_len=10280, expected="'command-runner.jar' or a JAR URI")
+        if self.jar != COMMAND_RUNNER:
+            check_path(
+                self,
+                "jar",
+                self.jar,
+                prefixes=("file:/", "/"),
+                expected="'command-runner.jar' or a JAR's S3 URI or absolute path",
+            )
         check_str(
             self,
             "main_class",
             self.main_class,
-            pattern=_JAVA_CLASS,
+            pattern=JAVA_CLASS,
             expected="a fully qualified class",
             optional=True,
         )
@@ -556,18 +564,25 @@ class S3DistCpStep(Step):
     def __post_init__(self) -> None:
         self._check_common()
         for name in ("src", "dest"):
-            check_str(
+            check_path(
                 self,
                 name,
                 getattr(self, name),
-                max_len=10280,
-                pattern=_COPY_URI,
+                prefixes=("hdfs://",),
                 expected="an 's3://bucket/prefix' or 'hdfs:///path' URI",
+                need_key=False,
             )
-        check_str(self, "src_pattern", self.src_pattern, max_len=4096, optional=True, expected="a regex")
-        check_str(
-            self, "group_by", self.group_by, max_len=4096, optional=True, expected="a regex with a group"
-        )
+        for name, expected in (("src_pattern", "a regex"), ("group_by", "a regex with a group")):
+            value = getattr(self, name)
+            check_str(self, name, value, max_len=4096, optional=True, expected=expected)
+            if value is not None and not is_templated(value) and any(ch.isspace() for ch in value):
+                raise fail(
+                    "S3DistCpStep",
+                    name,
+                    value,
+                    f"has whitespace, which the '--{name}=...' argument must not hold",
+                    f"{expected} without spaces (use \\s)",
+                )
         for name in ("src_pattern", "group_by"):
             value = getattr(self, name)
             if value is not None and not is_templated(value):

@@ -117,13 +117,13 @@ def _check_semantics(service: str, operation: str, params: Mapping[str, Any], pr
         return
     for key, pattern, expected in _semantic_rules().get((service, operation), ()):
         value = params.get(key)
-        if isinstance(value, str) and "{{" not in value and not pattern.match(value):
+        if isinstance(value, str) and "{{" not in value and not pattern.fullmatch(value):
             problems.append(f"Invalid value for parameter {key}, value: {value!r}, expected {expected}")
 
 
 def _first_field(problems: list[str]) -> str | None:
     for p in problems:
-        match = re.search(r"(?:parameter in |parameter )([\w.\[\]]+)", p)
+        match = re.search(r"(?:parameter in |parameter )([A-Za-z0-9_.\[\]]+)", p)
         if match:
             return match.group(1)
     return None

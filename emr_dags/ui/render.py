@@ -290,12 +290,12 @@ def _text(value: object) -> str:
     return escape(str(value), quote=False)
 
 
-_EVIDENCE = re.compile(r"^(?P<where>.+?:\d+): (?P<text>.*)$", re.DOTALL)
+_EVIDENCE = re.compile(r"(?P<where>.+?:[0-9]+): (?P<text>.*)", re.DOTALL)
 
 
 def _evidence(line: object) -> str:
     """``file:line: text`` (the diagnosis' evidence format) as location + quoted log line."""
-    m = _EVIDENCE.match(str(line))
+    m = _EVIDENCE.fullmatch(str(line))
     if not m:
         return f"<li><code>{_text(line)}</code></li>"
     return f'<li><code class="where">{_text(m["where"])}</code><pre>{_text(m["text"])}</pre></li>'

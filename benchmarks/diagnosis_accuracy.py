@@ -3,7 +3,7 @@
 Each case folder holds ``case.json`` (the label) and ``logs/`` (the files EMR stored). A case is
 diagnosed exactly as ``emr-dags diagnose CASE/logs --json`` would (``diagnose_paths`` in-process) and
 counts as right when the category matches AND the labelled ``decisive`` substring appears in the
-summary or the first evidence line (a success case is right when the category is ``no_failure_found``).
+summary or the first evidence line (the decisive line, read whole: evidence strings are clipped) (a success case is right when the category is ``no_failure_found``).
 
 The corpus is split once by id (see the corpus README): the **test** half is frozen and is what this
 script reports by default; the **dev** half is in-sample for anyone tuning rules on it.
@@ -56,8 +56,10 @@ def judge(case: dict[str, Any], diagnosis: dict[str, Any]) -> bool:
     decisive = case.get("decisive")
     if decisive is None:
         return True
+    # evidence strings are clipped to 300 characters; the decisive line (evidence[0]) is also given whole
     first_evidence = diagnosis["evidence"][0] if diagnosis["evidence"] else ""
-    return decisive in diagnosis["summary"] or decisive in first_evidence
+    whole = (diagnosis.get("decisive_line") or {}).get("text", "")
+    return any(decisive in text for text in (diagnosis["summary"], first_evidence, whole))
 
 
 def diagnose_case(case: dict[str, Any]) -> dict[str, Any]:

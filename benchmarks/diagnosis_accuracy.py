@@ -80,7 +80,13 @@ def run(cases: list[dict[str, Any]]) -> dict[str, Any]:
         n[case["category"]] += 1
         right[case["category"]] += ok
         outcomes.append(
-            {"id": case["id"], "half": case["half"], "expected": case["category"], "got": got["category"], "right": ok}
+            {
+                "id": case["id"],
+                "half": case["half"],
+                "expected": case["category"],
+                "got": got["category"],
+                "right": ok,
+            }
         )
     per_category = {
         c: {"n": n[c], "right": right[c], "accuracy": round(right[c] / n[c], 3)} for c in sorted(n)
@@ -104,7 +110,9 @@ def _table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--half", choices=("test", "dev", "all"), default="test")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)

@@ -58,7 +58,9 @@ def test_recorded_test_cases_are_exactly_the_ones_the_split_rule_puts_in_test() 
     assert not vanished, f"frozen test-half cases vanished: {vanished}"
 
 
-@pytest.mark.parametrize("case_dir", [d for d in _case_dirs() if _half(d.name) == "test"], ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "case_dir", [d for d in _case_dirs() if _half(d.name) == "test"], ids=lambda d: d.name
+)
 def test_test_half_case_is_unchanged(case_dir: Path) -> None:
     frozen = {p: h for p, h in _frozen().items() if p.split("/", 1)[0] == case_dir.name}
     present = _files(case_dir)

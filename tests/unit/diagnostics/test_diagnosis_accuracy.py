@@ -15,7 +15,8 @@ SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "diagnosis_accurac
 
 def _script() -> Any:
     spec = importlib.util.spec_from_file_location("diagnosis_accuracy", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -45,4 +46,5 @@ def test_text_output_names_the_half_and_counts_per_half(capsys: pytest.CaptureFi
     assert _script().main(["--half", "dev", "--limit", "3"]) == 0
     out = capsys.readouterr().out
     assert "in-sample (development half)" in out
-    assert "test-half cases" in out and "development-half cases" in out
+    assert "test-half cases" in out
+    assert "development-half cases" in out

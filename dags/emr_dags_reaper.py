@@ -1,8 +1,9 @@
 """Maintenance: stop EMR resources emr-dags launched whose DAG run is over (the orphan reaper).
 
-Terminates clusters and cancels Serverless / EMR on EKS job runs tagged ``emr-dags:managed=true``
-whose DAG run has finished or whose ``emr-dags:deadline`` has passed. Resources without our tags are
-never touched. Every action, and every orphan a dry run would act on, is logged one line each and
+Terminates clusters and cancels Serverless / EMR on EKS job runs tagged ``emr-dags:managed=true`` by
+this deployment (``emr-dags:deployment``, consistent key tag) whose DAG run has finished, or is unknown
+to Airflow and past its ``emr-dags:deadline``. Resources without our tags, other deployments' and ones
+whose tags were copied or edited are never touched. Every action, and every orphan a dry run would act on, is logged one line each and
 returned as the task's XCom.
 
 Unscheduled by default: trigger it, e.g. ``airflow dags trigger emr_dags_reaper -c '{"dry_run": false}'``.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import call_with_backoff
-from emr_dags.aws.naming import client_token, has_marker, with_marker
+from emr_dags.aws.naming import client_token
+from emr_dags.aws.requests import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -35,29 +37,43 @@ class EksApi:
                 return
 
     def find_virtual_cluster_id(self, name: str) -> str | None:
+        """The RUNNING virtual cluster named exactly ``name`` (names are matched as given), or None."""
         for vc in self._pages("list_virtual_clusters", "virtualClusters", states=["RUNNING"]):
             if vc.get("name") == name:
                 return str(vc["id"])
         return None
 
-    def runs_with_key(self, virtual_cluster_id: str, key: str) -> list[dict[str, Any]]:
-        runs = [
-            r
-            for r in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id)
-            if has_marker(r.get("name"), key)
-        ]
+    def runs_with_key(
+        self, virtual_cluster_id: str, key: str, name: str | None = None, deployment: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every job run of the virtual cluster whose ``emr-dags:key`` tag is ``key``, newest first.
+
+        Only runs named ``name`` (as given) are looked at; ListJobRuns carries tags, and a run
+        listed without them is confirmed with DescribeJobRun.
+        """
+        runs = []
+        for run in self._pages("list_job_runs", "jobRuns", virtualClusterId=virtual_cluster_id):
+            if (run.get("name") or None) != (name or None):
+                continue
+            run_tags = run.get("tags")
+            if run_tags is None:
+                run_tags = self.describe_job_run(virtual_cluster_id, run["id"]).get("tags")
+            if tagmod.is_keyed(run_tags, key, deployment):
+                runs.append(run)
         return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
 
     def start_job_run(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> tuple[str, bool]:
+        """Re-attach to a live or completed run with ``key``; else start one. Returns (id, reattached)."""
         vc = str(request["virtualClusterId"])
-        runs = self.runs_with_key(vc, key)
+        deployment = tags.get(tagmod.DEPLOYMENT)
+        runs = self.runs_with_key(vc, key, request.get("name"), deployment)
         if runs and runs[0].get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES:
             return str(runs[0]["id"]), True
         failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
         req = dict(request)
-        req["name"] = with_marker(str(req.get("name", "job")), key, max_len=64)
         req["tags"] = {**(req.get("tags") or {}), **tags}
-        req["clientToken"] = client_token(key, failed)
+        req["clientToken"] = client_token(key, failed, deployment)
+        validate("emr-containers", "StartJobRun", req)
         return str(self._call("start_job_run", **req)["id"]), False
 
     def describe_job_run(self, virtual_cluster_id: str, job_id: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
 from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
+from emr_dags.aws.requests import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -106,15 +107,32 @@ class EmrApi:
     def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
         return dict(self._call("describe_cluster", ClusterId=cluster_id)["Cluster"])
 
-    def find_cluster(self, key: str) -> dict[str, Any] | None:
-        """The active cluster carrying ``key`` (name marker, confirmed by tag), or None."""
-        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES)):
-            if not has_marker(summary.get("Name"), key):
-                continue
-            cluster = self.describe_cluster(summary["Id"])
-            if tag_dict(cluster.get("Tags")).get(tagmod.KEY) == key:
-                return cluster
+    def find_cluster(
+        self, key: str, name: str | None = None, deployment: str | None = None
+    ) -> dict[str, Any] | None:
+        """The active cluster whose ``emr-dags:key`` tag is ``key`` (and, given, whose
+        ``emr-dags:deployment`` tag is ``deployment``), or None.
+
+        With ``name`` (the name the cluster was created with, as given) only clusters of that exact
+        name are described, which keeps the look-up to one DescribeCluster in the usual case.
+        """
+        for summary in self._keyed_clusters(key, name, deployment):
+            return self.describe_cluster(summary["Id"])
         return None
+
+    def _keyed_clusters(
+        self, key: str, name: str | None, deployment: str | None, also: str = ""
+    ) -> list[dict[str, Any]]:
+        """Active cluster summaries carrying ``key`` by tag (plus the cluster ``also``, just created)."""
+        found = []
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES)):
+            if name is not None and summary.get("Name") != name and summary["Id"] != also:
+                continue
+            if summary["Id"] == also or tagmod.is_keyed(
+                tag_dict(self.describe_cluster(summary["Id"]).get("Tags")), key, deployment
+            ):
+                found.append(summary)
+        return found
 
     def find_cluster_id(
         self, *, name: str | None = None, tags: dict[str, str] | None = None, states: Iterable[str] = ()
@@ -134,15 +152,16 @@ class EmrApi:
         return None
 
     def create_cluster(self, request: dict[str, Any], key: str, tags: dict[str, str]) -> str:
-        """RunJobFlow with the key marker and ownership tags.
+        """RunJobFlow with the name as given and the ownership tags (the key among them).
 
         RunJobFlow has no client token. When a call fails with a retryable error the request may
         still have succeeded server-side, so before each retry we look the key up again instead
         of blindly re-sending (which could create a second cluster).
         """
         req = dict(request)
-        req["Name"] = with_marker(str(req.get("Name", "emr-dags")), key)
         req["Tags"] = tag_list(tags, req.get("Tags"))
+        validate("emr", "RunJobFlow", req)
+        name, deployment = req.get("Name"), tags.get(tagmod.DEPLOYMENT)
         attempt = 0
         while True:
             attempt += 1
@@ -152,32 +171,25 @@ class EmrApi:
                 if attempt >= 8 or not is_retryable(exc):
                     raise
                 self._sleep(backoff_delay(attempt))
-                found = self.find_cluster(key)
+                found = self.find_cluster(key, name, deployment)
                 if found is not None:
                     return str(found["Id"])
             else:
-                return self._settle_cluster(key, created)
+                return self._settle_cluster(key, created, name, deployment)
 
-    def _settle_cluster(self, key: str, created: str) -> str:
+    def _settle_cluster(
+        self, key: str, created: str, name: str | None = None, deployment: str | None = None
+    ) -> str:
         """Resolve a creation race: keep the oldest cluster carrying ``key``.
 
         RunJobFlow has no client token, so two copies of one try running at once (a zombie task and
         its replacement, or `airflow dags test` beside a scheduler) can both pass the lookup and
         create. Every racer lists again after creating and picks the same winner (oldest, then
         lowest id); a loser terminates the cluster it just made and re-attaches to the winner.
+        Rivals are proven by the key tag, so a cluster of the same name but another owner (another
+        DAG on the same schedule) is never a rival and never terminated.
         """
-        rivals = [
-            summary
-            for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES))
-            if has_marker(summary.get("Name"), key)
-        ]
-        if len(rivals) > 1:  # rare: confirm by tag, so a name look-alike can never make us terminate ours
-            rivals = [
-                summary
-                for summary in rivals
-                if summary["Id"] == created
-                or tag_dict(self.describe_cluster(summary["Id"]).get("Tags")).get(tagmod.KEY) == key
-            ]
+        rivals = self._keyed_clusters(key, name, deployment, also=created)
         if len(rivals) <= 1:
             return created
         winner = str(min(rivals, key=_creation_order)["Id"])
@@ -223,6 +235,7 @@ class EmrApi:
         """AddJobFlowSteps for one step named with ``key``; re-checks by name before any resend."""
         req = dict(step)
         req["Name"] = with_marker(str(req.get("Name", "step")), key)
+        validate("emr", "AddJobFlowSteps", {"JobFlowId": cluster_id, "Steps": [req]})
         attempt = 0
         while True:
             attempt += 1

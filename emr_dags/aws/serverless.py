@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import call_with_backoff
-from emr_dags.aws.naming import client_token, has_marker, with_marker
+from emr_dags.aws.naming import client_token, scoped_key
+from emr_dags.aws.requests import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -61,6 +62,7 @@ class ServerlessApi:
         return dict(self._call("get_application", applicationId=application_id)["application"])
 
     def find_application(self, name: str) -> dict[str, Any] | None:
+        """The live application named exactly ``name`` (names are matched as given), or None."""
         for app in self._pages("list_applications", "applications", states=list(LIVE_APP_STATES)):
             if app.get("name") == name:
                 return app
@@ -75,10 +77,12 @@ class ServerlessApi:
         existing = self.find_application(str(request["name"]))
         if existing is not None:
             app = self.get_application(existing["id"])
-            return str(app["applicationId"]), (app.get("tags") or {}).get(tagmod.KEY) == key
+            owned = tagmod.is_keyed(app.get("tags"), key, tags.get(tagmod.DEPLOYMENT))
+            return str(app["applicationId"]), owned
         req = dict(request)
         req["tags"] = {**(req.get("tags") or {}), **tags}
-        req["clientToken"] = key
+        req["clientToken"] = scoped_key(key, tags.get(tagmod.DEPLOYMENT))
+        validate("emr-serverless", "CreateApplication", req)
         return str(self._call("create_application", **req)["applicationId"]), True
 
     def stop_application(self, application_id: str) -> None:
@@ -88,28 +92,37 @@ class ServerlessApi:
         self._call("delete_application", applicationId=application_id)
 
     # -- job runs -------------------------------------------------------------------------
-    def runs_with_key(self, application_id: str, key: str) -> list[dict[str, Any]]:
-        """Every job run of the application carrying ``key``, newest first."""
-        runs = [
-            r
-            for r in self._pages("list_job_runs", "jobRuns", applicationId=application_id)
-            if has_marker(r.get("name"), key)
-        ]
+    def runs_with_key(
+        self, application_id: str, key: str, name: str | None = None, deployment: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every job run of the application whose ``emr-dags:key`` tag is ``key``, newest first.
+
+        ListJobRuns has no tags, so runs are confirmed with GetJobRun; only runs named ``name``
+        (the name the run was started with, as given; None for an unnamed run) are looked at.
+        """
+        runs = []
+        for summary in self._pages("list_job_runs", "jobRuns", applicationId=application_id):
+            if (summary.get("name") or None) != (name or None):
+                continue
+            run = self.get_job_run(application_id, summary["id"])
+            if tagmod.is_keyed(run.get("tags"), key, deployment):
+                runs.append({**summary, "state": run.get("state", summary.get("state"))})
         return sorted(runs, key=lambda r: str(r.get("createdAt", "")), reverse=True)
 
     def start_job_run(
         self, application_id: str, request: dict[str, Any], key: str, tags: dict[str, str]
     ) -> tuple[str, bool]:
         """Re-attach to a live or successful run with ``key``; else start one. Returns (id, reattached)."""
-        runs = self.runs_with_key(application_id, key)
+        deployment = tags.get(tagmod.DEPLOYMENT)
+        runs = self.runs_with_key(application_id, key, request.get("name"), deployment)
         if runs and reusable_run(runs[0]):
             return str(runs[0]["id"]), True
         failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
         req = dict(request)
         req["applicationId"] = application_id
-        req["name"] = with_marker(str(req.get("name", "job")), key)
         req["tags"] = {**(req.get("tags") or {}), **tags}
-        req["clientToken"] = client_token(key, failed)
+        req["clientToken"] = client_token(key, failed, deployment)
+        validate("emr-serverless", "StartJobRun", req)
         return str(self._call("start_job_run", **req)["jobRunId"]), False
 
     def get_job_run(self, application_id: str, job_run_id: str) -> dict[str, Any]:

@@ -129,10 +129,27 @@ class EmrBaseOperator(BaseOperator):
     def ownership(self, context: Context, task_id: str | None = None) -> tuple[str, dict[str, str]]:
         """(key, tags) for the resource this task instance owns; same across retries and restarts."""
         ti = context["ti"]
-        map_index = getattr(ti, "map_index", -1)
-        map_index = -1 if map_index is None else int(map_index)
-        args = (ti.dag_id, ti.run_id, task_id or ti.task_id, map_index, self._generation())
-        return tagmod.resource_key(*args), tagmod.ownership_tags(*args)
+        args = (ti.dag_id, ti.run_id, task_id or ti.task_id, self.map_index(context), self._generation())
+        return tagmod.resource_key(*args), tagmod.ownership_tags(*args, group_id=self.group_id())
+
+    @staticmethod
+    def map_index(context: Context) -> int:
+        map_index = getattr(context["ti"], "map_index", -1)
+        return -1 if map_index is None else int(map_index)
+
+    def group_id(self) -> str:
+        """The task group this task belongs to ("" at the DAG's top level); part of the owner."""
+        group = getattr(getattr(self, "task_group", None), "group_id", None)
+        if group is None:  # built outside a DAG (tests, scripts): the "group." prefix of the task id
+            group = self.task_id.rpartition(".")[0]
+        return str(group or "")
+
+    def reject_reserved_tags(self, request: dict[str, Any], member: str, field: str) -> None:
+        """Refuse user tags in the reserved ``emr-dags:`` prefix in a request dict (specs check their own)."""
+        raw = request.get(member)
+        keys = [t.get("Key") for t in raw if isinstance(t, dict)] if isinstance(raw, list) else raw
+        if isinstance(keys, dict | list):
+            tagmod.reject_reserved(keys, type(self).__name__, f"{field}.{member}")
 
     def target(self) -> Any:
         from emr_dags.aws.clients import AwsTarget

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
-from emr_dags.aws.requests import validate
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
@@ -48,6 +47,7 @@ class EmrEksJobOperator(EmrBaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.job_run_request = self.request_from("job_run_request", job, "to_start_job_run")
+        self.reject_reserved_tags(self.job_run_request, "tags", "job")
         self.virtual_cluster_id = virtual_cluster_id or self.job_run_request.get("virtualClusterId")
         self.virtual_cluster_name = virtual_cluster_name
         if not (self.virtual_cluster_id or virtual_cluster_name):
@@ -75,10 +75,14 @@ class EmrEksJobOperator(EmrBaseOperator):
             self.virtual_cluster_id = api.find_virtual_cluster_id(self.virtual_cluster_name)
             if not self.virtual_cluster_id:
                 raise EmrConfigError(
-                    f"No RUNNING EMR on EKS virtual cluster named {self.virtual_cluster_name!r}"
+                    f"{type(self).__name__}.virtual_cluster_name: no RUNNING EMR on EKS virtual cluster "
+                    f"named exactly {self.virtual_cluster_name!r} (names are matched as given, "
+                    f"case-sensitive); searched ListVirtualClusters in "
+                    f"{self.region_name or 'the connection region'}",
+                    spec=type(self).__name__,
+                    field="virtual_cluster_name",
                 )
         request = {**self.job_run_request, "virtualClusterId": self.virtual_cluster_id}
-        validate("emr-containers", "StartJobRun", {**request, "clientToken": key})
         job_id, reattached = api.start_job_run(request, key, tags)
         self._job_id = job_id
         self.log.info(

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from emr_dags import tags as tagmod
 from emr_dags.aws.emr import iso_ts, step_result, step_summary_line
 from emr_dags.aws.errors import EmrClusterFailed, EmrStepFailed
-from emr_dags.aws.requests import validate
+from emr_dags.aws.naming import check_step_name
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.emr import (
@@ -87,16 +88,16 @@ class EmrCreateClusterOperator(_EmrOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.job_flow = self.request_from("job_flow", cluster, "to_run_job_flow")
+        self.reject_reserved_tags(self.job_flow, "Tags", "cluster")
         self.wait_for_ready = wait_for_ready
         self.terminate_on_failure = terminate_on_failure
         self._cluster_id: str | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
-        validate("emr", "RunJobFlow", self.job_flow)
         api = self.api()
         key, tags = self.ownership(context)
 
-        existing = api.find_cluster(key)
+        existing = api.find_cluster(key, self.job_flow.get("Name"), tags[tagmod.DEPLOYMENT])
         if existing is not None:
             cluster_id, reattached = str(existing["Id"]), True
             self.log.info("Re-attached to cluster %s created by an earlier try (key %s)", cluster_id, key)
@@ -241,6 +242,7 @@ class EmrStepOperator(_EmrOperator):
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
         self.step = self.request_from("step", step, "to_step")
+        check_step_name(str(self.step.get("Name") or ""), type(self).__name__)
         self.wait_for_completion = wait_for_completion
         self.end_from_trigger = end_from_trigger
         self._step_id: str | None = None
@@ -250,7 +252,6 @@ class EmrStepOperator(_EmrOperator):
             raise EmrConfigError(
                 f"{type(self).__name__}.cluster_id: empty; expected a cluster id like 'j-...'"
             )
-        validate("emr", "AddJobFlowSteps", {"JobFlowId": self.cluster_id, "Steps": [self.step]})
         api = self.api()
         key, _ = self.ownership(context)
 
@@ -418,14 +419,13 @@ class EmrTerminateClusterOperator(_EmrOperator):
         self.wait_for_termination = wait_for_termination
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from emr_dags import tags as tagmod
         from emr_dags.aws.emr import ENDED_CLUSTER_STATES, FAILED_STEP_STATES, step_state
         from emr_dags.aws.naming import tag_dict
 
         api = self.api()
         if not self.cluster_id and self.owner_task_id:
-            key, _ = self.ownership(context, task_id=self.owner_task_id)
-            found = api.find_cluster(key)
+            key, owner_tags = self.ownership(context, task_id=self.owner_task_id)
+            found = api.find_cluster(key, deployment=owner_tags[tagmod.DEPLOYMENT])
             if found is not None:
                 self.cluster_id = str(found["Id"])
                 self.log.info(
@@ -522,7 +522,9 @@ class EmrFindClusterOperator(_EmrOperator):
         cluster_id = self.cluster_id or api.find_cluster_id(name=self.cluster_name, tags=self.cluster_tags)
         if not cluster_id:
             raise EmrClusterFailed(
-                f"No active cluster named {self.cluster_name!r} with tags {self.cluster_tags!r}",
+                f"No active cluster (STARTING, BOOTSTRAPPING, RUNNING or WAITING) named exactly "
+                f"{self.cluster_name!r} (names are matched as given, case-sensitive) with tags "
+                f"{self.cluster_tags!r}; searched ListClusters in {self.region_name or 'the connection region'}",
                 resource_id=str(self.cluster_name),
             )
         cluster = api.describe_cluster(cluster_id)

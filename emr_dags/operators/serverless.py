@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
-from emr_dags.aws.requests import validate
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
@@ -58,12 +57,12 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
         )
         if not self.application_request.get("name"):
             raise EmrConfigError(f"{type(self).__name__}.application: needs a name (reuse is by name)")
+        self.reject_reserved_tags(self.application_request, "tags", "application")
 
     def execute(self, context: Context) -> dict[str, Any]:
         from emr_dags.aws.serverless import READY_APP_STATES
 
         key, tags = self.ownership(context)
-        validate("emr-serverless", "CreateApplication", {**self.application_request, "clientToken": key})
         api = self.api()
         app_id, owned = api.ensure_application(self.application_request, key, tags)
         self.log.info("Application %s (%s)", app_id, "owned by this pipeline" if owned else "shared, reused")
@@ -105,6 +104,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         super().__init__(**kwargs)
         self.application_id = application_id
         self.job_run_request = self.request_from("job_run_request", job, "to_start_job_run", APP_PLACEHOLDER)
+        self.reject_reserved_tags(self.job_run_request, "tags", "job")
         self.wait_for_completion = wait_for_completion
         self._job_run_id: str | None = None
 
@@ -113,7 +113,6 @@ class EmrServerlessJobOperator(_ServerlessOperator):
 
         key, tags = self.ownership(context)
         request = {**self.job_run_request, "applicationId": self.application_id}
-        validate("emr-serverless", "StartJobRun", {**request, "clientToken": key})
         api = self.api()
         run_id, reattached = api.start_job_run(self.application_id, request, key, tags)
         self._job_run_id = run_id
@@ -239,10 +238,16 @@ class EmrServerlessJobOperator(_ServerlessOperator):
 
 
 class EmrServerlessStopApplicationOperator(_ServerlessOperator):
-    """Teardown: cancel live runs, stop and (optionally) delete the application, only if owned.
+    """Teardown: cancel this pipeline's live runs; stop and (optionally) delete the application only
+    if this pipeline created it and no other owner's job run is live on it.
 
-    :param owner_task_id: the task id of the ensure task; the application is touched only when its
-        ``emr-dags:key`` tag is that task instance's key (i.e. the pipeline created it).
+    The owner is the whole key: deployment, DAG, DAG run, task group and map index (a teardown at map
+    index -1 owns its group's runs of every map index). The run id alone is not an owner: two DAGs
+    on one schedule share ``scheduled__...`` run ids. See docs/pipelines.md, "Sharing a Serverless
+    application".
+
+    :param owner_task_id: the task id of the ensure task; the application is stopped/deleted only when
+        its ``emr-dags:key`` tag is that task instance's key (i.e. the pipeline created it).
     """
 
     template_fields: Sequence[str] = ("application_id", "generation", "region_name")
@@ -267,29 +272,43 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
             return {"application_id": None, "action": "none"}
         api = self.api()
         app = api.get_application(self.application_id)
+        created_here = True
         if self.owner_task_id is not None:
-            key, _ = self.ownership(context, task_id=self.owner_task_id)
-            if (app.get("tags") or {}).get(tagmod.KEY) != key:
-                self.log.info(
-                    "Application %s is shared (not created by this pipeline); leaving it", self.application_id
-                )
-                return {"application_id": self.application_id, "action": "left-running"}
-        # Cancel only this DAG run's leftovers; another run's live jobs keep the application up.
-        ours: list[str] = []
-        foreign: list[str] = []
-        for run_id in api.live_job_run_ids(self.application_id):
-            run_tags = api.get_job_run(self.application_id, run_id).get("tags") or {}
-            (ours if run_tags.get(tagmod.RUN_ID) == context["ti"].run_id else foreign).append(run_id)
+            key, owner_tags = self.ownership(context, task_id=self.owner_task_id)
+            created_here = tagmod.is_keyed(app.get("tags"), key, owner_tags[tagmod.DEPLOYMENT])
+        ours, others = self._live_runs(api, context)
         for run_id in ours:
             api.cancel_job_run(self.application_id, run_id)
-        live = ours
-        if foreign:
-            self.log.warning(
-                "Application %s still runs %d job(s) of other DAG runs; leaving it running",
+        if ours:
+            self.log.info("Cancelled %d live job run(s) of this pipeline: %s", len(ours), ", ".join(ours))
+        if not created_here:
+            self.log.info(
+                "Application %s is shared (not created by this pipeline); leaving it. Live job runs of "
+                "other owners: %s",
                 self.application_id,
-                len(foreign),
+                "; ".join(others) or "none",
             )
-            return {"application_id": self.application_id, "action": "left-running", "cancelled_runs": ours}
+            return {
+                "application_id": self.application_id,
+                "action": "left-running",
+                "cancelled_runs": ours,
+                "other_owners_live_runs": others,
+            }
+        if others:
+            self.log.warning(
+                "Application %s was created by this pipeline but still runs %d job run(s) of other owners; "
+                "leaving it running: %s",
+                self.application_id,
+                len(others),
+                "; ".join(others),
+            )
+            return {
+                "application_id": self.application_id,
+                "action": "left-running",
+                "cancelled_runs": ours,
+                "other_owners_live_runs": others,
+            }
+        self.log.info("Application %s: no live job run of another owner", self.application_id)
         if app["state"] not in ("STOPPED", "TERMINATED", "CREATED"):
             api.stop_application(self.application_id)
             deadline = self.deadline(context)
@@ -303,5 +322,31 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
         if self.delete:
             api.delete_application(self.application_id)
         action = "deleted" if self.delete else "stopped"
-        self.log.info("Application %s %s (cancelled %d live runs)", self.application_id, action, len(live))
-        return {"application_id": self.application_id, "action": action, "cancelled_runs": live}
+        self.log.info("Application %s %s (cancelled %d live runs)", self.application_id, action, len(ours))
+        return {"application_id": self.application_id, "action": action, "cancelled_runs": ours}
+
+    def _live_runs(self, api: ServerlessApi, context: Context) -> tuple[list[str], list[str]]:
+        """(ids of this pipeline's live runs, "id (dag/run/task)" of every other owner's live run)."""
+        from emr_dags import tags as tagmod
+
+        ti = context["ti"]
+        deployment = tagmod.deployment_id()
+        ours: list[str] = []
+        others: list[str] = []
+        for run_id in api.live_job_run_ids(self.application_id):
+            run_tags = api.get_job_run(self.application_id, run_id).get("tags") or {}
+            if tagmod.same_owner_group(
+                run_tags,
+                deployment=deployment,
+                dag_id=ti.dag_id,
+                run_id=ti.run_id,
+                group_id=self.group_id(),
+                map_index=self.map_index(context),
+            ):
+                ours.append(run_id)
+            else:
+                others.append(
+                    f"{run_id} (dag {run_tags.get(tagmod.DAG_ID, '?')}, run {run_tags.get(tagmod.RUN_ID, '?')}, "
+                    f"task {run_tags.get(tagmod.TASK_ID, '?')}, deployment {run_tags.get(tagmod.DEPLOYMENT, '?')})"
+                )
+        return ours, others

@@ -25,8 +25,9 @@ def register(subparsers: Any) -> None:
     reap = subparsers.add_parser(
         "reap",
         help="find (and with --yes, stop) EMR resources whose DAG run has ended",
-        description="Terminate clusters and cancel job runs tagged emr-dags:managed=true whose DAG run has "
-        "finished or whose emr-dags:deadline has passed. Dry run unless --yes. Never touches untagged resources.",
+        description="Terminate clusters and cancel job runs tagged emr-dags:managed=true by this deployment "
+        "whose DAG run has finished (or is unknown to Airflow and past its emr-dags:deadline). Dry run unless "
+        "--yes. Never touches untagged resources, other deployments' or ones whose tags are inconsistent.",
     )
     _aws_args(reap)
     reap.add_argument("--yes", action="store_true", help="act; without it nothing is changed (dry run)")
@@ -43,6 +44,12 @@ def register(subparsers: Any) -> None:
     )
     reap.add_argument(
         "--airflow-token", default=os.environ.get("EMR_DAGS_AIRFLOW_TOKEN"), help=argparse.SUPPRESS
+    )
+    reap.add_argument(
+        "--deployment-id",
+        default=None,
+        help="act only on resources tagged emr-dags:deployment=ID (default: [emr_dags] deployment_id / "
+        "AIRFLOW__EMR_DAGS__DEPLOYMENT_ID, else derived from this environment's metadata DB URL)",
     )
     reap.set_defaults(func=run_reap)
 
@@ -103,6 +110,7 @@ def run_reap(
         states or _state_source(args),
         dry_run=dry_run,
         reap_missing=args.reap_missing,
+        deployment=getattr(args, "deployment_id", None),
     )
     failed = [r for r in results if r.outcome is Outcome.FAILED]
     if args.json:

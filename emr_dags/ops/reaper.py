@@ -2,11 +2,14 @@
 
 A resource is reaped only if all of these hold:
 
-1. it carries ``emr-dags:managed=true`` (checked when listed *and* again right before acting),
-2. it is still active (a cluster not yet terminating, a job run not yet finished),
-3. its ``emr-dags:deadline`` has passed, or the DAG run named by its tags has finished
-   (``success``/``failed``). A run Airflow does not know is reported, and reaped only with
-   ``reap_missing=True``; a run whose state cannot be read is left alone.
+1. it carries ``emr-dags:managed=true``, the ``emr-dags:deployment`` tag of *this* deployment, and a
+   key tag that is the hash of its dag/run/task tags (checked when listed *and* again right before
+   acting), so copied or edited tags, or another deployment's resources, are never acted on;
+2. it is still active (a cluster not yet terminating, a job run not yet finished);
+3. the DAG run named by its tags has finished (``success``/``failed``), or Airflow does not know
+   that run and either its ``emr-dags:deadline`` has passed or ``reap_missing=True``. While the DAG
+   run is live the deadline tag is ignored (any user may set a tag); a run whose state cannot be
+   read is left alone.
 
 :func:`plan` decides (pure, no AWS writes); :func:`execute` acts on a plan and logs one line per
 action. Dry run is simply "plan, print, stop".
@@ -95,39 +98,46 @@ class Result:
 
 
 def decide(
-    resource: ManagedResource, states: RunStateSource, *, now: datetime, reap_missing: bool = False
+    resource: ManagedResource,
+    states: RunStateSource,
+    *,
+    now: datetime,
+    reap_missing: bool = False,
+    deployment: str | None = None,
 ) -> Decision:
-    """Whether one resource is an orphan, and why (the reason is shown to humans verbatim)."""
+    """Whether one resource is an orphan of ``deployment`` (default: this one), and why (the reason
+    is shown to humans verbatim)."""
     if not resource.managed:
         return Decision(resource=resource, action=Action.KEEP, reason="not tagged emr-dags:managed=true")
     if not resource.active:
         return Decision(resource=resource, action=Action.KEEP, reason=f"already {resource.state}")
-    deadline = resource.deadline
-    if deadline is not None and deadline <= now:
-        return Decision(
-            resource=resource, action=Action.REAP, reason=f"deadline {deadline.isoformat()} has passed"
-        )
-    if not resource.dag_id or not resource.run_id:
-        return Decision(
-            resource=resource, action=Action.KEEP, reason="no DAG run tags; only a deadline could reap it"
-        )
+    problem = tags.ownership_problem(resource.tags, deployment or tags.deployment_id())
+    if problem is not None:
+        return Decision(resource=resource, action=Action.KEEP, reason=f"not this deployment's: {problem}")
     try:
         state = normalize(states(resource.dag_id, resource.run_id))
     except RunStateUnavailable as exc:
         return Decision(resource=resource, action=Action.KEEP, reason=f"DAG run state unknown ({exc})")
-    if state is None:
-        if reap_missing:
-            return Decision(resource=resource, action=Action.REAP, reason="DAG run not found in Airflow")
-        return Decision(
-            resource=resource,
-            action=Action.KEEP,
-            reason="DAG run not found in Airflow (reap with --reap-missing)",
-        )
     if state in FINISHED_STATES:
         return Decision(
             resource=resource, action=Action.REAP, reason=f"DAG run ended ({state})", run_state=state
         )
-    return Decision(resource=resource, action=Action.KEEP, reason=f"DAG run is {state}", run_state=state)
+    if state is not None:  # live: a deadline tag (user-settable) never overrides a running DAG run
+        return Decision(resource=resource, action=Action.KEEP, reason=f"DAG run is {state}", run_state=state)
+    deadline = resource.deadline
+    if deadline is not None and deadline <= now:
+        return Decision(
+            resource=resource,
+            action=Action.REAP,
+            reason=f"DAG run not found in Airflow and deadline {deadline.isoformat()} has passed",
+        )
+    if reap_missing:
+        return Decision(resource=resource, action=Action.REAP, reason="DAG run not found in Airflow")
+    return Decision(
+        resource=resource,
+        action=Action.KEEP,
+        reason="DAG run not found in Airflow (reap with --reap-missing)",
+    )
 
 
 def plan(
@@ -136,10 +146,14 @@ def plan(
     *,
     now: datetime | None = None,
     reap_missing: bool = False,
+    deployment: str | None = None,
 ) -> list[Decision]:
     now = now or datetime.now(UTC)
+    deployment = deployment or tags.deployment_id()
     cached = CachedRunStates(states)
-    decisions = [decide(r, cached, now=now, reap_missing=reap_missing) for r in resources]
+    decisions = [
+        decide(r, cached, now=now, reap_missing=reap_missing, deployment=deployment) for r in resources
+    ]
     for d in decisions:
         log.info(
             "Reaper: %s %s %s (%s/%s): %s",
@@ -187,14 +201,16 @@ def _stop(clients: AwsClients, r: ManagedResource) -> None:
         clients.containers.cancel_job_run(id=r.id, virtualClusterId=r.parent_id)
 
 
-def act_on(clients: AwsClients, decision: Decision) -> Result:
-    """Stop one resource after proving, against AWS's current answer, that it is still ours and live."""
+def act_on(clients: AwsClients, decision: Decision, *, deployment: str | None = None) -> Result:
+    """Stop one resource after proving, against AWS's current answer, that it is still this
+    deployment's (consistent tags) and live."""
     r = decision.resource
     try:
         current_tags, state, active_states = _current(clients, r)
-        if current_tags.get(tags.MANAGED) != "true":
-            log.warning("Skipped %s %s: no longer tagged emr-dags:managed=true", r.kind.value, r.id)
-            return Result(decision=decision, outcome=Outcome.SKIPPED, detail="not tagged as ours")
+        problem = tags.ownership_problem(current_tags, deployment or tags.deployment_id())
+        if problem is not None:
+            log.warning("Skipped %s %s: %s", r.kind.value, r.id, problem)
+            return Result(decision=decision, outcome=Outcome.SKIPPED, detail=f"not ours: {problem}")
         if state not in active_states:
             log.info("Skipped %s %s: already %s", r.kind.value, r.id, state)
             return Result(decision=decision, outcome=Outcome.SKIPPED, detail=f"already {state}")
@@ -215,7 +231,13 @@ def act_on(clients: AwsClients, decision: Decision) -> Result:
     return Result(decision=decision, outcome=Outcome.DONE)
 
 
-def execute(clients: AwsClients, decisions: Iterable[Decision], *, dry_run: bool = True) -> list[Result]:
+def execute(
+    clients: AwsClients,
+    decisions: Iterable[Decision],
+    *,
+    dry_run: bool = True,
+    deployment: str | None = None,
+) -> list[Result]:
     """Act on every REAP decision (or, in a dry run, only say what would be done)."""
     results = []
     for d in decisions:
@@ -227,7 +249,7 @@ def execute(clients: AwsClients, decisions: Iterable[Decision], *, dry_run: bool
             )
             results.append(Result(decision=d, outcome=Outcome.PLANNED))
         else:
-            results.append(act_on(clients, d))
+            results.append(act_on(clients, d, deployment=deployment))
     return results
 
 
@@ -238,10 +260,15 @@ def reap(
     dry_run: bool = True,
     reap_missing: bool = False,
     now: datetime | None = None,
+    deployment: str | None = None,
 ) -> tuple[list[Decision], list[Result], tuple[str, ...]]:
-    """One reaper pass: list our active resources, decide, act (unless ``dry_run``)."""
+    """One reaper pass: list our active resources, decide, act (unless ``dry_run``).
+
+    ``deployment`` (default :func:`emr_dags.tags.deployment_id`) is whose resources may be acted on.
+    """
     from emr_dags.ops.inventory import collect
 
+    deployment = deployment or tags.deployment_id()
     inventory = collect(clients, table=None, active_only=True, now=now)
-    decisions = plan(inventory.resources, states, now=now, reap_missing=reap_missing)
-    return decisions, execute(clients, decisions, dry_run=dry_run), inventory.warnings
+    decisions = plan(inventory.resources, states, now=now, reap_missing=reap_missing, deployment=deployment)
+    return decisions, execute(clients, decisions, dry_run=dry_run, deployment=deployment), inventory.warnings

@@ -601,7 +601,7 @@ def coerce_str_mapping(
 
 
 def coerce_tags(obj: object, field: str, value: object) -> dict[str, str]:
-    """AWS tags: keys 1-128 characters, values up to 256, not starting with ``aws:``."""
+    """AWS tags: keys 1-128 characters, values up to 256, not starting with ``aws:`` or ``emr-dags:``."""
     tags = coerce_str_mapping(
         obj,
         field,
@@ -613,6 +613,9 @@ def coerce_tags(obj: object, field: str, value: object) -> dict[str, str]:
     for key in tags:
         if key.lower().startswith("aws:"):
             raise fail(spec_name(obj), field, key, "uses the reserved 'aws:' prefix", "a tag key of your own")
+    from emr_dags.tags import reject_reserved
+
+    reject_reserved(tags, spec_name(obj), field)
     return tags
 
 

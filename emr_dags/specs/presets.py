@@ -32,7 +32,7 @@ from emr_dags.specs.cluster import (
     SpotTimeoutAction,
 )
 from emr_dags.specs.configuration import Configuration
-from emr_dags.tags import PREFIX
+from emr_dags.tags import PRESET
 
 DEFAULT_RELEASE_LABEL = "emr-7.5.0"
 
@@ -86,7 +86,7 @@ def dev_cluster(
         idle_timeout_seconds=1800,
         log_uri=overrides.pop("log_uri", None),
         log_bucket=overrides.pop("log_bucket", None),
-        tags={f"{PREFIX}preset": "dev"},
+        tags={PRESET: "dev"},
     )
     return _apply(base, overrides, "dev_cluster")
 
@@ -139,7 +139,7 @@ def spot_spark_cluster(
         ),
         log_uri=overrides.pop("log_uri", None),
         log_bucket=overrides.pop("log_bucket", None),
-        tags={f"{PREFIX}preset": "spot-spark"},
+        tags={PRESET: "spot-spark"},
     )
     return _apply(base, overrides, "spot_spark_cluster")
 
@@ -169,7 +169,7 @@ def _sql_cluster(
         idle_timeout_seconds=7200,
         log_uri=overrides.pop("log_uri", None),
         log_bucket=overrides.pop("log_bucket", None),
-        tags={f"{PREFIX}preset": engine.value.lower()},
+        tags={PRESET: engine.value.lower()},
     )
     return _apply(base, overrides, preset)
 
@@ -232,7 +232,7 @@ def flink_streaming_cluster(
         configurations=(Configuration(classification="flink-conf", properties=flink_conf),),
         log_uri=overrides.pop("log_uri", None),
         log_bucket=overrides.pop("log_bucket", None),
-        tags={f"{PREFIX}preset": "flink-streaming"},
+        tags={PRESET: "flink-streaming"},
     )
     return _apply(base, overrides, "flink_streaming_cluster")
 

@@ -35,8 +35,11 @@ def serverless_pipeline(
 ) -> TaskGroup:
     """One task per job run, in parallel (default) or ``chained``.
 
-    The application is reused by name when it already exists (then it is left running); if this
-    group created it, the teardown cancels leftover runs, stops it and (``delete_application``) deletes it.
+    The application is reused by name when it already exists (then it is left running). The teardown
+    cancels this group's leftover runs (owner: deployment, DAG, run, group, map index; never the run
+    id alone); if this group created the application and no other owner's job run is live on it, it
+    stops it and (``delete_application``) deletes it. See docs/pipelines.md, "Sharing a Serverless
+    application".
     """
     shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "serverless_pipeline")

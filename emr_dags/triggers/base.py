@@ -136,7 +136,11 @@ class EmrWaitTrigger(BaseTrigger):
                 if misses >= MISSING_POLLS_BEFORE_ERROR:
                     missing = sorted(set(ids) - item.keys())
                     yield TriggerEvent(  # type: ignore[no-untyped-call]
-                        {**self._event("error", states, latest), "message": f"not found: {missing}"}
+                        {
+                            **self._event("error", states, latest),
+                            "message": f"{self._noun()} id(s) {missing} not found in {misses} consecutive "
+                            f"polls of {self.poll_key()!r} (looked up by id, not by name)",
+                        }
                     )
                     return
                 outcome = self._outcome(ids, states)

@@ -9,7 +9,8 @@ asks Airflow's configured auth manager:
   other DAGs are filtered out, and asking for such a DAG explicitly is a 403;
 - to terminate an orphan: ``[emr_dags] ui_allow_terminate = True`` (off by default: read-only),
   ``is_authorized_custom_view(DELETE, "EMR")`` and ``is_authorized_dag(PUT, RUN, dag_id)``, a POST
-  whose ``confirm`` field repeats the resource id, and the resource must be an orphan right now;
+  whose ``confirm`` field repeats the resource id, and the resource must be an orphan of this
+  deployment right now (else 409: live DAG run, unknown DAG run, another deployment, inconsistent tags);
 - to read a task's diagnosis (``/diagnosis``, the "Probable cause" extra link):
   ``is_authorized_dag(GET, XCOM, dag_id)``, as Airflow's own XCom API asks.
 
@@ -31,6 +32,7 @@ from emr_dags.ui import DIAGNOSIS_PATH, URL_PREFIX, render, views
 
 if TYPE_CHECKING:
     from emr_dags.ops.inventory import ManagedResource
+    from emr_dags.ops.reaper import Decision
     from emr_dags.ui.backend import Backend
 
 log = logging.getLogger(__name__)
@@ -152,7 +154,8 @@ def visible(request: Request, acc: Access, days: int) -> tuple[list[ManagedResou
 
 
 def orphan_decisions(request: Request, resources: list[ManagedResource]) -> list[Any]:
-    return views.orphans(resources, get_backend(request).run_states(), datetime.now(UTC))
+    backend_ = get_backend(request)
+    return views.orphans(resources, backend_.run_states(), datetime.now(UTC), backend_.deployment_id)
 
 
 router = APIRouter()
@@ -341,25 +344,42 @@ async def terminate(request: Request, acc: AccessDep) -> Any:
     resources, _ = await run_in_threadpool(visible, request, acc, MAX_DAYS)
     match = [r for r in resources if r.id == resource_id and r.kind.value == kind]
     if not match:
-        raise HTTPException(status_code=404, detail="No such emr-dags resource")
+        raise HTTPException(
+            status_code=404,
+            detail=f"No emr-dags resource of kind {kind!r} with id {resource_id!r} among those tagged "
+            f"emr-dags:managed=true in the last {MAX_DAYS} days, in DAGs you may read",
+        )
     resource = match[0]
     if not acc.can_terminate(resource.dag_id):
         raise HTTPException(status_code=403, detail="Forbidden")
-    decisions = await run_in_threadpool(orphan_decisions, request, [resource])
-    if not decisions:
-        raise HTTPException(status_code=409, detail="Not an orphan: its DAG run is still going")
+    from emr_dags.ops.reaper import Action
+
+    decision = await run_in_threadpool(_decide_now, request, resource)
+    if decision.action is not Action.REAP:
+        # Docs promise 409 for anything that is not an orphan now: a live DAG run (whatever its
+        # deadline tag says), a run Airflow does not know (maybe another deployment's), another
+        # deployment's resource, or tags whose key does not hash the dag/run/task tags.
+        raise HTTPException(status_code=409, detail=f"Not an orphan: {decision.reason}")
     result = await run_in_threadpool(
-        backend_.terminate, resource, f"{decisions[0].reason}; by {acc.user.get_name()} in the UI"
+        backend_.terminate, resource, f"{decision.reason}; by {acc.user.get_name()} in the UI"
     )
     log.info(
         "UI: %s asked to %s %s %s (dag %s run %s): %s",
-        acc.user.get_name(), decisions[0].verb, resource.kind.value, resource.id, resource.dag_id,
+        acc.user.get_name(), decision.verb, resource.kind.value, resource.id, resource.dag_id,
         resource.run_id, result.outcome.value,
     )  # fmt: skip
     if is_json:
         return result.to_dict()
-    message = f"{decisions[0].verb} {resource.id}: {result.outcome.value} {result.detail}".strip()
+    message = f"{decision.verb} {resource.id}: {result.outcome.value} {result.detail}".strip()
     return RedirectResponse(urls(request).page(view="orphans", msg=message), status_code=303)
+
+
+def _decide_now(request: Request, resource: ManagedResource) -> Decision:
+    """The reaper's decision for one resource, with this deployment's id and fresh DAG-run state."""
+    from emr_dags.ops.reaper import decide
+
+    backend_ = get_backend(request)
+    return decide(resource, backend_.run_states(), now=datetime.now(UTC), deployment=backend_.deployment_id)
 
 
 def create_app(*, backend: Backend | None = None, url_prefix: str = URL_PREFIX) -> FastAPI:

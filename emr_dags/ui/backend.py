@@ -8,7 +8,8 @@ be swapped for one that talks to the emulator. Settings (all optional, section `
 
 - ``aws_conn_id`` (default ``aws_default``), ``region`` (default: the connection's region),
 - ``ui_cache_seconds`` (default 20): listing AWS on every page view would be slow and throttled,
-- ``ui_allow_terminate`` (default False): the page is read-only unless this is set.
+- ``ui_allow_terminate`` (default False): the page is read-only unless this is set,
+- ``deployment_id`` (default: derived from the metadata DB URL, see :func:`emr_dags.tags.deployment_id`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 class Backend(Protocol):
     allow_terminate: bool
+    deployment_id: str  # only this deployment's resources (emr-dags:deployment tag) may be terminated
 
     def prices(self) -> PriceTable: ...
 
@@ -60,6 +62,9 @@ class AirflowBackend:
         self.region = _conf("region")
         self.cache_seconds = float(_conf("ui_cache_seconds", "20") or 20)
         self.allow_terminate = (_conf("ui_allow_terminate", "False") or "").lower() in ("true", "1", "yes")
+        from emr_dags.tags import deployment_id
+
+        self.deployment_id = deployment_id()
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[float, Inventory]] = {}
         self._table: PriceTable | None = None
@@ -96,7 +101,11 @@ class AirflowBackend:
     def terminate(self, resource: ManagedResource, reason: str) -> Result:
         from emr_dags.ops.reaper import Action, Decision, act_on
 
-        result = act_on(self._clients(), Decision(resource=resource, action=Action.REAP, reason=reason))
+        result = act_on(
+            self._clients(),
+            Decision(resource=resource, action=Action.REAP, reason=reason),
+            deployment=self.deployment_id,
+        )
         with self._lock:
             self._cache.clear()
         return result

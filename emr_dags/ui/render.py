@@ -212,9 +212,11 @@ def orphans_page(
     message: str = "",
 ) -> str:
     def action(d: Decision) -> str:
+        from emr_dags.ops.reaper import Action
+
         reason = f"<td>{escape(d.reason)}</td>"
-        if not can_terminate(d.resource.dag_id):
-            return reason + "<td></td>"
+        if d.action is not Action.REAP or not can_terminate(d.resource.dag_id):
+            return reason + "<td></td>"  # shown, not terminable here (the action would answer 409)
         r = d.resource
         form = (
             f'<form method="post" action="{escape(urls.page_root, quote=True)}/orphans/terminate">'
@@ -231,8 +233,10 @@ def orphans_page(
     )
     body = _filters(urls, view="orphans", dag_ids=dag_ids, dag_id=dag_id, state="active", days=days)
     body += (
-        '<p class="sub">Still running although their DAG run has ended (or their deadline passed). '
-        "<code>emr-dags reap</code> and the <code>emr_dags_reaper</code> DAG stop these.</p>"
+        '<p class="sub">Still running although their DAG run has ended (or Airflow does not know their '
+        "DAG run and their deadline passed). <code>emr-dags reap</code> and the <code>emr_dags_reaper</code> "
+        "DAG stop these; a resource whose DAG run Airflow does not know is shown, but stopped only by "
+        "<code>emr-dags reap --reap-missing</code>.</p>"
         f'<table id="orphans">{_HEAD}<th>Why</th><th></th></tr>{rows}</table>'
     )
     return _shell(

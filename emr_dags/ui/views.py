@@ -47,12 +47,15 @@ def matches(r: ManagedResource, *, dag_id: str | None, state: str | None) -> boo
     return r.state.upper() == state.upper()
 
 
-def orphans(resources: Sequence[ManagedResource], states: RunStateSource, now: datetime) -> list[Decision]:
-    """Active resources whose DAG run has ended or whose deadline passed, plus those whose run is unknown."""
+def orphans(
+    resources: Sequence[ManagedResource], states: RunStateSource, now: datetime, deployment: str | None = None
+) -> list[Decision]:
+    """This deployment's active resources whose DAG run has ended (REAP), plus, shown but never
+    terminable (KEEP), those whose DAG run Airflow does not know."""
     from emr_dags.ops.reaper import Action, plan
 
-    decisions = plan([r for r in resources if r.active], states, now=now)
-    return [d for d in decisions if d.action is Action.REAP or "not found" in d.reason]
+    decisions = plan([r for r in resources if r.active], states, now=now, deployment=deployment)
+    return [d for d in decisions if d.action is Action.REAP or d.reason.startswith("DAG run not found")]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

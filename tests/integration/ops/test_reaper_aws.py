@@ -91,12 +91,48 @@ def test_reap_stops_orphans_and_never_touches_untagged_or_live(clients):
     assert _eks_state(clients, vc, eks_foreign) in ACTIVE_EKS_STATES
 
 
-def test_passed_deadline_reaps_a_live_runs_cluster(clients):
+def test_a_passed_deadline_tag_never_reaps_a_live_runs_cluster(clients):
     past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     cid = make_cluster(clients, name="late", tag_set=owned(run_id="live", **{tags.DEADLINE: past}))
+    decisions, results, _ = reap(clients, STATES, dry_run=False)
+    assert results == []
+    assert [d.reason for d in decisions if d.resource.id == cid] == ["DAG run is running"]
+    assert _cluster_state(clients, cid) in ACTIVE_CLUSTER_STATES
+
+
+def test_a_passed_deadline_reaps_a_cluster_whose_dag_run_airflow_does_not_know(clients):
+    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    cid = make_cluster(clients, name="late", tag_set=owned(run_id="gone", **{tags.DEADLINE: past}))
     _, results, _ = reap(clients, STATES, dry_run=False)
     assert [(r.decision.resource.id, r.outcome) for r in results] == [(cid, Outcome.DONE)]
     assert "deadline" in results[0].decision.reason
+
+
+def test_another_deployments_cluster_with_copied_tags_is_never_terminated(clients):
+    # Deployment B copied A-style tags (same DAG and run ids); its run is unknown to A's Airflow.
+    theirs = make_cluster(
+        clients, name="b", tag_set=owned(run_id="gone", **{tags.DEPLOYMENT: "deployment-b"})
+    )
+    edited = make_cluster(clients, name="e", tag_set=owned(run_id="done", **{tags.TASK_ID: "copied.task"}))
+    decisions, results, _ = reap(
+        clients, STATES, dry_run=False, reap_missing=True, deployment=tags.deployment_id()
+    )
+    assert results == []
+    reasons = {d.resource.id: d.reason for d in decisions}
+    assert "deployment-b" in reasons[theirs]
+    assert "does not match" in reasons[edited]
+    assert _cluster_state(clients, theirs) in ACTIVE_CLUSTER_STATES
+    assert _cluster_state(clients, edited) in ACTIVE_CLUSTER_STATES
+
+
+def test_a_cluster_retagged_to_another_deployment_before_acting_is_skipped(clients):
+    cid = make_cluster(clients, name="c", tag_set=owned(run_id="done"))
+    decisions = plan(collect(clients, table=None, active_only=True).resources, STATES)
+    clients.emr.add_tags(ResourceId=cid, Tags=[{"Key": tags.DEPLOYMENT, "Value": "deployment-b"}])
+    results = execute(clients, decisions, dry_run=False)
+    assert [r.outcome for r in results] == [Outcome.SKIPPED]
+    assert "deployment-b" in results[0].detail
+    assert _cluster_state(clients, cid) in ACTIVE_CLUSTER_STATES
 
 
 def test_resource_untagged_between_listing_and_acting_is_skipped(clients):

@@ -121,3 +121,32 @@ def test_eks_job_runs_once_across_retries(aws_conn: str, aws: Any) -> None:
     assert first["state"] == "COMPLETED"
     assert second["job_id"] == first["job_id"]
     assert len(client.list_job_runs(virtualClusterId=first["virtual_cluster_id"])["jobRuns"]) == 1
+
+
+def test_an_eks_job_keeps_its_64_character_name_whole_and_reattaches_by_key(aws_conn: str, aws: Any) -> None:
+    """Before: the name became 'daily-features-20261 [emr-dags:<key>]' (cut, and with characters the
+    EMR on EKS name pattern forbids: AWS rejects it, the emulator does not check name patterns yet, so
+    this test asserts the name that was sent instead)."""
+    client = aws("emr-containers")
+    vc_name = f"vc-{uuid.uuid4().hex[:6]}"
+    client.create_virtual_cluster(
+        name=vc_name,
+        containerProvider={"id": "eks", "type": "EKS", "info": {"eksInfo": {"namespace": vc_name}}},
+    )
+    name = f"daily-features-20261204-{uuid.uuid4().hex[:8]}".ljust(64, "x")
+    spec = EksJobSpec(
+        virtual_cluster_id="{{ params.vc }}",
+        name=name,
+        release_label="emr-7.5.0-latest",
+        execution_role_arn=ROLE,
+        entry_point="s3://code/job.py",
+    )
+    op = EmrEksJobOperator(task_id="e.features", job=spec, virtual_cluster_name=vc_name, poll_interval=0.1)
+    op.virtual_cluster_id = ""
+    xcoms: dict[Any, Any] = {}
+    first = run_operator(op, FakeTI("d", "r", "e.features", xcoms=xcoms))
+    op.virtual_cluster_id = ""
+    second = run_operator(op, FakeTI("d", "r", "e.features", try_number=2, xcoms=xcoms))
+    assert first["name"] == name
+    assert second["job_id"] == first["job_id"]
+    assert second["reattached"] is True

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from fake_emr import FakeEmr
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.emr import EmrApi, reusable_step
-from emr_dags.aws.naming import client_token, has_marker, with_marker
+from emr_dags.aws.naming import client_token, has_marker, step_name_room, with_marker
+from emr_dags.errors import EmrConfigError
 
 KEY = tagmod.resource_key("dag", "run", "g.create_cluster")
 TAGS = tagmod.ownership_tags("dag", "run", "g.create_cluster")
@@ -21,11 +23,11 @@ def api(fake: FakeEmr) -> EmrApi:
     return EmrApi(fake, sleep=lambda _: None)
 
 
-def test_create_marks_the_cluster_with_the_key_in_name_and_tags() -> None:
+def test_create_keeps_the_users_name_and_puts_the_key_in_the_tags() -> None:
     fake = FakeEmr()
     cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
     cluster = fake.clusters[cid]
-    assert has_marker(cluster["Name"], KEY)
+    assert cluster["Name"] == "nightly"
     tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
     assert tags[tagmod.KEY] == KEY
     assert tags["team"] == "x"
@@ -37,10 +39,30 @@ def test_retry_finds_the_cluster_created_by_try_1() -> None:
     assert api(fake).find_cluster(KEY)["Id"] == cid
 
 
-def test_find_ignores_a_cluster_with_the_marker_but_not_the_tag() -> None:
+def test_find_ignores_a_cluster_with_the_name_but_not_the_key_tag() -> None:
     fake = FakeEmr()
-    fake.run_job_flow(Name=with_marker("impostor", KEY), Tags=[])
+    fake.run_job_flow(Name="nightly", Tags=[])
     assert api(fake).find_cluster(KEY) is None
+    assert api(fake).find_cluster(KEY, "nightly") is None
+
+
+def test_find_by_the_users_name_finds_a_cluster_emr_dags_created() -> None:
+    fake = FakeEmr()
+    cid = api(fake).create_cluster({**REQUEST, "Name": "bi-shared-20261204"}, KEY, TAGS)
+    assert api(fake).find_cluster_id(name="bi-shared-20261204") == cid
+    assert api(fake).find_cluster(KEY, "bi-shared-20261204")["Id"] == cid
+
+
+def test_another_deployments_cluster_with_the_same_key_and_name_is_not_reattached() -> None:
+    fake = FakeEmr()
+    theirs = {**TAGS, tagmod.DEPLOYMENT: "deployment-b"}  # same DAG, run and task ids: same key
+    other = fake.run_job_flow(Name="nightly", Tags=[{"Key": k, "Value": v} for k, v in theirs.items()])[
+        "JobFlowId"
+    ]
+    assert api(fake).find_cluster(KEY, "nightly", TAGS[tagmod.DEPLOYMENT]) is None
+    cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
+    assert cid != other
+    assert fake.clusters[other]["Status"]["State"] == "STARTING"  # not a rival: never terminated
 
 
 def test_terminated_cluster_is_not_reattached() -> None:
@@ -100,11 +122,22 @@ def test_list_steps_stops_paging_once_every_id_is_seen() -> None:
     assert fake.calls == ["ListSteps"]
 
 
-def test_marker_fits_the_name_limit() -> None:
-    name = with_marker("x" * 300, KEY)
+def test_a_step_name_too_long_for_the_key_suffix_is_a_config_error_not_truncated() -> None:
+    longest = "x" * step_name_room("")
+    name = with_marker(longest, KEY)
     assert len(name) == 256
+    assert name.startswith(longest)
     assert has_marker(name, KEY)
     assert with_marker(name, KEY) == name
+    with pytest.raises(EmrConfigError, match="Shorten the name"):
+        with_marker(longest + "y", KEY)
+
+
+def test_the_final_run_job_flow_request_is_validated_before_it_is_sent() -> None:
+    fake = FakeEmr()
+    with pytest.raises(EmrConfigError, match="RunJobFlow"):
+        api(fake).create_cluster({**REQUEST, "Name": "n" * 257}, KEY, TAGS)
+    assert "RunJobFlow" not in fake.calls
 
 
 def test_client_token_changes_only_after_a_failed_run() -> None:
@@ -115,7 +148,7 @@ def test_client_token_changes_only_after_a_failed_run() -> None:
 def test_a_racing_twin_that_created_a_second_cluster_terminates_it_and_reattaches() -> None:
     fake = FakeEmr()
     # A zombie try created j-1 after our lookup found nothing; our RunJobFlow then makes j-2.
-    first = fake.run_job_flow(Name=with_marker("nightly", KEY), Tags=[{"Key": tagmod.KEY, "Value": KEY}])[
+    first = fake.run_job_flow(Name="nightly", Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()])[
         "JobFlowId"
     ]
     cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
@@ -126,7 +159,8 @@ def test_a_racing_twin_that_created_a_second_cluster_terminates_it_and_reattache
 
 def test_a_name_look_alike_without_our_tag_never_makes_us_terminate_our_cluster() -> None:
     fake = FakeEmr()
-    fake.run_job_flow(Name=with_marker("impostor", KEY), Tags=[])
+    other = tagmod.resource_key("other_dag", "run", "g.create_cluster")
+    fake.run_job_flow(Name="nightly", Tags=[{"Key": tagmod.KEY, "Value": other}])
     cid = api(fake).create_cluster(REQUEST, KEY, TAGS)
     assert fake.clusters[cid]["Status"]["State"] == "STARTING"
     assert "TerminateJobFlows" not in fake.calls

@@ -105,13 +105,44 @@ def test_find_cluster_needs_an_id_a_name_or_tags() -> None:
         EmrFindClusterOperator(task_id="f")
 
 
-def test_the_rendered_request_is_validated_before_any_aws_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    import emr_dags.operators.emr as mod
+class _LookupOnlyEmr:
+    """Answers the look-ups; fails the test if a request is sent."""
 
-    monkeypatch.setattr(mod.EmrStepOperator, "api", lambda self: pytest.fail("AWS called before validation"))
+    def list_steps(self, **_: object) -> dict[str, object]:
+        return {"Steps": []}
+
+    def describe_cluster(self, **_: object) -> dict[str, object]:
+        return {"Cluster": {"Id": "j-1", "Status": {"State": "WAITING"}}}
+
+    def add_job_flow_steps(self, **_: object) -> None:
+        pytest.fail("an invalid step was sent to AWS")
+
+
+def test_the_final_request_is_validated_before_it_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    import emr_dags.operators.emr as mod
+    from emr_dags.aws.emr import EmrApi
+
+    monkeypatch.setattr(mod.EmrStepOperator, "api", lambda self: EmrApi(_LookupOnlyEmr()))
     op = EmrStepOperator(task_id="s", cluster_id="j-1", step={"Name": "s", "HadoopJarStep": {"Jarr": "x"}})
-    with pytest.raises(EmrConfigError):
-        op.execute({"ti": None})
+    with pytest.raises(EmrConfigError, match="AddJobFlowSteps"):
+        op.execute({"ti": _TI()})
+
+
+def test_a_step_name_that_leaves_no_room_for_the_key_fails_at_parse_time() -> None:
+    with pytest.raises(EmrConfigError, match=r"EmrStepOperator\.step\.Name.*Shorten"):
+        EmrStepOperator(task_id="s", cluster_id="j-1", step={**STEP, "Name": "n" * 250})
+
+
+@pytest.mark.parametrize(
+    ("make", "member"),
+    [
+        (lambda tags: EmrCreateClusterOperator(task_id="c", cluster={"Name": "c", "Tags": [{"Key": tags, "Value": "x"}]}), "Tags"),
+        (lambda tags: EmrServerlessJobOperator(task_id="j", application_id="a", job={"name": "j", "tags": {tags: "x"}}), "tags"),
+    ],
+)  # fmt: skip
+def test_a_request_dict_with_a_reserved_emr_dags_tag_is_refused(make: object, member: str) -> None:
+    with pytest.raises(EmrConfigError, match=f"{member}.*reserved 'emr-dags:' prefix"):
+        make("emr-dags:deadline")  # type: ignore[operator]
 
 
 class _TI:

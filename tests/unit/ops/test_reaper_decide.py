@@ -49,16 +49,52 @@ def test_managed_tag_must_be_exactly_true():
     assert _one(_res(**{tags.MANAGED: "false"}), {("etl", "run1"): "success"}).action is Action.KEEP
 
 
-def test_passed_deadline_reaps_even_while_the_run_is_running():
+def test_a_passed_deadline_tag_is_ignored_while_the_dag_run_is_live():
     r = _res(**{tags.DEADLINE: "2026-01-01T11:00:00Z"})
     d = _one(r, {("etl", "run1"): "running"})
+    assert d.action is Action.KEEP
+    assert "running" in d.reason
+
+
+def test_a_passed_deadline_reaps_when_airflow_does_not_know_the_run():
+    d = _one(_res(**{tags.DEADLINE: "2026-01-01T11:00:00Z"}), {})
     assert d.action is Action.REAP
     assert "deadline" in d.reason
+
+
+def test_a_passed_deadline_does_not_reap_when_the_run_state_cannot_be_read():
+    def down(dag_id, run_id):
+        raise RunStateUnavailable("API down")
+
+    r = _res(**{tags.DEADLINE: "2026-01-01T11:00:00Z"})
+    assert plan([r], down, now=NOW)[0].action is Action.KEEP
+
+
+@pytest.mark.parametrize("reap_missing", [False, True])
+def test_another_deployments_resource_is_never_reaped(reap_missing):
+    r = _res(**{tags.DEPLOYMENT: "deployment-b", tags.DEADLINE: "2026-01-01T11:00:00Z"})
+    d = _one(r, {}, reap_missing=reap_missing, deployment="deployment-a")
+    assert d.action is Action.KEEP
+    assert "deployment-b" in d.reason
+
+
+def test_a_resource_without_a_deployment_tag_is_never_reaped():
+    d = _one(_res(**{tags.DEPLOYMENT: None}), {("etl", "run1"): "success"})
+    assert d.action is Action.KEEP
+    assert tags.DEPLOYMENT in d.reason
+
+
+def test_copied_tags_whose_key_does_not_match_the_dag_run_task_tags_are_never_reaped():
+    copied = _res(**{tags.RUN_ID: "run2"})  # key still hashes run1: tags copied onto another resource
+    d = _one(copied, {("etl", "run2"): "success"}, reap_missing=True)
+    assert d.action is Action.KEEP
+    assert "does not match" in d.reason
 
 
 def test_future_deadline_does_not_reap():
     r = _res(**{tags.DEADLINE: "2026-01-01T13:00:00+00:00"})
     assert _one(r, {("etl", "run1"): "running"}).action is Action.KEEP
+    assert _one(r, {}).action is Action.KEEP
 
 
 def test_inactive_resource_is_left_alone():

@@ -38,6 +38,7 @@ def resource(rid, dag_id, run_id, *, state="WAITING", active=True, kind=Kind.CLU
 class FakeBackend:
     def __init__(self, allow_terminate=False):
         self.allow_terminate = allow_terminate
+        self.deployment_id = tags.deployment_id()
         self.terminated = []
         # (dag_id, run_id, task_id, map_index) -> emr_dags.ui.views.StoredDiagnosis
         self.diagnoses = {}

@@ -1,16 +1,29 @@
-"""Streaming scan of one log: bounded memory whatever the log's size.
+"""Streaming, structural scan of one log: bounded memory and time whatever the log's size.
 
-A log is read in 1 MiB chunks (decompressing ``.gz`` on the fly). A single C-speed regex finds the
-rare lines containing one of :data:`~emr_dags.diagnostics.rules.NEEDLES`; only those lines are
-decoded and run through the rule table. What is kept per log is bounded: the first and last few
-hundred matching lines, the last 64 KiB (the tail), and the YARN application ids it mentions.
+A log is read in 1 MiB chunks (gunzipping on the fly). Candidate lines are found with a few C-speed
+byte searches in the lower-cased chunk (:data:`~emr_dags.diagnostics.rules.NEEDLES`; the rarer
+:data:`~emr_dags.diagnostics.rules.NEEDLES_NEAR` only in the first and last chunk and in chunks that
+hold evidence), so that only those lines are ever decoded. Each candidate is then read for its shape
+before its words (:mod:`emr_dags.diagnostics.structure`):
+
+* JVM command lines, echoed configuration and describe-API settings are recognised and ignored;
+  the evidence fields of saved JSON (``Message``, ``stateDetails``, ``reason``) are read as lines;
+* a Python traceback is followed to its final exception line (whatever that exception is called);
+* a JVM exception and its ``Caused by:`` lines form one chain (frames between them are skipped,
+  a new log line ends the chain), so the ranking can pick the chain's root;
+* lines after the application started shutting down are marked, so that exit 143 and lost RPC
+  endpoints are read as the consequences they are.
+
+What is kept per log is bounded: the first and last few hundred hits, the last 64 KiB (the tail), and
+the YARN application/container ids it mentions. A log that cannot be read to its end (a truncated or
+corrupt gzip, a dropped connection) keeps what was read and says so in :attr:`SourceScan.truncated`.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
@@ -21,12 +34,14 @@ from emr_dags.diagnostics.rules import (
     BENIGN_RX,
     LEVEL_RX,
     NEEDLES,
+    NEEDLES_NEAR,
     RULES,
     WRAPPER_PRIORITY,
     WRAPPER_RX,
     Kind,
     Rule,
 )
+from emr_dags.diagnostics.structure import SHUTDOWN, ignored_shape, json_evidence, path_attempt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,14 +54,26 @@ FIRST_HITS = 200
 LAST_HITS = 800
 MAX_IDS = 50
 TRACEBACK_REACH = 500  # lines after "Traceback (most recent call last):" that count as Python
+CHAIN_REACH = 5000  # a "Caused by:" further than this below its exception starts a new chain
+_GZIP_IN = 256 << 10
 
-_PREFILTER = re.compile(b"|".join(re.escape(n) for n in NEEDLES))  # for tests; _candidates is faster
+_PREFILTER = re.compile(b"(?i)" + b"|".join(re.escape(n) for n in (*NEEDLES, *NEEDLES_NEAR)))  # for tests
 _FRAME = b"\tat "
 _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
 _EXC_CLASS = re.compile(_EXC + r"\b")
 _DRIVER_NAMED = re.compile(r"spark\.driver\.memory|[Dd]river (?:pod|container|process)|-driver\b")
-# Top-level packages whose dotted exception names are Python even outside a traceback.
+# Needle lines that are known noise, rejected on bytes before any decoding: a zero exit status, and
+# warnings every healthy cluster prints. They never make a chunk "hold evidence".
+_BYTE_NOISE = re.compile(rb"HiveConf of name|NativeCodeLoader|SLF4J: |errors?=0\b|error_?count[=:] ?0\b")
+# "exit status: 0" ends every YARN container that finished well: dropped during the sweep itself.
+_ZERO_EXIT = (b"exit status: 0", b"exit code: 0", b"exit code 0", b"exit code is 0", b"exit status 0")
+# A new log line (timestamp or level first): it ends a JVM stack trace and its Caused-by chain.
+_LOG_LINE = re.compile(rb"\n(?:\d{2,4}[-/]\d\d[-/]\d\d[ T]|\d\d:\d\d:\d\d|\[\d|(?:INFO|WARN|ERROR|DEBUG) )")
+_NOT_INDENTED = re.compile(rb"\n(?=[^\s])")
+_TRACEBACK = "Traceback (most recent call last)"
+_PY_FINAL = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
+# Packages whose dotted exception names are Python even outside a traceback.
 PYTHON_PACKAGES = frozenset(
     {
         "botocore",
@@ -65,11 +92,19 @@ PYTHON_PACKAGES = frozenset(
     }
 )
 _QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
+_RULE_BY_NAME = {r.name: r for r in RULES}
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A log line that matched a rule."""
+    """A log line that matched a rule, with where it sits in the log's structure.
+
+    ``shape`` is ``line`` (a plain log line), ``traceback_final`` (the last line of a Python
+    traceback), ``chain`` (a JVM exception line that starts a ``Caused by:`` chain) or ``caused_by``
+    (a later link of that chain, ``depth`` 1, 2, ...); ``chain`` is the line number of the chain's
+    first line (0 when the line is in no chain). ``after_shutdown`` says the application had begun
+    shutting down (``Invoking stop() from shutdown hook``, ``Final app status``) above this line.
+    """
 
     source_index: int
     file: str
@@ -79,6 +114,11 @@ class Hit:
     category: FailureCategory
     priority: int
     caused_by: bool
+    level: str | None = None
+    shape: str = "line"
+    chain: int = 0
+    depth: int = 0
+    after_shutdown: bool = False
 
 
 @dataclass(slots=True)
@@ -95,22 +135,25 @@ class SourceScan:
     application_ids: list[str] = field(default_factory=list)
     container_ids: list[str] = field(default_factory=list)
     error: str | None = None
+    truncated: str | None = None  # why the log could not be read to its end (what was read is kept)
+    ignored: int = 0  # needle lines recognised as command lines, settings or noise
+    application: str = ""  # the YARN application (from the path), "" if none
+    attempt: int = 0  # the application attempt (from the path), 0 if none
 
 
-def _candidates(buf: bytes) -> list[int]:
-    """Sorted offsets in ``buf`` where a needle occurs.
-
-    One ``bytes.find`` sweep per needle beats one regex alternation of all of them by about 2x in
-    CPython (the regex engine tries every alternative at every offset).
-    """
-    found: list[int] = []
-    for needle in NEEDLES:
-        pos = buf.find(needle)
+def _sweep(hay: bytes, needles: Iterable[bytes], found: list[int]) -> None:
+    """Append every offset of every needle (one ``bytes.find`` sweep each: faster than one regex)."""
+    for needle in needles:
+        pos = hay.find(needle)
+        if needle == b"exit":
+            while pos != -1:
+                if not hay.startswith(_ZERO_EXIT, pos):
+                    found.append(pos)
+                pos = hay.find(needle, pos + 4)
+            continue
         while pos != -1:
             found.append(pos)
-            pos = buf.find(needle, pos + len(needle))
-    found.sort()
-    return found
+            pos = hay.find(needle, pos + len(needle))
 
 
 def source_role(name: str) -> str:
@@ -145,12 +188,70 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+class TruncatedLog(EOFError):
+    """A compressed log ended early or is corrupt; everything before that point was returned."""
+
+
+class _Gunzip(io.RawIOBase):
+    """Streaming gunzip that returns every byte it could decompress before reporting a problem.
+
+    ``gzip.GzipFile`` behind a buffered reader drops the last partly read block when the stream is
+    cut short; here the decompressed bytes are returned first and :class:`TruncatedLog` is raised by
+    the *next* read. Concatenated gzip members are read one after another.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._z = zlib.decompressobj(31)
+        self._input = b""
+        self._done = False
+        self._problem: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(CHUNK_BYTES), b""))
+        if self._problem is not None:
+            problem, self._problem = self._problem, None
+            self._done = True
+            raise TruncatedLog(problem)
+        out: list[bytes] = []
+        wanted = size
+        while wanted > 0 and not self._done:
+            if not self._input:
+                self._input = self._raw.read(_GZIP_IN)
+                if not self._input:
+                    if not self._z.eof:
+                        self._problem = "the gzip stream ends before its end-of-stream marker"
+                    self._done = True
+                    break
+            if self._z.eof:  # a finished member: another one follows, or trailing padding
+                if not self._input.startswith(b"\x1f\x8b"):
+                    self._done = True
+                    break
+                self._z = zlib.decompressobj(31)
+            try:
+                data = self._z.decompress(self._input, wanted)
+            except zlib.error as exc:
+                self._problem = f"corrupt gzip data ({exc})"
+                self._done = True
+                break
+            self._input = self._z.unused_data if self._z.eof else self._z.unconsumed_tail
+            out.append(data)
+            wanted -= len(data)
+        if not out and self._problem is not None:
+            return self.read(size)
+        return b"".join(out)
+
+
 def open_maybe_gzip(raw: IO[bytes]) -> IO[bytes]:
     """Wrap ``raw`` in a streaming gunzip if it starts with the gzip magic; never reads it all."""
     head = raw.read(2)
     stream: IO[bytes] = io.BufferedReader(_Prefixed(head, raw), CHUNK_BYTES)
     if head == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+        return _Gunzip(stream)  # type: ignore[return-value]
     return stream
 
 
@@ -163,13 +264,47 @@ class _Scanner:
         self.tail = b""
         self.app_ids: dict[str, None] = {}
         self.container_ids: dict[str, None] = {}
+        self.await_final = False  # a Python traceback's final line lies in the next chunk
+        self.chain_open = False  # the last candidate belongs to a JVM stack trace that may continue
+        self.chain_head = 0
+        self.chain_depth = 0
+        self.last_line = 0
+        self.shutdown_line = 0
 
-    def feed(self, buf: bytes, base_line: int) -> None:
-        """Scan complete lines ``buf``; ``base_line`` lines precede it in the file."""
+    # --- bytes ------------------------------------------------------------------------------------
+
+    def feed(self, buf: bytes, base_line: int, *, edge: bool = False) -> int:
+        """Scan the complete lines ``buf``; ``base_line`` lines precede it. Return its line count.
+
+        ``edge`` marks the first and last chunk of a log, where the rarer needles are always searched.
+        """
+        low = buf.lower()
+        found: list[int] = []
+        _sweep(low, NEEDLES, found)
+        if edge or self._holds_evidence(buf, found):
+            _sweep(low, NEEDLES_NEAR, found)
+            if b"FINISHED" in buf:
+                _sweep(buf, (b"FINISHED",), found)
+        found.sort()
+        forced: list[int] = []
+        if self.await_final:
+            self.await_final = False
+            final = 0 if buf[:1] not in (b" ", b"\t", b"\n", b"\r") else self._final_after(buf, 0)
+            if final is not None:
+                forced.append(final)
         counted_pos, counted = 0, base_line
         done_until = -1
-        for pos in _candidates(buf):
-            if pos < done_until:
+        prev_end = 0
+        i = 0
+        while i < len(found) or forced:
+            if forced and (i >= len(found) or forced[0] <= found[i]):
+                pos = forced.pop(0)
+                is_forced = True
+            else:
+                pos = found[i]
+                i += 1
+                is_forced = False
+            if pos < done_until and not is_forced:
                 continue
             line_start = buf.rfind(b"\n", 0, pos) + 1
             line_end = buf.find(b"\n", pos)
@@ -179,22 +314,60 @@ class _Scanner:
             seg_end = buf.find(b"\r", pos, line_end)
             if seg_end == -1:
                 seg_end = line_end
+            if is_forced and pos < done_until:
+                continue
             done_until = seg_end
-            if buf.startswith(_FRAME, seg_start) or buf.startswith(_FRAME[1:], seg_start):
+            if not is_forced and (buf.startswith(_FRAME, seg_start) or buf.startswith(_FRAME[1:], seg_start)):
                 continue  # a stack frame: never a cause, and there are thousands
+            if not is_forced and _BYTE_NOISE.search(buf, seg_start, seg_end):
+                self.scan.ignored += 1
+                continue
             counted += buf.count(b"\n", counted_pos, line_start)
             counted_pos = line_start
+            if self.chain_open and _LOG_LINE.search(buf, max(prev_end - 1, 0), line_start):
+                self.chain_open = False
+            prev_end = line_end
             text = (
                 buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
             )
-            self.line(text, counted + 1)
+            if _TRACEBACK in text:
+                final = self._final_after(buf, line_end)
+                if final is not None:
+                    forced.append(final)
+                    forced.sort()
+            self.line(text, counted + 1, forced=is_forced)
+        if self.chain_open and _LOG_LINE.search(buf, max(prev_end - 1, 0)):
+            self.chain_open = False
         if len(self.app_ids) < MAX_IDS and b"application_" in buf:
             for app in _APP_ID.findall(buf):
                 self.app_ids.setdefault(app.decode(), None)
-        self.tail = (self.tail + buf)[-TAIL_BYTES:]
+        self.tail = (self.tail + buf[-TAIL_BYTES:])[-TAIL_BYTES:]
+        return buf.count(b"\n")
 
-    def line(self, text: str, line_no: int) -> None:
-        if "Traceback (most recent call last)" in text:
+    def _holds_evidence(self, buf: bytes, found: list[int]) -> bool:
+        """Whether any needle line of the chunk is more than known noise (then search the rare needles)."""
+        for pos in found:
+            start = buf.rfind(b"\n", 0, pos) + 1
+            end = buf.find(b"\n", pos)
+            if not buf.startswith(_FRAME, start) and not _BYTE_NOISE.search(
+                buf, start, end if end != -1 else len(buf)
+            ):
+                return True
+        return False
+
+    def _final_after(self, buf: bytes, line_end: int) -> int | None:
+        """Offset of the first non-indented line after a traceback header, or None if past ``buf``."""
+        match = _NOT_INDENTED.search(buf, max(line_end, 0))
+        if match is None:
+            self.await_final = True
+            return None
+        return match.end()
+
+    # --- text -------------------------------------------------------------------------------------
+
+    def line(self, text: str, line_no: int, *, forced: bool = False) -> None:
+        scan = self.scan
+        if _TRACEBACK in text:
             self.traceback_line = line_no
         if "container_" in text and len(self.container_ids) < MAX_IDS:
             # containers named in a failure-looking line: their logs are read first
@@ -202,9 +375,58 @@ class _Scanner:
             if level is None or level.group(1) not in _QUIET_LEVELS:
                 for cid in _CONTAINER_ID.finditer(text):
                     self.container_ids.setdefault(cid.group(0), None)
+        if not self.shutdown_line and SHUTDOWN.search(text):
+            self.shutdown_line = line_no
+        entries = json_evidence(text)
+        if entries is None:
+            if ignored_shape(text):
+                scan.ignored += 1
+                return
+            entries = [text]
+        for entry in entries:
+            self._classify(entry, line_no, forced=forced)
+
+    def _classify(self, text: str, line_no: int, *, forced: bool) -> None:
+        stripped = text.lstrip()
+        caused_by = stripped.startswith(("Caused by:", ": ")) and not forced
+        shape = "line"
+        chain = depth = 0
+        if forced and _PY_FINAL.match(stripped):
+            shape = "traceback_final"
+        elif caused_by and self.chain_open and 0 < line_no - self.last_line <= CHAIN_REACH:
+            shape, chain = "caused_by", self.chain_head
+            self.chain_depth += 1
+            depth = self.chain_depth
         hit = classify(text, line_no=line_no, scan=self.scan, traceback_line=self.traceback_line)
+        if hit is None and shape == "traceback_final":
+            hit = _traceback_hit(text, line_no, self.scan)
         if hit is None:
+            if shape == "caused_by":
+                self.last_line = line_no
             return
+        if shape == "traceback_final" or (shape == "line" and _EXC_CLASS.search(text)):
+            # a JVM exception (or py4j's Python wrapper of one) may be followed by its Caused-by chain
+            shape = "chain" if shape == "line" else shape
+            chain = line_no
+            self.chain_head, self.chain_depth, self.chain_open = line_no, 0, True
+        elif shape == "caused_by":
+            self.chain_open = True
+        self.last_line = line_no
+        hit = Hit(
+            source_index=hit.source_index,
+            file=hit.file,
+            line=hit.line,
+            text=hit.text,
+            rule=hit.rule,
+            category=hit.category,
+            priority=hit.priority,
+            caused_by=hit.caused_by,
+            level=hit.level,
+            shape=shape,
+            chain=chain,
+            depth=depth,
+            after_shutdown=bool(self.shutdown_line) and line_no > self.shutdown_line,
+        )
         if len(self.first) < FIRST_HITS:
             self.first.append(hit)
         else:
@@ -222,6 +444,21 @@ class _Scanner:
         scan.application_ids = list(self.app_ids)
         scan.container_ids = list(self.container_ids)
         return scan
+
+
+def _traceback_hit(text: str, line_no: int, scan: SourceScan) -> Hit:
+    """The final line of a Python traceback is the exception that ended the script, whatever its name."""
+    rule = _RULE_BY_NAME["python-exception"]
+    return Hit(
+        source_index=scan.index,
+        file=scan.name,
+        line=line_no,
+        text=text.rstrip(),
+        rule=rule,
+        category=FailureCategory.PYTHON_EXCEPTION,
+        priority=rule.priority,
+        caused_by=False,
+    )
 
 
 def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) -> Hit | None:
@@ -250,6 +487,7 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
         category=_refine(category, text, scan.role),
         priority=priority,
         caused_by=stripped.startswith("Caused by:"),
+        level=level,
     )
 
 
@@ -303,14 +541,38 @@ def _refine(category: FailureCategory, text: str, role: str) -> FailureCategory:
     return category
 
 
+def _new_scanner(name: str, index: int, role: str | None) -> _Scanner:
+    application, attempt = path_attempt(name)
+    return _Scanner(
+        SourceScan(
+            index=index,
+            name=name,
+            role=role or source_role(name),
+            application=application,
+            attempt=attempt,
+        )
+    )
+
+
 def scan_stream(stream: IO[bytes], *, name: str, index: int = 0, role: str | None = None) -> SourceScan:
-    """Scan a (decompressed) binary stream chunk by chunk."""
-    scanner = _Scanner(SourceScan(index=index, name=name, role=role or source_role(name)))
+    """Scan a (decompressed) binary stream chunk by chunk.
+
+    A chunk is scanned once the next one is read, so that the last chunk is known as the last. A read
+    that fails part-way (a truncated gzip, a dropped connection) ends the scan with what was read;
+    :attr:`SourceScan.truncated` says why.
+    """
+    scanner = _new_scanner(name, index, role)
     carry = b""
     lines = 0
     total = 0
+    pending: bytes | None = None
+    first = True
     while True:
-        data = stream.read(CHUNK_BYTES)
+        try:
+            data = stream.read(CHUNK_BYTES)
+        except Exception as exc:  # noqa: BLE001 - keep what was read; say why the rest is missing
+            scanner.scan.truncated = str(exc) or type(exc).__name__
+            break
         if not data:
             break
         total += len(data)
@@ -322,19 +584,22 @@ def scan_stream(stream: IO[bytes], *, name: str, index: int = 0, role: str | Non
                 continue
             cut = len(buf) - 1
         carry = buf[cut + 1 :]
-        block = buf[: cut + 1]
-        scanner.feed(block, lines)
-        lines += block.count(b"\n")
-    if carry:
-        scanner.feed(carry, lines)
-        lines += 1
+        if pending is not None:
+            lines += scanner.feed(pending, lines, edge=first)
+            first = False
+        pending = buf[: cut + 1]
+    block = (pending or b"") + carry
+    if block:
+        lines += scanner.feed(block, lines, edge=True)
+        if carry:
+            lines += 1
     scanner.scan.bytes = total
     return scanner.finish(lines)
 
 
 def scan_lines(lines: Iterable[str], *, name: str, index: int = 0, role: str | None = None) -> SourceScan:
-    """Scan in-memory text lines (bounded: lines are fed in batches of about 1 MiB)."""
-    scanner = _Scanner(SourceScan(index=index, name=name, role=role or source_role(name)))
+    """Scan in-memory text lines (bounded: lines are fed in batches of about 1 MiB, all needles)."""
+    scanner = _new_scanner(name, index, role)
     batch: list[bytes] = []
     size = 0
     done = 0
@@ -344,13 +609,12 @@ def scan_lines(lines: Iterable[str], *, name: str, index: int = 0, role: str | N
         batch.append(data)
         size += len(data)
         if size >= CHUNK_BYTES:
-            block = b"".join(batch)
-            scanner.feed(block, done)
+            scanner.feed(b"".join(batch), done, edge=True)
             done += len(batch)
             total += size
             batch, size = [], 0
     if batch:
-        scanner.feed(b"".join(batch), done)
+        scanner.feed(b"".join(batch), done, edge=True)
         done += len(batch)
         total += size
     scanner.scan.bytes = total

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emr_dags.diagnostics.categories import FailureCategory
+from emr_dags.diagnostics.clause import shorten
 
 BLOCK_START = "===== emr-dags: Probable cause ====="
 BLOCK_END = "===== end of probable cause ====="
@@ -31,8 +32,10 @@ class Evidence:
     text: str
 
     def __str__(self) -> str:
+        """``file:line: text``, a long text shortened around its decisive clause (about 300 characters)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {clip(self.text)}"
+        text = self.text.replace("\t", "    ").rstrip()
+        return f"{where}: {text if len(text) <= _MAX_QUOTE else shorten(text, _MAX_QUOTE - 2)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "text": self.text}
@@ -44,6 +47,9 @@ class Diagnosis:
 
     ``found_failure`` is False (and ``category`` is ``no_failure_found``) when nothing in the logs
     looks like a failure, e.g. the logs of a successful run, or logs that are not there yet.
+    ``why`` says why the decisive line was chosen over the others (and which were passed over);
+    ``incomplete`` names the logs that could not be read to their end (a truncated or corrupt gzip,
+    an unreadable file): the diagnosis used what was read, and may have missed the cause.
     """
 
     category: FailureCategory
@@ -54,6 +60,8 @@ class Diagnosis:
     searched: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     rule: str | None = None
+    why: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
 
     @property
     def found_failure(self) -> bool:
@@ -71,6 +79,8 @@ class Diagnosis:
             "searched": list(self.searched),
             "missing": list(self.missing),
             "rule": self.rule,
+            "why": list(self.why),
+            "incomplete": list(self.incomplete),
         }
 
     def format_block(self) -> str:
@@ -78,6 +88,9 @@ class Diagnosis:
         lines = [BLOCK_START, f"Category: {self.category.value} ({self.category.label})", self.summary]
         if self.source:
             lines.append(f"Full log: {self.source}")
+        if self.why:
+            lines.append("Why:")
+            lines.extend(f"  {w}" for w in self.why)
         if self.evidence:
             lines.append("Evidence:")
             lines.extend(f"  {e}" for e in self.evidence)

@@ -88,9 +88,15 @@ def explain(
             picked.append(ranked.hit)
     picked += failed[:2]
     rest = sorted(dict.fromkeys(picked[1:]), key=lambda h: (h.source_index, h.line))
+    summary = _summary(hit.category, hit)
+    if ranking.context is not None:  # a bootstrap action: what failed, then why
+        marker = shorten(strip_prefix(ranking.context.text), 140)
+        summary = f"{hit.category.label}: {marker}; its log says: {summary.split(': ', 1)[1]}"
+        picked.append(ranking.context)
+    rest = sorted(dict.fromkeys(picked[1:]), key=lambda h: (h.source_index, h.line))
     return Diagnosis(
         category=hit.category,
-        summary=_summary(hit.category, hit),
+        summary=summary,
         decisive_line=_evidence(hit),
         evidence=tuple(_evidence(h) for h in [hit, *rest]),
         source=hit.file,

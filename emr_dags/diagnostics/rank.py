@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from emr_dags.diagnostics.categories import FailureCategory
-from emr_dags.diagnostics.rules import WRAPPER_PRIORITY, Kind
+from emr_dags.diagnostics.rules import RULES, WRAPPER_PRIORITY, Kind
+from emr_dags.diagnostics.scan import Hit
 from emr_dags.diagnostics.structure import (
     CONSEQUENCE,
     EXECUTOR_LOSS,
@@ -39,7 +40,7 @@ from emr_dags.diagnostics.structure import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from emr_dags.diagnostics.scan import Hit, SourceScan
+    from emr_dags.diagnostics.scan import SourceScan
 
 RECOVERED, SYMPTOM, LIVE = 0, 1, 2
 _STATUS_WORD = {RECOVERED: "recovered", SYMPTOM: "symptom", LIVE: "live"}
@@ -64,7 +65,7 @@ class Ranked:
     succeeded_later: bool = False  # recovered because the run (or a later attempt) succeeded
     consequence: bool = False  # shutdown noise or a consequence of something else failing first
 
-    def key(self) -> tuple[int, bool, int, bool, int, int]:
+    def key(self) -> tuple[int, bool, int, bool, int, bool, int]:
         return (
             self.status,
             self.fatal,
@@ -72,6 +73,7 @@ class Ranked:
             self.hit.file.split("/")[-1].startswith(("stderr", "stdout"))
             or "driver" in self.hit.file.lower(),
             -self.hit.source_index,
+            len(self.hit.text) > 40,  # a message over a bare code ("Code: BOOTSTRAP_FAILURE")
             -self.hit.line,
         )
 
@@ -82,6 +84,7 @@ class Ranking:
 
     best: Ranked | None
     chain: list[Hit]
+    context: Hit | None
     competitors: list[Ranked]
     failed: list[Hit]
     success: list[Hit]
@@ -222,13 +225,18 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
         or bool(_unrecovered(failed, success))
     )
     if not competitors:
-        return Ranking(None, [], [], failed, success, run_failed, [])
+        return Ranking(None, [], None, [], failed, success, run_failed, [])
     best = max(competitors, key=Ranked.key)
     best = _explained_by_earlier(best, competitors)
-    best = _bootstrap_cause(best, competitors)
+    context = None
+    if best.hit.category is FailureCategory.BOOTSTRAP_FAILURE:
+        context = best.hit
+        best = _bootstrap_cause(best, competitors, scans)
+        if best.hit is context:
+            context = None
     chain = chain_of.get(id(best.hit), [best.hit])
     why = _why(best, competitors, scans)
-    return Ranking(best, chain, competitors, failed, success, run_failed, why)
+    return Ranking(best, chain, context, competitors, failed, success, run_failed, why)
 
 
 def _attempts(
@@ -316,17 +324,50 @@ def _explained_by_earlier(best: Ranked, competitors: list[Ranked]) -> Ranked:
     return cause
 
 
-def _bootstrap_cause(best: Ranked, competitors: list[Ranked]) -> Ranked:
+_NAMES_THE_THING = re.compile(
+    r"Depends: |No matching distribution|Could not find|No such file|not found|[Dd]enied|Forbidden|\b40[34]\b|"
+    r"Unable to locate package|Error downloading|does not exist|Permission denied"
+)
+_ERRORISH = re.compile(r"(?i)\berror\b|^E: |\bfailed\b|\bfatal\b|cannot|could not")
+
+
+def _bootstrap_tail(scans: Sequence[SourceScan]) -> Hit | None:
+    """The line of a bootstrap action's stderr/stdout that best names what went wrong, from its tail."""
+    best: tuple[int, int, Hit] | None = None
+    for scan in scans:
+        base = scan.name.rsplit("/", 1)[-1]
+        if "bootstrap-action" not in scan.name or not base.startswith(("stderr", "stdout")):
+            continue
+        for number, text in scan.tail_lines:
+            score = 2 if _NAMES_THE_THING.search(text) else 1 if _ERRORISH.search(text) else 0
+            if score and (best is None or score >= best[0]):
+                rule = next(r for r in RULES if r.name == "bootstrap-action-failed")
+                hit = Hit(
+                    source_index=scan.index,
+                    file=scan.name,
+                    line=number,
+                    text=text,
+                    rule=rule,
+                    category=FailureCategory.BOOTSTRAP_FAILURE,
+                    priority=rule.priority,
+                    caused_by=False,
+                )
+                best = (score, number, hit)
+    return best[2] if best else None
+
+
+def _bootstrap_cause(best: Ranked, competitors: list[Ranked], scans: Sequence[SourceScan]) -> Ranked:
     """A failed bootstrap action: quote the cause from the action's own log, keep the category."""
-    if best.hit.category is not FailureCategory.BOOTSTRAP_FAILURE:
-        return best
     own = [
         r
         for r in competitors
         if "bootstrap-action" in r.hit.file and r.hit.category is not FailureCategory.BOOTSTRAP_FAILURE
     ]
     if not own:
-        return best
+        line = _bootstrap_tail(scans)
+        if line is None:
+            return best
+        own = [Ranked(line, reasons=["the last line of the action's log that names what went wrong"])]
     cause = max(own, key=lambda r: (r.status, r.hit.priority, r.fatal, -r.hit.line))
     cause.reasons.insert(
         0, f"a bootstrap action failed ({_where(best.hit)}); this is the error in its own log"

@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
         96,
         ("ootstrap", "BOOTSTRAP"),
         r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
-        r"bootstrap action .*(?:failed|non-zero)",
+        r"bootstrap action .*(?:failed|non-zero)|failed attempting to download bootstrap action",
         "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
     ),
     R(
@@ -297,7 +297,7 @@ RULES: tuple[Rule, ...] = (
         75,
         ("Query", "trino", "presto"),
         r"Query \d{8}_\d{6}_\d{5}_\w{5} failed|(?:io\.trino|io\.prestosql|com\.facebook\.presto)\S*(?:Exception|Error): |"
-        r"^Query failed \(#\d+",
+        r"Query failed \(#\w+\)",
         "Query 20251125_031245_00012_ab3cd failed: line 1:15: Table 'hive.sales.orders' does not exist",
     ),
     # --- bare exit codes -----------------------------------------------------------------------------
@@ -308,6 +308,14 @@ RULES: tuple[Rule, ...] = (
         ("137",),
         r"(?:[Ee]xit (?:code|status)(?: is)?:? ?137\b|exitCode[=:] ?137\b|\bcode 137\b)",
         "Container killed on request. Exit code is 137",
+    ),
+    R(
+        "exit-52",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        60,
+        ("52",),
+        r"(?:[Ee]xit (?:code|status)(?: is)?:? ?52\b|exitCode[=:] ?52\b)",
+        "Container marked as failed: container_1_0002_01_000014 on host: ip-1. Exit status: 52. Diagnostics: Exception from container-launch.",
     ),
     R(
         "exit-143",

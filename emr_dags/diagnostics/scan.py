@@ -132,6 +132,7 @@ class SourceScan:
     bytes: int = 0
     hits: list[Hit] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)
+    tail_lines: list[tuple[int, str]] = field(default_factory=list)  # (line number, text) of the tail
     application_ids: list[str] = field(default_factory=list)
     container_ids: list[str] = field(default_factory=list)
     error: str | None = None
@@ -436,11 +437,18 @@ class _Scanner:
         scan = self.scan
         scan.lines = total_lines
         scan.hits = [*self.first, *self.last]
-        scan.tail = [
-            line.decode("utf-8", "replace").rstrip("\r")
-            for line in self.tail.split(b"\n")[-50:]
-            if line.strip()
-        ]
+        pieces = self.tail.split(b"\n")
+        ends_with_newline = self.tail.endswith(b"\n")
+        numbered = [
+            (total_lines - (len(pieces) - 1 - k) + (0 if ends_with_newline else 1), piece)
+            for k, piece in enumerate(pieces)
+        ][-51:]
+        scan.tail_lines = [
+            (number, piece.decode("utf-8", "replace").rstrip("\r"))
+            for number, piece in numbered
+            if piece.strip()
+        ][-50:]
+        scan.tail = [text for _, text in scan.tail_lines]
         scan.application_ids = list(self.app_ids)
         scan.container_ids = list(self.container_ids)
         return scan
@@ -530,8 +538,16 @@ def _exception(
     return priority, rule.category
 
 
+_OTHER_SERVICE_DENIED = re.compile(
+    r"is not authorized to perform: (?!s3:)[a-z0-9-]+:|\(Service: (?!(?:Amazon ?)?S3\b|AmazonS3\b)\w+[;)]"
+)
+
+
 def _refine(category: FailureCategory, text: str, role: str) -> FailureCategory:
-    """Driver or executor out of memory, from where the line was and what container it names."""
+    """Driver or executor out of memory, from where the line was and what container it names; an S3
+    refusal that names another service's action (``kms:Decrypt``) is that service's permission."""
+    if category is FailureCategory.S3_ACCESS_DENIED and _OTHER_SERVICE_DENIED.search(text):
+        return FailureCategory.IAM_PERMISSION_DENIED
     if category is FailureCategory.DRIVER_OUT_OF_MEMORY and role == "executor":
         return FailureCategory.EXECUTOR_OUT_OF_MEMORY
     if category is FailureCategory.EXECUTOR_OUT_OF_MEMORY:

@@ -222,7 +222,7 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
     run_failed = (
         known_failed
         or any(r.status == LIVE and (r.fatal or r.hit.priority >= 95) for r in competitors)
-        or bool(_unrecovered(failed, success))
+        or bool(_unrecovered(failed, success, by_index))
     )
     if not competitors:
         return Ranking(None, [], None, [], failed, success, run_failed, [])
@@ -283,12 +283,25 @@ def _later_success(competitors: list[Ranked], failed: list[Hit], success: list[H
             ranked.reasons.append(f"the run went on and reported success at line {line}")
 
 
-def _unrecovered(failed: list[Hit], success: list[Hit]) -> list[Hit]:
-    """Failure markers not followed by a success marker in the same log."""
+def _unrecovered(failed: list[Hit], success: list[Hit], by_index: dict[int, SourceScan]) -> list[Hit]:
+    """Failure markers not followed by a success marker in the same log or a later successful attempt."""
     last_success: dict[int, int] = {}
+    succeeded_attempt: dict[str, int] = {}
     for hit in success:
         last_success[hit.source_index] = max(last_success.get(hit.source_index, 0), hit.line)
-    return [h for h in failed if h.line > last_success.get(h.source_index, 0)]
+        scan = by_index.get(hit.source_index)
+        if scan is not None and scan.attempt:
+            succeeded_attempt[scan.application] = max(
+                succeeded_attempt.get(scan.application, 0), scan.attempt
+            )
+    out = []
+    for hit in failed:
+        scan = by_index.get(hit.source_index)
+        if scan is not None and scan.attempt and scan.attempt < succeeded_attempt.get(scan.application, 0):
+            continue
+        if hit.line > last_success.get(hit.source_index, 0):
+            out.append(hit)
+    return out
 
 
 def _explained_by_earlier(best: Ranked, competitors: list[Ranked]) -> Ranked:

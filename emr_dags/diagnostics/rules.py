@@ -110,6 +110,8 @@ NEEDLES_NEAR: tuple[bytes, ...] = (
     b"oomkilled",
     b"state: ",
     b"caused by",
+    b"maxresultsize",
+    b"aborting",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package
@@ -369,7 +371,7 @@ RULES: tuple[Rule, ...] = (
         r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
         r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
         r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)|"
-        r"Error initializing SparkContext",
+        r"Error initializing SparkContext|Task \d+ in stage [\d.]+ failed \d+ times",
         "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
         Kind.FAILED,
     ),

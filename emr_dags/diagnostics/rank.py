@@ -187,7 +187,13 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
                 )
         wrapper = hit.priority <= WRAPPER_PRIORITY
         if not wrapper:
-            if head.shape == "traceback_final" or hit.shape == "traceback_final":
+            scan = by_index.get(hit.source_index)
+            if head.shape == "traceback_logged" and scan is not None and scan.lines - head.line >= 5:
+                ranked.status = SYMPTOM
+                ranked.reasons.append(
+                    "a traceback logged under a WARNING/INFO line, after which the script went on"
+                )
+            elif head.shape in ("traceback_final", "traceback_logged") or hit.shape == "traceback_final":
                 ranked.fatal = True
                 ranked.reasons.append(
                     "the final line of a Python traceback: the exception that ended the script"
@@ -219,10 +225,17 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
 
     _attempts(competitors, failed, success, by_index)
     _later_success(competitors, failed, success)
+    service_says = _service_state(failed, success)
     run_failed = (
         known_failed
-        or any(r.status == LIVE and (r.fatal or r.hit.priority >= 95) for r in competitors)
-        or bool(_unrecovered(failed, success, by_index))
+        or service_says == "failed"
+        or (
+            service_says is None
+            and (
+                any(r.status == LIVE and (r.fatal or r.hit.priority >= 95) for r in competitors)
+                or bool(_unrecovered(failed, success, by_index))
+            )
+        )
     )
     if not competitors:
         return Ranking(None, [], None, [], failed, success, run_failed, [])
@@ -281,6 +294,15 @@ def _later_success(competitors: list[Ranked], failed: list[Hit], success: list[H
             ranked.status = RECOVERED
             ranked.succeeded_later = True
             ranked.reasons.append(f"the run went on and reported success at line {line}")
+
+
+def _service_state(failed: list[Hit], success: list[Hit]) -> str | None:
+    """What the service itself said about the run (describe-API state), if a saved describe says it."""
+    if any(_is_fact(h) for h in failed):
+        return "failed"
+    if any(_is_fact(h) for h in success):
+        return "succeeded"
+    return None
 
 
 def _unrecovered(failed: list[Hit], success: list[Hit], by_index: dict[int, SourceScan]) -> list[Hit]:

@@ -380,10 +380,11 @@ RULES: tuple[Rule, ...] = (
         "success-marker",
         C.NO_FAILURE_FOUND,
         0,
-        ("SUCCEEDED", "succeeded", "FINISHED", "uccess"),
+        ("SUCCEEDED", "succeeded", "FINISHED", "uccess", "SUCCESS", "COMPLETED"),
         r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
         r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5},? (?:finished|FINISHED)|"
-        r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
+        r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed|"
+        r"^(?i:state): (?:SUCCESS|COMPLETED)\b",
         "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0",
         Kind.SUCCESS,
     ),

@@ -271,6 +271,7 @@ class _Scanner:
         self.chain_depth = 0
         self.last_line = 0
         self.shutdown_line = 0
+        self.logged_traceback = False  # the last traceback came right under a WARNING/INFO log line
 
     # --- bytes ------------------------------------------------------------------------------------
 
@@ -333,6 +334,7 @@ class _Scanner:
             )
             if _TRACEBACK in text:
                 final = self._final_after(buf, line_end)
+                self.logged_traceback = _logged_before(buf, line_start)
                 if final is not None:
                     forced.append(final)
                     forced.sort()
@@ -393,19 +395,19 @@ class _Scanner:
         shape = "line"
         chain = depth = 0
         if forced and _PY_FINAL.match(stripped):
-            shape = "traceback_final"
+            shape = "traceback_logged" if self.logged_traceback else "traceback_final"
         elif caused_by and self.chain_open and 0 < line_no - self.last_line <= CHAIN_REACH:
             shape, chain = "caused_by", self.chain_head
             self.chain_depth += 1
             depth = self.chain_depth
         hit = classify(text, line_no=line_no, scan=self.scan, traceback_line=self.traceback_line)
-        if hit is None and shape == "traceback_final":
+        if hit is None and shape.startswith("traceback_"):
             hit = _traceback_hit(text, line_no, self.scan)
         if hit is None:
             if shape == "caused_by":
                 self.last_line = line_no
             return
-        if shape == "traceback_final" or (shape == "line" and _EXC_CLASS.search(text)):
+        if shape.startswith("traceback_") or (shape == "line" and _EXC_CLASS.search(text)):
             # a JVM exception (or py4j's Python wrapper of one) may be followed by its Caused-by chain
             shape = "chain" if shape == "line" else shape
             chain = line_no
@@ -452,6 +454,17 @@ class _Scanner:
         scan.application_ids = list(self.app_ids)
         scan.container_ids = list(self.container_ids)
         return scan
+
+
+_QUIET_LOG_LINE = re.compile(rb"^\S.*\b(?:WARN|WARNING|INFO)\b")
+
+
+def _logged_before(buf: bytes, line_start: int) -> bool:
+    """Whether the line above a traceback header is a WARNING/INFO log line (``log.warning(..., exc_info=True)``)."""
+    if line_start <= 0:
+        return False
+    previous = buf[buf.rfind(b"\n", 0, line_start - 1) + 1 : line_start - 1]
+    return _QUIET_LOG_LINE.match(previous[:200]) is not None
 
 
 def _traceback_hit(text: str, line_no: int, scan: SourceScan) -> Hit:

@@ -268,19 +268,19 @@ def _attempts(
         if h.source_index in by_index
     }
     for ranked in competitors:
-        scan = by_index.get(ranked.hit.source_index)
-        if scan is None or not scan.attempt or scan.attempt >= final.get(scan.application, 0):
+        where = by_index.get(ranked.hit.source_index)
+        if where is None or not where.attempt or where.attempt >= final.get(where.application, 0):
             continue
-        last = final[scan.application]
-        if (scan.application, last) in succeeded:
+        last = final[where.application]
+        if (where.application, last) in succeeded:
             ranked.status = RECOVERED
             ranked.succeeded_later = True
             ranked.reasons.append(
-                f"attempt {scan.attempt} failed but attempt {last} of the application succeeded"
+                f"attempt {where.attempt} failed but attempt {last} of the application succeeded"
             )
         else:
             ranked.status = min(ranked.status, SYMPTOM)
-            ranked.reasons.append(f"in attempt {scan.attempt}; attempt {last} is the final one")
+            ranked.reasons.append(f"in attempt {where.attempt}; attempt {last} is the final one")
 
 
 def _later_success(competitors: list[Ranked], failed: list[Hit], success: list[Hit]) -> None:

@@ -44,7 +44,7 @@ from emr_dags.diagnostics.rules import (
 from emr_dags.diagnostics.structure import SHUTDOWN, ignored_shape, json_evidence, path_attempt
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 CHUNK_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than this (binary junk, no newline) is cut
@@ -56,6 +56,7 @@ MAX_IDS = 50
 TRACEBACK_REACH = 500  # lines after "Traceback (most recent call last):" that count as Python
 CHAIN_REACH = 5000  # a "Caused by:" further than this below its exception starts a new chain
 _GZIP_IN = 256 << 10
+_SALVAGE_MAX = 8 << 20
 
 _PREFILTER = re.compile(b"(?i)" + b"|".join(re.escape(n) for n in (*NEEDLES, *NEEDLES_NEAR)))  # for tests
 _FRAME = b"\tat "
@@ -220,31 +221,49 @@ class _Gunzip(io.RawIOBase):
             raise TruncatedLog(problem)
         out: list[bytes] = []
         wanted = size
-        while wanted > 0 and not self._done:
-            if not self._input:
-                self._input = self._raw.read(_GZIP_IN)
-                if not self._input:
-                    if not self._z.eof:
-                        self._problem = "the gzip stream ends before its end-of-stream marker"
-                    self._done = True
-                    break
-            if self._z.eof:  # a finished member: another one follows, or trailing padding
-                if not self._input.startswith(b"\x1f\x8b"):
-                    self._done = True
-                    break
-                self._z = zlib.decompressobj(31)
-            try:
-                data = self._z.decompress(self._input, wanted)
-            except zlib.error as exc:
-                self._problem = f"corrupt gzip data ({exc})"
-                self._done = True
-                break
-            self._input = self._z.unused_data if self._z.eof else self._z.unconsumed_tail
+        while wanted > 0 and not self._done and self._refill():
+            data = self._inflate(wanted)
             out.append(data)
             wanted -= len(data)
         if not out and self._problem is not None:
             return self.read(size)
         return b"".join(out)
+
+    def _refill(self) -> bool:
+        """Make sure there is input for the decompressor; False at the end (noting a truncation)."""
+        if not self._input:
+            self._input = self._raw.read(_GZIP_IN)
+            if not self._input:
+                if not self._z.eof:
+                    self._problem = "the gzip stream ends before its end-of-stream marker"
+                self._done = True
+                return False
+        if self._z.eof:  # a finished member: another one follows, or trailing padding
+            if not self._input.startswith(b"\x1f\x8b"):
+                self._done = True
+                return False
+            self._z = zlib.decompressobj(31)
+        return True
+
+    def _inflate(self, wanted: int) -> bytes:
+        backup = self._z.copy()
+        try:
+            data = self._z.decompress(self._input, wanted)
+        except zlib.error as exc:
+            # salvage what precedes the damage: replay the input in small slices from the backup
+            self._z, data = backup, b""
+            for at in range(0, len(self._input), 1024):
+                try:
+                    data += self._z.decompress(self._input[at : at + 1024])
+                except zlib.error:
+                    break
+                if len(data) > _SALVAGE_MAX:  # bounded, even for a pathological compression ratio
+                    break
+            self._problem = f"corrupt gzip data ({exc})"
+            self._done = True
+            return data
+        self._input = self._z.unused_data if self._z.eof else self._z.unconsumed_tail
+        return data
 
 
 def open_maybe_gzip(raw: IO[bytes]) -> IO[bytes]:
@@ -254,6 +273,38 @@ def open_maybe_gzip(raw: IO[bytes]) -> IO[bytes]:
     if head == b"\x1f\x8b":
         return _Gunzip(stream)  # type: ignore[return-value]
     return stream
+
+
+@dataclass(slots=True)
+class _Cursor:
+    """Where the scan of one chunk is: lines counted so far, and the end of the last line read."""
+
+    counted: int
+    counted_pos: int = 0
+    done_until: int = -1
+    prev_end: int = 0
+
+
+def _positions(found: list[int], forced: list[int]) -> Iterator[tuple[int, bool]]:
+    """Candidate offsets in order, merged with forced ones (which may be added while iterating)."""
+    i = 0
+    while i < len(found) or forced:
+        if forced and (i >= len(found) or forced[0] <= found[i]):
+            yield forced.pop(0), True
+        else:
+            i += 1
+            yield found[i - 1], False
+
+
+def _segment(buf: bytes, pos: int) -> tuple[int, int, int, int]:
+    """The ``\\r``-separated segment around ``pos`` (progress bars) and its line: start, end of each."""
+    line_start = buf.rfind(b"\n", 0, pos) + 1
+    line_end = buf.find(b"\n", pos)
+    if line_end == -1:
+        line_end = len(buf)
+    seg_start = max(buf.rfind(b"\r", line_start, pos) + 1, line_start)
+    seg_end = buf.find(b"\r", pos, line_end)
+    return seg_start, line_end if seg_end == -1 else seg_end, line_start, line_end
 
 
 class _Scanner:
@@ -280,6 +331,34 @@ class _Scanner:
 
         ``edge`` marks the first and last chunk of a log, where the rarer needles are always searched.
         """
+        found = self._candidates(buf, edge=edge)
+        forced = self._pending_final(buf)
+        cursor = _Cursor(counted=base_line)
+        for pos, is_forced in _positions(found, forced):
+            seg_start, seg_end, line_start, line_end = _segment(buf, pos)
+            if pos < cursor.done_until:
+                continue
+            cursor.done_until = seg_end
+            if not is_forced and (buf.startswith(_FRAME, seg_start) or buf.startswith(_FRAME[1:], seg_start)):
+                continue  # a stack frame: never a cause, and there are thousands
+            if not is_forced and _BYTE_NOISE.search(buf, seg_start, seg_end):
+                self.scan.ignored += 1
+                continue
+            cursor.counted += buf.count(b"\n", cursor.counted_pos, line_start)
+            cursor.counted_pos = line_start
+            if self.chain_open and _LOG_LINE.search(buf, max(cursor.prev_end - 1, 0), line_start):
+                self.chain_open = False  # a new log line ends a stack trace
+            cursor.prev_end = line_end
+            text = (
+                buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
+            )
+            if _TRACEBACK in text:
+                self._traceback_header(buf, line_start, line_end, forced)
+            self.line(text, cursor.counted + 1, forced=is_forced)
+        self._end_of_chunk(buf, cursor.prev_end)
+        return buf.count(b"\n")
+
+    def _candidates(self, buf: bytes, *, edge: bool) -> list[int]:
         low = buf.lower()
         found: list[int] = []
         _sweep(low, NEEDLES, found)
@@ -288,64 +367,30 @@ class _Scanner:
             if b"FINISHED" in buf:
                 _sweep(buf, (b"FINISHED",), found)
         found.sort()
-        forced: list[int] = []
-        if self.await_final:
-            self.await_final = False
-            final = 0 if buf[:1] not in (b" ", b"\t", b"\n", b"\r") else self._final_after(buf, 0)
-            if final is not None:
-                forced.append(final)
-        counted_pos, counted = 0, base_line
-        done_until = -1
-        prev_end = 0
-        i = 0
-        while i < len(found) or forced:
-            if forced and (i >= len(found) or forced[0] <= found[i]):
-                pos = forced.pop(0)
-                is_forced = True
-            else:
-                pos = found[i]
-                i += 1
-                is_forced = False
-            if pos < done_until and not is_forced:
-                continue
-            line_start = buf.rfind(b"\n", 0, pos) + 1
-            line_end = buf.find(b"\n", pos)
-            if line_end == -1:
-                line_end = len(buf)
-            seg_start = max(buf.rfind(b"\r", line_start, pos) + 1, line_start)
-            seg_end = buf.find(b"\r", pos, line_end)
-            if seg_end == -1:
-                seg_end = line_end
-            if is_forced and pos < done_until:
-                continue
-            done_until = seg_end
-            if not is_forced and (buf.startswith(_FRAME, seg_start) or buf.startswith(_FRAME[1:], seg_start)):
-                continue  # a stack frame: never a cause, and there are thousands
-            if not is_forced and _BYTE_NOISE.search(buf, seg_start, seg_end):
-                self.scan.ignored += 1
-                continue
-            counted += buf.count(b"\n", counted_pos, line_start)
-            counted_pos = line_start
-            if self.chain_open and _LOG_LINE.search(buf, max(prev_end - 1, 0), line_start):
-                self.chain_open = False
-            prev_end = line_end
-            text = (
-                buf[seg_start : min(seg_end, seg_start + MAX_LINE_CHARS)].decode("utf-8", "replace").rstrip()
-            )
-            if _TRACEBACK in text:
-                final = self._final_after(buf, line_end)
-                self.logged_traceback = _logged_before(buf, line_start)
-                if final is not None:
-                    forced.append(final)
-                    forced.sort()
-            self.line(text, counted + 1, forced=is_forced)
+        return found
+
+    def _pending_final(self, buf: bytes) -> list[int]:
+        """The final line of a traceback whose frames ran past the previous chunk, if it is in this one."""
+        if not self.await_final:
+            return []
+        self.await_final = False
+        final = 0 if buf[:1] not in (b" ", b"\t", b"\n", b"\r") else self._final_after(buf, 0)
+        return [] if final is None else [final]
+
+    def _traceback_header(self, buf: bytes, line_start: int, line_end: int, forced: list[int]) -> None:
+        final = self._final_after(buf, line_end)
+        self.logged_traceback = _logged_before(buf, line_start)
+        if final is not None:
+            forced.append(final)
+            forced.sort()
+
+    def _end_of_chunk(self, buf: bytes, prev_end: int) -> None:
         if self.chain_open and _LOG_LINE.search(buf, max(prev_end - 1, 0)):
             self.chain_open = False
         if len(self.app_ids) < MAX_IDS and b"application_" in buf:
             for app in _APP_ID.findall(buf):
                 self.app_ids.setdefault(app.decode(), None)
         self.tail = (self.tail + buf[-TAIL_BYTES:])[-TAIL_BYTES:]
-        return buf.count(b"\n")
 
     def _holds_evidence(self, buf: bytes, found: list[int]) -> bool:
         """Whether any needle line of the chunk is more than known noise (then search the rare needles)."""

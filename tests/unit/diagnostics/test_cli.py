@@ -156,7 +156,8 @@ def test_truncated_gzip_keeps_the_cause_it_read_says_so_and_exits_3(
     assert data["category"] == "s3_access_denied"
     assert data["decisive_line"]["line"] == 2001
     assert any("truncated" in m for m in data["missing"])
-    assert data["incomplete"] and "end-of-stream" in data["incomplete"][0]
+    assert data["incomplete"]
+    assert "end-of-stream" in data["incomplete"][0]
     assert "TRUNCATED" in data["searched"][0]
     assert "could not be read fully" in captured.err
 

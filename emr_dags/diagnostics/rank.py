@@ -48,6 +48,8 @@ _FACT_SOURCES = ("DescribeStep ", "DescribeCluster ", "GetJobRun ", "DescribeJob
 _SPECIFIC = 50  # rule priorities from here up name a cause; below are bare exceptions and wrappers
 # Rules whose lines say that something failed, not why (the cause is in what failed before them).
 _VAGUE_RULES = frozenset({"hive-execution-error", "failed-marker"})
+# Python exceptions that only say the script or a command failed (sys.exit, check_call).
+_SAYS_IT_FAILED = re.compile(r"\s*(?:SystemExit|(?:subprocess\.)?CalledProcessError)\b")
 # A job that failed on lost shuffle data or lost executors failed because of that loss.
 _LOST_RESOURCE = re.compile(
     r"FetchFailed|MetadataFetchFailedException|Missing an output location|ExecutorLostFailure"
@@ -333,6 +335,7 @@ def _explained_by_earlier(best: Ranked, competitors: list[Ranked]) -> Ranked:
     hit = best.hit
     vague = (
         hit.priority <= WRAPPER_PRIORITY
+        or (hit.shape.startswith("traceback_") and _SAYS_IT_FAILED.match(hit.text) is not None)
         or hit.rule.name in _VAGUE_RULES
         or (hit.priority < _SPECIFIC and _LOST_RESOURCE.search(hit.text) is not None)
     )

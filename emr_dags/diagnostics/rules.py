@@ -134,8 +134,9 @@ RULES: tuple[Rule, ...] = (
         "step-cancelled",
         C.TIMEOUT_OR_CANCELLED,
         95,
-        ("ancel", "ANCEL", "killed by user"),
-        r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b",
+        ("ancel", "ANCEL", "killed by user", "CANCEL"),
+        r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b|"
+        r"^(?i:state): CANCELL?ED\b",
         "Step state is CANCELLED: Job was cancelled by user",
     ),
     R(
@@ -266,10 +267,10 @@ RULES: tuple[Rule, ...] = (
         "s3-not-found",
         C.S3_PATH_NOT_FOUND,
         83,
-        ("FileNotFoundException", "NoSuch", "does not exist", "404"),
+        ("FileNotFoundException", "NoSuch", "does not exist", "404"),  # "Bucket x does not exist": S3A
         r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
         r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
-        r"s3[an]?://\S+ does not exist|Status Code: 404",
+        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist",
         "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'",
     ),
     R(
@@ -326,6 +327,14 @@ RULES: tuple[Rule, ...] = (
         ("143",),
         r"(?:[Ee]xit (?:code|status)(?: is)?:? ?143\b|exitCode[=:] ?143\b)",
         "Container exited with a non-zero exit code 143. Killed by external signal",
+    ),
+    R(
+        "driver-sigterm",
+        C.TIMEOUT_OR_CANCELLED,
+        50,
+        ("SIGNAL TERM",),
+        r"ApplicationMaster: RECEIVED SIGNAL TERM",
+        "24/04/09 10:14:03 ERROR ApplicationMaster: RECEIVED SIGNAL TERM",
     ),
     R(
         "hive-execution-error",

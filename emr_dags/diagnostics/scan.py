@@ -379,7 +379,8 @@ class _Scanner:
 
     def _traceback_header(self, buf: bytes, line_start: int, line_end: int, forced: list[int]) -> None:
         final = self._final_after(buf, line_end)
-        self.logged_traceback = _logged_before(buf, line_start)
+        # a header inside an exception line (PythonException: Traceback ...) is the JVM quoting it
+        self.logged_traceback = buf.startswith(b"Traceback", line_start) and _logged_before(buf, line_start)
         if final is not None:
             forced.append(final)
             forced.sort()
@@ -431,10 +432,12 @@ class _Scanner:
                 scan.ignored += 1
                 return
             entries = [text]
+        # one field of pretty-printed JSON is quoted as the file has it; a whole document by its fields
+        display = text.strip() if len(entries) == 1 and not text.lstrip().startswith("{") else None
         for entry in entries:
-            self._classify(entry, line_no, forced=forced)
+            self._classify(entry, line_no, forced=forced, display=display)
 
-    def _classify(self, text: str, line_no: int, *, forced: bool) -> None:
+    def _classify(self, text: str, line_no: int, *, forced: bool, display: str | None = None) -> None:
         stripped = text.lstrip()
         caused_by = stripped.startswith(("Caused by:", ": ")) and not forced
         shape = "line"
@@ -464,7 +467,7 @@ class _Scanner:
             source_index=hit.source_index,
             file=hit.file,
             line=hit.line,
-            text=hit.text,
+            text=display or hit.text,
             rule=hit.rule,
             category=hit.category,
             priority=hit.priority,

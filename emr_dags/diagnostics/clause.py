@@ -21,6 +21,7 @@ CLAUSES: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         r"is not authorized to perform: [\w:*\-]+(?: on resource: \S+)?(?: because [^.;]+)?",
         r"not authorized to perform [\w:*\-]+",
+        r"is not authorized to \w+ [^.;]+",
         r"No module named '[^']+'",
         r"cannot import name '[^']+'(?: from '[^']+')?",
         r"\[[A-Z_]+(?:\.[A-Z_]+)?\][^.]*(?:\.|$)",

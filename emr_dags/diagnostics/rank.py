@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from emr_dags.diagnostics.categories import FailureCategory
+from emr_dags.diagnostics.clause import decisive_span
 from emr_dags.diagnostics.rules import RULES, WRAPPER_PRIORITY, Kind
 from emr_dags.diagnostics.scan import Hit
 from emr_dags.diagnostics.structure import (
@@ -67,7 +68,7 @@ class Ranked:
     succeeded_later: bool = False  # recovered because the run (or a later attempt) succeeded
     consequence: bool = False  # shutdown noise or a consequence of something else failing first
 
-    def key(self) -> tuple[int, bool, int, bool, int, bool, int]:
+    def key(self) -> tuple[int, bool, int, bool, int, bool, bool, int]:
         return (
             self.status,
             self.fatal,
@@ -76,6 +77,7 @@ class Ranked:
             or "driver" in self.hit.file.lower(),
             -self.hit.source_index,
             len(self.hit.text) > 40,  # a message over a bare code ("Code: BOOTSTRAP_FAILURE")
+            decisive_span(self.hit.text) is not None,  # a line that names the thing over its header
             -self.hit.line,
         )
 

@@ -180,10 +180,11 @@ RULES: tuple[Rule, ...] = (
         "iam-not-authorized",
         C.IAM_PERMISSION_DENIED,
         91,
-        ("not authorized", "AccessDeniedException", "Unauthorized", "UnrecognizedClient"),
+        ("not authorized", "AccessDeniedException", "Unauthorized", "UnrecognizedClient"),  # KMS too
         r"is not authorized to perform: [a-z0-9-]+:\w+|\(AccessDeniedException\)|AccessDeniedException: User: |"
         r"UnauthorizedOperation|not authorized to perform sts:AssumeRole|\(UnrecognizedClientException\)|"
-        r"AccessDeniedException \(Service: (?!Amazon S3)",
+        r"AccessDeniedException \(Service: (?!Amazon S3)|KMSAccessDeniedException|"
+        r"is not authorized to (?:decrypt|access|use|invoke|assume)\b",
         "An error occurred (AccessDeniedException) when calling the GetTable operation: User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: glue:GetTable",
     ),
     R(

@@ -323,6 +323,7 @@ class _Scanner:
         self.last_line = 0
         self.shutdown_line = 0
         self.logged_traceback = False  # the last traceback came right under a WARNING/INFO log line
+        self.went_on = False  # and a log line (not shutdown) came right after its final line
 
     # --- bytes ------------------------------------------------------------------------------------
 
@@ -354,6 +355,10 @@ class _Scanner:
             )
             if _TRACEBACK in text:
                 self._traceback_header(buf, line_start, line_end, forced)
+            if is_forced:  # a traceback's final line: did the script go on logging after it?
+                self.went_on = _LOG_LINE.match(buf, line_end) is not None and not SHUTDOWN.search(
+                    buf[line_end : line_end + 300].decode("utf-8", "replace").split("\n", 2)[1]
+                )
             self.line(text, cursor.counted + 1, forced=is_forced)
         self._end_of_chunk(buf, cursor.prev_end)
         return buf.count(b"\n")
@@ -443,7 +448,7 @@ class _Scanner:
         shape = "line"
         chain = depth = 0
         if forced and _PY_FINAL.match(stripped):
-            shape = "traceback_logged" if self.logged_traceback else "traceback_final"
+            shape = "traceback_logged" if self.logged_traceback and self.went_on else "traceback_final"
         elif caused_by and self.chain_open and 0 < line_no - self.last_line <= CHAIN_REACH:
             shape, chain = "caused_by", self.chain_head
             self.chain_depth += 1
@@ -600,7 +605,8 @@ def _exception(
 
 
 _OTHER_SERVICE_DENIED = re.compile(
-    r"is not authorized to perform: (?!s3:)[a-z0-9-]+:|\(Service: (?!(?:Amazon ?)?S3\b|AmazonS3\b)\w+[;)]"
+    r"is not authorized to perform: (?!s3:)[a-z0-9-]+:|\(Service: (?!(?:Amazon ?)?S3\b|AmazonS3\b)\w+[;)]|"
+    r"The ciphertext refers to a customer master key|KMS\w*Exception|AWSKMS"
 )
 
 

@@ -200,8 +200,18 @@ RULES: tuple[Rule, ...] = (
         "no-space-left",
         C.DISK_FULL,
         90,
-        ("No space left", "DiskOutOfSpace", "local-dirs", "full"),
-        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full",
+        (
+            "No space left",
+            "DiskOutOfSpace",
+            "local-dirs",
+            "full",
+            "could only be",
+            "QuotaExceeded",
+            "quota of",
+        ),
+        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
+        r"could only be (?:written|replicated) to 0 nodes instead of minReplication|DSQuotaExceededException|"
+        r"The DiskSpace quota of \S+ is exceeded",
         "java.io.IOException: No space left on device",
     ),
     # --- specific causes -------------------------------------------------------------------------

@@ -160,3 +160,34 @@ def test_a_failed_bootstrap_action_quotes_its_own_log(tmp_path: Path) -> None:
     assert "HeadObject operation: Forbidden" in diagnosis.summary
     assert diagnosis.decisive_line is not None
     assert diagnosis.decisive_line.file.endswith("bootstrap-actions/1/stderr")
+
+
+def test_a_traceback_logged_as_a_warning_after_which_the_script_went_on_is_not_the_cause() -> None:
+    lines = [
+        "2025-11-25 03:10:12,118 WARNING hashing: optional dependency missing, falling back to hashlib",
+        "Traceback (most recent call last):",
+        '  File "/tmp/udfs/hashing.py", line 3, in <module>',
+        "    import xxhash",
+        "ModuleNotFoundError: No module named 'xxhash'",
+        "2025-11-25 04:43:56,234 INFO dedupe: wrote 897556 rows to staging",
+        "2025-11-25 04:50:00,000 INFO dedupe: job completed successfully",
+    ]
+    assert diagnose_text("stdout", lines).category is FailureCategory.NO_FAILURE_FOUND
+
+
+def test_hdfs_out_of_capacity_is_disk_full_with_the_clause_quoted() -> None:
+    line = (
+        "Caused by: org.apache.hadoop.ipc.RemoteException(java.io.IOException): File /user/hadoop/out/_temporary/0/"
+        "part-00007 could only be replicated to 0 nodes instead of minReplication (=1).  There are 3 datanode(s) "
+        "running and no node(s) are excluded in this operation."
+    )
+    diagnosis = diagnose_text("stderr", [line])
+    assert diagnosis.category is FailureCategory.DISK_FULL
+    assert "could only be replicated to 0 nodes instead of minReplication (=1)" in diagnosis.summary
+
+
+def test_an_oomkilled_executor_pod_is_an_executor_oom() -> None:
+    name = "containers/spark-0000000abc/nightly-abc-exec-3/stderr"
+    assert diagnose_text(name, ["    Reason: OOMKilled", "    Exit Code: 137"]).category is (
+        FailureCategory.EXECUTOR_OUT_OF_MEMORY
+    )

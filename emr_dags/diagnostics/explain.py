@@ -12,6 +12,7 @@ from emr_dags.diagnostics.rank import LIVE, rank
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from emr_dags.diagnostics.rank import Ranked
     from emr_dags.diagnostics.scan import Hit, SourceScan
 
 MAX_EVIDENCE = 12
@@ -35,6 +36,19 @@ def incomplete_reads(scans: Sequence[SourceScan]) -> list[str]:
         for s in scans
         if s.truncated
     ]
+
+
+def _recovered_why(competitors: Sequence[Ranked], marker: Hit) -> tuple[str, ...]:
+    """For a successful run: what looked like failures, and why none of them failed the run."""
+    said = (
+        "the service's own state says the run succeeded"
+        if marker.file.endswith(".json") or marker.file.startswith(("Describe", "GetJobRun"))
+        else "the run reports success and no failure came after it"
+    )
+    if not competitors:
+        return (said,)
+    reasons = list(dict.fromkeys(r.reasons[-1] for r in competitors if r.reasons))[:3]
+    return (said, f"{len(competitors)} failure-looking lines did not fail the run", *reasons)
 
 
 def explain(
@@ -69,7 +83,7 @@ def explain(
             searched=searched_t,
             missing=missing_t,
             rule=success[-1].rule.name,
-            why=tuple(ranking.why[-1:]) if ranking.best is not None else (),
+            why=_recovered_why(ranking.competitors, success[-1]),
             incomplete=incomplete_t,
         )
     best = ranking.best

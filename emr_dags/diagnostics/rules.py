@@ -71,9 +71,6 @@ NEEDLES: tuple[bytes, ...] = (
 # that is not known noise was found. Small logs (<= 2 MiB) are therefore searched for every needle.
 NEEDLES_NEAR: tuple[bytes, ...] = (
     b"denied",
-    b"succe",
-    b"finished",
-    b"completed",
     b"timed out",
     b"timeout",
     b"cancel",
@@ -98,7 +95,6 @@ NEEDLES_NEAR: tuple[bytes, ...] = (
     b"throwable",
     b"shutdown",
     b"signal term",
-    b"query",
     b"non-zero",
     b"return code",
     b"forbidden",
@@ -108,10 +104,19 @@ NEEDLES_NEAR: tuple[bytes, ...] = (
     b"insufficient",
     b"exceeded",
     b"oomkilled",
-    b"state: ",
     b"caused by",
     b"maxresultsize",
     b"aborting",
+)
+# Success markers, searched case-sensitively like NEEDLES_NEAR: lower-cased, "finished", "completed" and
+# "successfully" are on every other line of a Spark log ("Finished task", "Successfully created connection").
+NEEDLES_NEAR_CASED: tuple[bytes, ...] = (
+    b"SUCCE",
+    b"ucceeded",
+    b"ompleted successfully",
+    b"uccessfully completed",
+    b"FINISHED",
+    b"COMPLETED",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package

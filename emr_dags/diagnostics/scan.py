@@ -35,6 +35,7 @@ from emr_dags.diagnostics.rules import (
     LEVEL_RX,
     NEEDLES,
     NEEDLES_NEAR,
+    NEEDLES_NEAR_CASED,
     RULES,
     WRAPPER_PRIORITY,
     WRAPPER_RX,
@@ -56,9 +57,15 @@ MAX_IDS = 50
 TRACEBACK_REACH = 500  # lines after "Traceback (most recent call last):" that count as Python
 CHAIN_REACH = 5000  # a "Caused by:" further than this below its exception starts a new chain
 _GZIP_IN = 256 << 10
+NEAR_WINDOW = 128 << 10  # bytes around a needle line where the rarer needles are searched
 _SALVAGE_MAX = 8 << 20
 
-_PREFILTER = re.compile(b"(?i)" + b"|".join(re.escape(n) for n in (*NEEDLES, *NEEDLES_NEAR)))  # for tests
+_PREFILTER = re.compile(  # every needle, for tests
+    b"|".join(
+        [b"(?i:" + b"|".join(re.escape(n) for n in (*NEEDLES, *NEEDLES_NEAR)) + b")"]
+        + [re.escape(n) for n in NEEDLES_NEAR_CASED]
+    )
+)
 _FRAME = b"\tat "
 _APP_ID = re.compile(rb"application_\d{10,}_\d{4,}")
 _CONTAINER_ID = re.compile(r"container_(?:e\d+_)?\d{10,}_\d{4,}_\d{2}_(\d{6,})")
@@ -143,19 +150,23 @@ class SourceScan:
     attempt: int = 0  # the application attempt (from the path), 0 if none
 
 
-def _sweep(hay: bytes, needles: Iterable[bytes], found: list[int]) -> None:
-    """Append every offset of every needle (one ``bytes.find`` sweep each: faster than one regex)."""
+def _sweep(
+    hay: bytes, needles: Iterable[bytes], found: list[int], start: int = 0, end: int | None = None
+) -> None:
+    """Append every offset of every needle in ``hay[start:end]`` (one ``bytes.find`` sweep each: faster
+    than one regex alternation)."""
+    end = len(hay) if end is None else end
     for needle in needles:
-        pos = hay.find(needle)
+        pos = hay.find(needle, start, end)
         if needle == b"exit":
             while pos != -1:
                 if not hay.startswith(_ZERO_EXIT, pos):
                     found.append(pos)
-                pos = hay.find(needle, pos + 4)
+                pos = hay.find(needle, pos + 4, end)
             continue
         while pos != -1:
             found.append(pos)
-            pos = hay.find(needle, pos + len(needle))
+            pos = hay.find(needle, pos + len(needle), end)
 
 
 def source_role(name: str) -> str:
@@ -364,13 +375,14 @@ class _Scanner:
         return buf.count(b"\n")
 
     def _candidates(self, buf: bytes, *, edge: bool) -> list[int]:
+        """Offsets of needles in ``buf``: NEEDLES everywhere, the rarer ones near evidence only."""
         low = buf.lower()
         found: list[int] = []
         _sweep(low, NEEDLES, found)
-        if edge or self._holds_evidence(buf, found):
-            _sweep(low, NEEDLES_NEAR, found)
-            if b"FINISHED" in buf:
-                _sweep(buf, (b"FINISHED",), found)
+        windows = [(0, len(buf))] if edge else self._evidence_windows(buf, found)
+        for start, end in windows:
+            _sweep(low, NEEDLES_NEAR, found, start, end)
+            _sweep(buf, NEEDLES_NEAR_CASED, found, start, end)
         found.sort()
         return found
 
@@ -398,16 +410,23 @@ class _Scanner:
                 self.app_ids.setdefault(app.decode(), None)
         self.tail = (self.tail + buf[-TAIL_BYTES:])[-TAIL_BYTES:]
 
-    def _holds_evidence(self, buf: bytes, found: list[int]) -> bool:
-        """Whether any needle line of the chunk is more than known noise (then search the rare needles)."""
-        for pos in found:
+    def _evidence_windows(self, buf: bytes, found: list[int]) -> list[tuple[int, int]]:
+        """Merged byte ranges of +-NEAR_WINDOW around every needle line that is more than known noise."""
+        windows: list[tuple[int, int]] = []
+        for pos in sorted(found):
+            if windows and pos < windows[-1][1]:
+                continue  # already inside a window
             start = buf.rfind(b"\n", 0, pos) + 1
             end = buf.find(b"\n", pos)
-            if not buf.startswith(_FRAME, start) and not _BYTE_NOISE.search(
-                buf, start, end if end != -1 else len(buf)
-            ):
-                return True
-        return False
+            end = len(buf) if end == -1 else end
+            if buf.startswith(_FRAME, start) or _BYTE_NOISE.search(buf, start, end):
+                continue
+            low, high = max(pos - NEAR_WINDOW, 0), min(pos + NEAR_WINDOW, len(buf))
+            if windows and low <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], high)
+            else:
+                windows.append((low, high))
+        return windows
 
     def _final_after(self, buf: bytes, line_end: int) -> int | None:
         """Offset of the first non-indented line after a traceback header, or None if past ``buf``."""

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from emr_dags.diagnostics.scan import SourceScan
 
 RECOVERED, SYMPTOM, LIVE = 0, 1, 2
-_STATUS_WORD = {RECOVERED: "recovered", SYMPTOM: "symptom", LIVE: "live"}
 _FACT_SOURCES = ("DescribeStep ", "DescribeCluster ", "GetJobRun ", "DescribeJobRun ")
 _SPECIFIC = 50  # rule priorities from here up name a cause; below are bare exceptions and wrappers
 # Rules whose lines say that something failed, not why (the cause is in what failed before them).
@@ -159,7 +158,55 @@ def _scope(ranked: Ranked, head: Hit, aborted: dict[tuple[int, str, str], int], 
         ranked.reasons.append("an exception in an executor's log that the driver did not fail on")
 
 
-def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:  # noqa: C901 - one pass per idea
+def _judge(
+    hit: Hit, links: list[Hit], scan: SourceScan | None, aborted: dict[tuple[int, str, str], int]
+) -> Ranked:
+    """One competitor's status, fatality and reasons (``links`` is its chain, or just itself)."""
+    ranked = Ranked(hit)
+    head = links[0]
+    if hit is not head:
+        ranked.reasons.append(
+            f"the root of a Caused-by chain of {len(links)} exceptions starting at {_where(head)}"
+            if hit.depth == max(h.depth for h in links)
+            else f"the most specific link of a Caused-by chain of {len(links)} exceptions"
+        )
+    if hit.priority > WRAPPER_PRIORITY:
+        _fatality(ranked, head, scan)
+    _scope(ranked, head, aborted, scan.role if scan else "driver")
+    if ranked.status == LIVE and not ranked.fatal:
+        if CONSEQUENCE.search(hit.text):
+            ranked.status, ranked.consequence = SYMPTOM, True
+            ranked.reasons.append("a consequence of the application stopping (shutdown noise)")
+        elif hit.after_shutdown:
+            ranked.status, ranked.consequence = SYMPTOM, True
+            ranked.reasons.append("printed after the application began shutting down")
+        elif RETRYING.search(hit.text):
+            ranked.status = SYMPTOM
+            ranked.reasons.append("the line says the operation is retried")
+    return ranked
+
+
+def _fatality(ranked: Ranked, head: Hit, scan: SourceScan | None) -> None:
+    """Whether the line (or its chain's head) ended the run; a logged-and-handled traceback did not."""
+    hit = ranked.hit
+    if head.shape == "traceback_logged" and scan is not None and scan.lines - head.line >= 5:
+        ranked.status = SYMPTOM
+        ranked.reasons.append("a traceback logged under a WARNING/INFO line, after which the script went on")
+    elif head.shape in ("traceback_final", "traceback_logged") or hit.shape == "traceback_final":
+        ranked.fatal = True
+        ranked.reasons.append("the final line of a Python traceback: the exception that ended the script")
+    elif UNCAUGHT.search(head.text) or UNCAUGHT.search(hit.text):
+        ranked.fatal = True
+        ranked.reasons.append("the application's uncaught/fatal error (it ended the job)")
+    elif _is_fact(hit):
+        ranked.fatal = True
+        ranked.reasons.append("the service's own failure statement (describe API)")
+    elif hit.priority >= 95:
+        ranked.fatal = True
+        ranked.reasons.append("a run-level outcome (cancelled, timed out, bootstrap failed)")
+
+
+def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
     """Rank every hit of every scan; see the module docstring for the order."""
     hits = sorted((h for s in scans for h in s.hits), key=lambda h: (h.source_index, h.line))
     by_index = {s.index: s for s in scans}
@@ -179,53 +226,9 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
         links = chains.get((hit.source_index, hit.chain)) if hit.chain else None
         if links is not None and _chain_pick(links) is not hit:
             continue
-        ranked = Ranked(hit)
-        head = links[0] if links else hit
         if links is not None and len(links) > 1:
             chain_of[id(hit)] = links
-            if hit is not head:
-                ranked.reasons.append(
-                    f"the root of a Caused-by chain of {len(links)} exceptions starting at {_where(head)}"
-                    if hit.depth == max(h.depth for h in links)
-                    else f"the most specific link of a Caused-by chain of {len(links)} exceptions"
-                )
-        wrapper = hit.priority <= WRAPPER_PRIORITY
-        if not wrapper:
-            scan = by_index.get(hit.source_index)
-            if head.shape == "traceback_logged" and scan is not None and scan.lines - head.line >= 5:
-                ranked.status = SYMPTOM
-                ranked.reasons.append(
-                    "a traceback logged under a WARNING/INFO line, after which the script went on"
-                )
-            elif head.shape in ("traceback_final", "traceback_logged") or hit.shape == "traceback_final":
-                ranked.fatal = True
-                ranked.reasons.append(
-                    "the final line of a Python traceback: the exception that ended the script"
-                )
-            elif UNCAUGHT.search(head.text) or UNCAUGHT.search(hit.text):
-                ranked.fatal = True
-                ranked.reasons.append("the application's uncaught/fatal error (it ended the job)")
-            elif _is_fact(hit):
-                ranked.fatal = True
-                ranked.reasons.append("the service's own failure statement (describe API)")
-            elif hit.priority >= 95:
-                ranked.fatal = True
-                ranked.reasons.append("a run-level outcome (cancelled, timed out, bootstrap failed)")
-        scan = by_index.get(hit.source_index)
-        _scope(ranked, head, aborted, scan.role if scan else "driver")
-        if ranked.status == LIVE and not ranked.fatal:
-            if CONSEQUENCE.search(hit.text):
-                ranked.status = SYMPTOM
-                ranked.consequence = True
-                ranked.reasons.append("a consequence of the application stopping (shutdown noise)")
-            elif hit.after_shutdown:
-                ranked.status = SYMPTOM
-                ranked.consequence = True
-                ranked.reasons.append("printed after the application began shutting down")
-            elif RETRYING.search(hit.text):
-                ranked.status = SYMPTOM
-                ranked.reasons.append("the line says the operation is retried")
-        competitors.append(ranked)
+        competitors.append(_judge(hit, links or [hit], by_index.get(hit.source_index), aborted))
 
     _attempts(competitors, failed, success, by_index)
     _later_success(competitors, failed, success)
@@ -441,7 +444,3 @@ def _why(best: Ranked, competitors: list[Ranked], scans: Sequence[SourceScan]) -
     if ignored:
         why.append(f"{ignored} lines ignored as JVM command lines, echoed settings or known noise")
     return why
-
-
-def status_word(status: int) -> str:
-    return _STATUS_WORD[status]

@@ -11,6 +11,9 @@ script reports by default; the **dev** half is in-sample for anyone tuning rules
     .venv/bin/python benchmarks/diagnosis_accuracy.py                 # test half (held out)
     .venv/bin/python benchmarks/diagnosis_accuracy.py --half dev      # in-sample
     .venv/bin/python benchmarks/diagnosis_accuracy.py --half all --json
+
+The half is decided from each folder's name before the folder is opened, so ``--half dev`` never
+reads a test-half case.
 """
 
 from __future__ import annotations
@@ -40,7 +43,12 @@ def half_of(case_id: str) -> str:
 def load_cases(corpus: Path = CORPUS, half: str = "all") -> list[dict[str, Any]]:
     """Every case's ``case.json`` (plus ``dir`` and ``half``), sorted by id, limited to ``half``."""
     cases = []
-    for path in sorted(corpus.glob("*/case.json")):
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        # the half is decided from the folder name (= the id) BEFORE anything in it is opened, so a
+        # dev-half run never reads a test-half case
+        if half not in ("all", half_of(folder.name)) or not (folder / "case.json").is_file():
+            continue
+        path = folder / "case.json"
         case = json.loads(path.read_text())
         case["dir"] = path.parent
         case["half"] = half_of(case["id"])
@@ -115,13 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=("test", "dev", "all"), default="test")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N cases (by id)")
     args = parser.parse_args(argv)
 
-    everything = load_cases(args.corpus)
-    per_half = Counter(c["half"] for c in everything)
-    cases = [c for c in everything if args.half in ("all", c["half"])][: args.limit]
+    everything = load_cases(args.corpus, args.half)
+    per_half = Counter(half_of(p.name) for p in args.corpus.iterdir() if p.is_dir())  # names only
+    cases = everything[: args.limit]
     result = run(cases)
     result["half"] = args.half
     result["label"] = HALF_LABELS[args.half]

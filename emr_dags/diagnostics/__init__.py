@@ -31,10 +31,16 @@ file and line number), ``source`` (where the full log is), ``searched``, ``missi
 them (e.g. a successful run) give ``category == FailureCategory.NO_FAILURE_FOUND`` and
 ``found_failure == False``; ``unknown`` means the run failed but no rule recognised why.
 
+``why`` says why the decisive line was chosen (and which lines were passed over); ``incomplete``
+names logs that could not be read to their end (a truncated gzip): the diagnosis used what was read.
+
+Pipeline: ``collect`` (find the logs) -> ``scan`` (stream them; line shapes from ``structure``) ->
+``rank`` (recovered / symptom / live, fatal first, chain roots) -> ``explain`` (the :class:`Diagnosis`,
+its summary cut around the decisive clause by ``clause``). The rules live in one table,
+:data:`emr_dags.diagnostics.rules.RULES`.
+
 Credentials in quoted log text (AWS keys, tokens, passwords, what Airflow's secrets masker masks)
 are ``***`` in every field of a ``Diagnosis``: see :mod:`emr_dags.diagnostics.redact`.
-
-The rules live in one table, :data:`emr_dags.diagnostics.rules.RULES`.
 """
 
 from __future__ import annotations

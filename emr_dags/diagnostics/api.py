@@ -65,7 +65,9 @@ def scan_sources(sources: Sequence[LogSource], *, first_index: int = 0) -> tuple
 
 
 def _searched(scans: Sequence[SourceScan]) -> list[str]:
-    return [f"{s.name} ({s.lines} lines)" for s in scans]
+    return [
+        f"{s.name} ({s.lines} lines{', TRUNCATED: ' + s.truncated if s.truncated else ''})" for s in scans
+    ]
 
 
 def diagnose_text(name: str, lines: Iterable[str], *, known_failed: bool = False) -> Diagnosis:
@@ -80,7 +82,13 @@ def diagnose_paths(paths: Sequence[str | Path], *, known_failed: bool = False) -
     scans, problems = scan_sources(sources)
     if not sources:
         missing.append("no log files to read")
-    return explain(scans, known_failed=known_failed, searched=_searched(scans), missing=[*missing, *problems])
+    return explain(
+        scans,
+        known_failed=known_failed,
+        searched=_searched(scans),
+        missing=[*missing, *problems],
+        incomplete=problems,
+    )
 
 
 def _waiter(
@@ -107,6 +115,7 @@ class _Run:
         self.sources: list[LogSource] = []
         self.missing: list[str] = []
         self.scans: list[SourceScan] = []
+        self.problems: list[str] = []  # logs that could not be read at all
 
     def scan(self, sources: Sequence[LogSource]) -> list[SourceScan]:
         fresh = [s for s in sources if s.name not in {x.name for x in self.sources}]
@@ -114,6 +123,7 @@ class _Run:
         scans, problems = scan_sources(fresh, first_index=len(self.scans) + 1)
         self.scans += scans
         self.missing += problems
+        self.problems += problems
         return scans
 
     def finish(self, known_failed: bool) -> Diagnosis:
@@ -122,7 +132,13 @@ class _Run:
             facts = scan_lines(self.facts, name=self.title, index=0)
             scans.insert(0, facts)
         missing = [*self.waiter.problems, *self.missing]
-        return explain(scans, known_failed=known_failed, searched=_searched(scans), missing=missing)
+        return explain(
+            scans,
+            known_failed=known_failed,
+            searched=_searched(scans),
+            missing=missing,
+            incomplete=self.problems,
+        )
 
 
 def diagnose_emr_step(

@@ -1,7 +1,9 @@
 """``emr-dags diagnose``: print the probable cause of a failed step or job run.
 
-Exit codes: 0 when a diagnosis was made (whatever its category, ``unknown`` and
-``no_failure_found`` included), 1 when AWS could not be asked, 2 on bad usage.
+Exit codes: 0 when a diagnosis was made from every log read to its end (whatever its category,
+``unknown`` and ``no_failure_found`` included), 1 when AWS could not be asked, 2 on bad usage, 3 when
+a diagnosis was printed but some input could not be read fully (a truncated or corrupt gzip, an
+unreadable file or object): the diagnosis used what was read and may have missed the cause.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from emr_dags.diagnostics.model import Diagnosis
 
-USAGE_EXAMPLES = """examples:
+EXIT_INCOMPLETE = 3
+USAGE_EXAMPLES = """exit codes:
+  0  diagnosis printed; every log was read to its end (any category, no_failure_found included)
+  1  AWS could not be asked (credentials, throttling, no such cluster/job)
+  2  bad usage
+  3  diagnosis printed, but some input could not be read fully (truncated or corrupt gzip,
+     unreadable file): it is listed under "Not found" / "incomplete"; the cause may be missing
+
+examples:
   emr-dags diagnose ./s-1ABC/                      a downloaded step log folder
   emr-dags diagnose stderr.gz stdout.gz --json
   emr-dags diagnose --cluster-id j-1ABC --step-id s-2DEF
@@ -100,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"emr-dags diagnose: could not read from AWS: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
     _print(diagnosis, as_json=args.json)
+    if diagnosis.incomplete:
+        print(
+            f"emr-dags diagnose: {len(diagnosis.incomplete)} input(s) could not be read fully: "
+            + "; ".join(diagnosis.incomplete),
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
     return 0
 
 

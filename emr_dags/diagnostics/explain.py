@@ -1,58 +1,54 @@
-"""From the hits of several scanned logs to one :class:`Diagnosis`."""
+"""From the hits of several scanned logs to one :class:`Diagnosis` (the ranking is in ``rank.py``)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from emr_dags.diagnostics.categories import FailureCategory
+from emr_dags.diagnostics.clause import shorten, strip_prefix
 from emr_dags.diagnostics.model import Diagnosis, Evidence, clip
-from emr_dags.diagnostics.rules import Kind
+from emr_dags.diagnostics.rank import LIVE, rank
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from emr_dags.diagnostics.rank import Ranked
     from emr_dags.diagnostics.scan import Hit, SourceScan
 
-CHAIN_GAP_LINES = 2000  # a "Caused by:" this close below an exception belongs to its chain
 MAX_EVIDENCE = 12
-
-
-def _chains(hits: Sequence[Hit]) -> tuple[dict[int, int], set[int]]:
-    """Group hits into ``Caused by:`` chains: hit id -> chain id, and the ids of chain roots."""
-    chain_of: dict[int, int] = {}
-    last_in_chain: dict[int, int] = {}
-    previous: Hit | None = None
-    for hit in hits:
-        if (
-            previous is not None
-            and hit.caused_by
-            and previous.source_index == hit.source_index
-            and 0 < hit.line - previous.line <= CHAIN_GAP_LINES
-        ):
-            chain = chain_of[id(previous)]
-        else:
-            chain = id(hit)
-        chain_of[id(hit)] = chain
-        last_in_chain[chain] = id(hit)
-        previous = hit
-    return chain_of, set(last_in_chain.values())
+SUMMARY_CHARS = 240
 
 
 def _evidence(hit: Hit) -> Evidence:
     return Evidence(file=hit.file, line=hit.line, text=hit.text)
 
 
-_LOG_PREFIX = re.compile(
-    r"^\S+(?: \S+)?\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+(?:\[[^\]]*\]\s+)?[\w.$]+:\s+"
-)
-
-
 def _summary(category: FailureCategory, hit: Hit) -> str:
-    """``<title>: <decisive line without its log4j prefix> [<file>:<line>]``."""
+    """``<title>: <decisive clause and its context> [<file>:<line>]``."""
     where = f"{hit.file.rsplit('/', 1)[-1]}:{hit.line}" if hit.line else hit.file
-    quoted = _LOG_PREFIX.sub("", hit.text.strip())
-    return f"{category.label}: {clip(quoted, 240)} [{where}]"
+    return f"{category.label}: {shorten(strip_prefix(hit.text), SUMMARY_CHARS)} [{where}]"
+
+
+def incomplete_reads(scans: Sequence[SourceScan]) -> list[str]:
+    """One sentence per log that could not be read to its end."""
+    return [
+        f"{s.name}: truncated after {s.lines} lines ({s.truncated}); only that part was searched"
+        for s in scans
+        if s.truncated
+    ]
+
+
+def _recovered_why(competitors: Sequence[Ranked], marker: Hit) -> tuple[str, ...]:
+    """For a successful run: what looked like failures, and why none of them failed the run."""
+    said = (
+        "the service's own state says the run succeeded"
+        if marker.file.endswith(".json") or marker.file.startswith(("Describe", "GetJobRun"))
+        else "the run reports success and no failure came after it"
+    )
+    if not competitors:
+        return (said,)
+    reasons = list(dict.fromkeys(r.reasons[-1] for r in competitors if r.reasons))[:3]
+    return (said, f"{len(competitors)} failure-looking lines did not fail the run", *reasons)
 
 
 def explain(
@@ -61,21 +57,23 @@ def explain(
     known_failed: bool = False,
     searched: Sequence[str] = (),
     missing: Sequence[str] = (),
+    incomplete: Sequence[str] = (),
 ) -> Diagnosis:
     """Pick the decisive line among every scan's hits and build the diagnosis.
 
     ``known_failed`` says the caller knows the run failed (e.g. the step is FAILED), so success
     markers in the logs (an earlier attempt, another step) do not turn it into ``no_failure_found``.
+    ``incomplete`` lists inputs that could not be read at all; truncated logs are added from ``scans``.
     """
-    hits = sorted((h for s in scans for h in s.hits), key=lambda h: (h.source_index, h.line))
-    causes = [h for h in hits if h.rule.kind in (Kind.CAUSE, Kind.EXCEPTION)]
-    failed = [h for h in hits if h.rule.kind is Kind.FAILED]
-    success = [h for h in hits if h.rule.kind is Kind.SUCCESS]
+    ranking = rank(scans, known_failed=known_failed)
     searched_t = tuple(searched) or tuple(s.name for s in scans)
-    missing_t = tuple(missing)
+    partial = incomplete_reads(scans)
+    missing_t = (*missing, *(p for p in partial if p not in missing))
+    incomplete_t = (*incomplete, *partial)
     total_lines = sum(s.lines for s in scans)
+    success, failed = ranking.success, ranking.failed
 
-    if not known_failed and success and not failed and not any(h.priority >= 95 for h in causes):
+    if success and not ranking.run_failed:
         return Diagnosis(
             category=FailureCategory.NO_FAILURE_FOUND,
             summary=f"No failure found; the run reports success: {clip(success[-1].text.strip(), 200)}",
@@ -85,36 +83,42 @@ def explain(
             searched=searched_t,
             missing=missing_t,
             rule=success[-1].rule.name,
+            why=_recovered_why(ranking.competitors, success[-1]),
+            incomplete=incomplete_t,
         )
-    if not causes:
-        return _without_cause(scans, failed, known_failed, searched_t, missing_t, total_lines)
+    best = ranking.best
+    if best is None:
+        return _without_cause(scans, failed, known_failed, searched_t, missing_t, total_lines, incomplete_t)
 
-    chain_of, roots = _chains(causes)
-    best = max(
-        causes,
-        key=lambda h: (h.priority, id(h) in roots, -h.source_index, -h.line),
-    )
-    chain = chain_of[id(best)]
-    picked: list[Hit] = [best]
-    picked += [h for h in causes if chain_of[id(h)] == chain and h is not best][:5]
-    seen = {best.category}
-    for hit in sorted(causes, key=lambda h: -h.priority):
+    hit = best.hit
+    picked: list[Hit] = [hit]
+    picked += [h for h in ranking.chain if h.line != hit.line or h.source_index != hit.source_index][:5]
+    seen = {hit.category}
+    for ranked in sorted(ranking.competitors, key=lambda r: (-r.status, -r.hit.priority)):
         if len(picked) >= MAX_EVIDENCE - 2:
             break
-        if hit.category not in seen and hit.priority > 10:
-            seen.add(hit.category)
-            picked.append(hit)
+        if ranked.hit.category not in seen and ranked.hit.priority > 10 and ranked.status == LIVE:
+            seen.add(ranked.hit.category)
+            picked.append(ranked.hit)
     picked += failed[:2]
-    rest = sorted(picked[1:], key=lambda h: (h.source_index, h.line))
+    rest = sorted(dict.fromkeys(picked[1:]), key=lambda h: (h.source_index, h.line))
+    summary = _summary(hit.category, hit)
+    if ranking.context is not None:  # a bootstrap action: what failed, then why
+        marker = shorten(strip_prefix(ranking.context.text), 140)
+        summary = f"{hit.category.label}: {marker}; its log says: {summary.split(': ', 1)[1]}"
+        picked.append(ranking.context)
+    rest = sorted(dict.fromkeys(picked[1:]), key=lambda h: (h.source_index, h.line))
     return Diagnosis(
-        category=best.category,
-        summary=_summary(best.category, best),
-        decisive_line=_evidence(best),
-        evidence=tuple(_evidence(h) for h in [best, *rest]),
-        source=best.file,
+        category=hit.category,
+        summary=summary,
+        decisive_line=_evidence(hit),
+        evidence=tuple(_evidence(h) for h in [hit, *rest]),
+        source=hit.file,
         searched=searched_t,
         missing=missing_t,
-        rule=best.rule.name,
+        rule=hit.rule.name,
+        why=tuple(ranking.why),
+        incomplete=incomplete_t,
     )
 
 
@@ -125,6 +129,7 @@ def _without_cause(
     searched: tuple[str, ...],
     missing: tuple[str, ...],
     total_lines: int,
+    incomplete: tuple[str, ...],
 ) -> Diagnosis:
     if failed:
         marker = failed[0]
@@ -137,6 +142,8 @@ def _without_cause(
             searched=searched,
             missing=missing,
             rule=marker.rule.name,
+            why=("a failure marker without a recognised cause",),
+            incomplete=incomplete,
         )
     if known_failed:
         tail = next((s for s in scans if s.tail), None)
@@ -151,10 +158,14 @@ def _without_cause(
             source=tail.name if tail else None,
             searched=searched,
             missing=missing,
+            why=("the run failed (its state says so) but no line names a cause; the last line is quoted",),
+            incomplete=incomplete,
         )
+    truncated = " (some logs could not be read to their end: see Not found)" if incomplete else ""
     return Diagnosis(
         category=FailureCategory.NO_FAILURE_FOUND,
-        summary=f"No failure found in {total_lines} lines of {len(scans)} logs",
+        summary=f"No failure found in {total_lines} lines of {len(scans)} logs{truncated}",
         searched=searched,
         missing=missing,
+        incomplete=incomplete,
     )

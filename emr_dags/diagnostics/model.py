@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emr_dags.diagnostics.categories import FailureCategory
+from emr_dags.diagnostics.clause import shorten
 from emr_dags.diagnostics.redact import redact
 
 BLOCK_START = "===== emr-dags: Probable cause ====="
@@ -37,8 +38,10 @@ class Evidence:
         object.__setattr__(self, "text", redact(self.text))
 
     def __str__(self) -> str:
+        """``file:line: text``, a long text shortened around its decisive clause (about 300 characters)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {clip(self.text)}"
+        text = self.text.replace("\t", "    ").rstrip()
+        return f"{where}: {text if len(text) <= _MAX_QUOTE else shorten(text, _MAX_QUOTE - 2)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "text": self.text}
@@ -52,6 +55,9 @@ class Diagnosis:
     looks like a failure, e.g. the logs of a successful run, or logs that are not there yet.
     Every text field is redacted here, as :class:`Evidence` is, so every output of a diagnosis
     (task log, XCom, CLI, plugin page) starts from credential-free text.
+    ``why`` says why the decisive line was chosen over the others (and which were passed over);
+    ``incomplete`` names the logs that could not be read to their end (a truncated or corrupt gzip,
+    an unreadable file): the diagnosis used what was read, and may have missed the cause.
     """
 
     category: FailureCategory
@@ -62,12 +68,16 @@ class Diagnosis:
     searched: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     rule: str | None = None
+    why: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "summary", redact(self.summary))
         object.__setattr__(self, "source", redact(self.source) if self.source else self.source)
         object.__setattr__(self, "searched", tuple(redact(s) for s in self.searched))
         object.__setattr__(self, "missing", tuple(redact(m) for m in self.missing))
+        object.__setattr__(self, "why", tuple(redact(w) for w in self.why))
+        object.__setattr__(self, "incomplete", tuple(redact(i) for i in self.incomplete))
 
     @property
     def found_failure(self) -> bool:
@@ -85,6 +95,8 @@ class Diagnosis:
             "searched": list(self.searched),
             "missing": list(self.missing),
             "rule": self.rule,
+            "why": list(self.why),
+            "incomplete": list(self.incomplete),
         }
 
     def format_block(self) -> str:
@@ -92,6 +104,9 @@ class Diagnosis:
         lines = [BLOCK_START, f"Category: {self.category.value} ({self.category.label})", self.summary]
         if self.source:
             lines.append(f"Full log: {self.source}")
+        if self.why:
+            lines.append("Why:")
+            lines.extend(f"  {w}" for w in self.why)
         if self.evidence:
             lines.append("Evidence:")
             lines.extend(f"  {e}" for e in self.evidence)

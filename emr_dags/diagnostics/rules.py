@@ -55,51 +55,68 @@ class Rule:
         object.__setattr__(self, "regex", re.compile(self.pattern))
 
 
-# Literal byte strings at least one of which appears in every line any rule can match. Lines
-# without any of them are never decoded, which is what makes a multi-GB log cheap to scan.
+# Literal byte strings, searched in the *lower-cased* log: a line is decoded and classified only if it
+# contains one of them. Each needle is one C-speed ``bytes.find`` sweep over every byte of the log, so
+# the always-searched set (NEEDLES) is kept to the few words nearly every failure line carries.
 NEEDLES: tuple[bytes, ...] = (
-    b"rror",
-    b"xception",
-    b"Caused by",
-    b"Traceback",
-    b"illed",
-    b"xit ",
-    b"exitCode",
-    b"AILED",
-    b"ailed",
-    b"enied",
-    b"No space left",
+    b"error",
+    b"exception",
+    b"fail",
+    b"kill",
+    b"exit",
+    b"traceback",
+)
+# Rarer words (success and cancellation markers, lost nodes, timeouts, missing paths, ...), searched
+# only near evidence: in the first and last MiB of every log, and in every MiB where a NEEDLES line
+# that is not known noise was found. Small logs (<= 2 MiB) are therefore searched for every needle.
+NEEDLES_NEAR: tuple[bytes, ...] = (
+    b"denied",
+    b"timed out",
+    b"timeout",
+    b"cancel",
+    b"bootstrap",
     b"lost",
-    b"pot ",
-    b"imed out",
-    b"imeout",
-    b"ancel",
-    b"ANCEL",
-    b"IMED OUT",
-    b"IMEOUT",
-    b"UCCEEDED",
-    b"ucce",
-    b"ootstrap",
-    b"OOTSTRAP",
-    b"Query",
+    b"decommission",
     b"not authorized",
-    b"NoSuch",
+    b"unauthorized",
+    b"nosuch",
     b"memory limit",
-    b"OOMKilled",
-    b"ecommission",
-    b"FINISHED",
+    b"deadline",
+    b"spot ",
+    b"sigsegv",
+    b"sigbus",
+    b"sigill",
+    b"no space left",
     b"does not exist",
-    b"Lake Formation",
-    b"Throwable",
-    b"INSTANCE_FAILURE",
-    b"Deadline",
+    b"not found",
+    b"_not_found]",
+    b"unresolved_",
+    b"lake formation",
+    b"throwable",
+    b"shutdown",
+    b"signal term",
+    b"non-zero",
+    b"return code",
+    b"forbidden",
+    b"could only be",
+    b"quota",
     b"local-dirs",
-    b"_NOT_FOUND]",
-    b"UNRESOLVED_",
-    b"ERROR: ",
-    b"SIGSEGV",
-    b"SIGBUS",
-    b"SIGILL",
+    b"insufficient",
+    b"exceeded",
+    b"oomkilled",
+    b"caused by",
+    b"maxresultsize",
+    b"aborting",
+)
+# Success markers, searched case-sensitively like NEEDLES_NEAR: lower-cased, "finished", "completed" and
+# "successfully" are on every other line of a Spark log ("Finished task", "Successfully created connection").
+NEEDLES_NEAR_CASED: tuple[bytes, ...] = (
+    b"SUCCE",
+    b"ucceeded",
+    b"ompleted successfully",
+    b"uccessfully completed",
+    b"FINISHED",
+    b"COMPLETED",
 )
 
 # A Java class name ending in Exception/Error. It starts only at a word boundary and its package
@@ -115,15 +132,16 @@ RULES: tuple[Rule, ...] = (
         96,
         ("ootstrap", "BOOTSTRAP"),
         r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
-        r"bootstrap action .*(?:failed|non-zero)",
+        r"bootstrap action .*(?:failed|non-zero)|failed attempting to download bootstrap action",
         "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
     ),
     R(
         "step-cancelled",
         C.TIMEOUT_OR_CANCELLED,
         95,
-        ("ancel", "ANCEL", "killed by user"),
-        r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b",
+        ("ancel", "ANCEL", "killed by user", "CANCEL"),
+        r"(?i)\b(?:step|job run|job|application|query)\b[^.]{0,40}\b(?:was )?(?:cancell?ed|killed by user)\b|"
+        r"^(?i:state): CANCELL?ED\b",
         "Step state is CANCELLED: Job was cancelled by user",
     ),
     R(
@@ -167,10 +185,11 @@ RULES: tuple[Rule, ...] = (
         "iam-not-authorized",
         C.IAM_PERMISSION_DENIED,
         91,
-        ("not authorized", "AccessDeniedException", "Unauthorized", "UnrecognizedClient"),
+        ("not authorized", "AccessDeniedException", "Unauthorized", "UnrecognizedClient"),  # KMS too
         r"is not authorized to perform: [a-z0-9-]+:\w+|\(AccessDeniedException\)|AccessDeniedException: User: |"
         r"UnauthorizedOperation|not authorized to perform sts:AssumeRole|\(UnrecognizedClientException\)|"
-        r"AccessDeniedException \(Service: (?!Amazon S3)",
+        r"AccessDeniedException \(Service: (?!Amazon S3)|KMSAccessDeniedException|"
+        r"is not authorized to (?:decrypt|access|use|invoke|assume)\b",
         "An error occurred (AccessDeniedException) when calling the GetTable operation: User: arn:aws:sts::1:assumed-role/R/i-1 is not authorized to perform: glue:GetTable",
     ),
     R(
@@ -186,8 +205,18 @@ RULES: tuple[Rule, ...] = (
         "no-space-left",
         C.DISK_FULL,
         90,
-        ("No space left", "DiskOutOfSpace", "local-dirs", "full"),
-        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full",
+        (
+            "No space left",
+            "DiskOutOfSpace",
+            "local-dirs",
+            "full",
+            "could only be",
+            "QuotaExceeded",
+            "quota of",
+        ),
+        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
+        r"could only be (?:written|replicated) to 0 nodes instead of minReplication|DSQuotaExceededException|"
+        r"The DiskSpace quota of \S+ is exceeded",
         "java.io.IOException: No space left on device",
     ),
     # --- specific causes -------------------------------------------------------------------------
@@ -254,10 +283,10 @@ RULES: tuple[Rule, ...] = (
         "s3-not-found",
         C.S3_PATH_NOT_FOUND,
         83,
-        ("FileNotFoundException", "NoSuch", "does not exist", "404"),
+        ("FileNotFoundException", "NoSuch", "does not exist", "404"),  # "Bucket x does not exist": S3A
         r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
         r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
-        r"s3[an]?://\S+ does not exist|Status Code: 404",
+        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist",
         "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'",
     ),
     R(
@@ -287,7 +316,7 @@ RULES: tuple[Rule, ...] = (
         75,
         ("Query", "trino", "presto"),
         r"Query \d{8}_\d{6}_\d{5}_\w{5} failed|(?:io\.trino|io\.prestosql|com\.facebook\.presto)\S*(?:Exception|Error): |"
-        r"^Query failed \(#\d+",
+        r"Query failed \(#\w+\)",
         "Query 20251125_031245_00012_ab3cd failed: line 1:15: Table 'hive.sales.orders' does not exist",
     ),
     # --- bare exit codes -----------------------------------------------------------------------------
@@ -300,12 +329,28 @@ RULES: tuple[Rule, ...] = (
         "Container killed on request. Exit code is 137",
     ),
     R(
+        "exit-52",
+        C.EXECUTOR_OUT_OF_MEMORY,
+        60,
+        ("52",),
+        r"(?:[Ee]xit (?:code|status)(?: is)?:? ?52\b|exitCode[=:] ?52\b)",
+        "Container marked as failed: container_1_0002_01_000014 on host: ip-1. Exit status: 52. Diagnostics: Exception from container-launch.",
+    ),
+    R(
         "exit-143",
         C.EXECUTOR_OUT_OF_MEMORY,
         55,
         ("143",),
         r"(?:[Ee]xit (?:code|status)(?: is)?:? ?143\b|exitCode[=:] ?143\b)",
         "Container exited with a non-zero exit code 143. Killed by external signal",
+    ),
+    R(
+        "driver-sigterm",
+        C.TIMEOUT_OR_CANCELLED,
+        50,
+        ("SIGNAL TERM",),
+        r"ApplicationMaster: RECEIVED SIGNAL TERM",
+        "24/04/09 10:14:03 ERROR ApplicationMaster: RECEIVED SIGNAL TERM",
     ),
     R(
         "hive-execution-error",
@@ -351,7 +396,7 @@ RULES: tuple[Rule, ...] = (
         r"Step failed with exitCode|Final app status: FAILED|finished with failed status|\(state: FAILED\)|"
         r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
         r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)|"
-        r"Error initializing SparkContext",
+        r"Error initializing SparkContext|Task \d+ in stage [\d.]+ failed \d+ times",
         "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
         Kind.FAILED,
     ),
@@ -360,10 +405,11 @@ RULES: tuple[Rule, ...] = (
         "success-marker",
         C.NO_FAILURE_FOUND,
         0,
-        ("SUCCEEDED", "succeeded", "FINISHED", "uccess"),
+        ("SUCCEEDED", "succeeded", "FINISHED", "uccess", "SUCCESS", "COMPLETED"),
         r"Step succeeded with exitCode 0|Final app status: SUCCEEDED|final status: SUCCEEDED|"
         r"\(state: FINISHED\)|Job run succeeded|Query \d{8}_\d{6}_\d{5}_\w{5},? (?:finished|FINISHED)|"
-        r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed",
+        r"Job has been completed successfully|[Cc]ompleted successfully|Successfully completed|"
+        r"^(?i:state): (?:SUCCESS|COMPLETED)\b",
         "INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0",
         Kind.SUCCESS,
     ),

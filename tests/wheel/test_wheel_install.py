@@ -42,9 +42,13 @@ def _uv() -> str:
     return found
 
 
-def _run(argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 600, cwd: Path | None = None):
+def _run(
+    argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 600, cwd: Path | None = None
+):
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
-    assert proc.returncode == 0, f"{' '.join(argv)} -> {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{' '.join(argv)} -> {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
@@ -62,7 +66,9 @@ def test_the_product_wheel_holds_only_the_product_and_the_dev_kit_wheel_its_data
     product, devkit = wheels
     top = {name.split("/")[0] for name in zipfile.ZipFile(product).namelist()}
     assert {t for t in top if not t.endswith(".dist-info")} == {"emr_dags"}
-    entry_points = zipfile.ZipFile(product).read(f"{product.name.split('-py3')[0]}.dist-info/entry_points.txt")
+    entry_points = zipfile.ZipFile(product).read(
+        f"{product.name.split('-py3')[0]}.dist-info/entry_points.txt"
+    )
     assert b"[airflow.plugins]" in entry_points
     assert b"apache_airflow_provider" in entry_points
     names = set(zipfile.ZipFile(devkit).namelist())
@@ -79,11 +85,18 @@ def venv(request: pytest.FixtureRequest, wheels: list[Path], tmp_path_factory: p
     _run([_uv(), "pip", "install", "-q", "--python", str(python), *SETS[request.param], *map(str, wheels)])
     home = root / "airflow"
     dags = Path(
-        _run([str(python), "-c", "import emr_dags_devkit.layout as l; print(l.PACKAGE_DIR / 'project' / 'dags')"])
-        .stdout.strip()
+        _run(
+            [
+                str(python),
+                "-c",
+                "import emr_dags_devkit.layout as l; print(l.PACKAGE_DIR / 'project' / 'dags')",
+            ]
+        ).stdout.strip()
     )
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "EMR_DAGS", "VIRTUAL_ENV", "PYTHON"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AIRFLOW", "EMR_DAGS", "VIRTUAL_ENV", "PYTHON"))
     }
     env.update(
         {
@@ -161,7 +174,10 @@ def test_an_example_runs_with_dags_test_against_the_emulator(venv):
         env = {
             **venv["env"],
             "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {"conn_type": "aws", "extra": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-east-1"}}
+                {
+                    "conn_type": "aws",
+                    "extra": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-east-1"},
+                }
             ),
         }
         proc = subprocess.run(
@@ -177,7 +193,9 @@ def test_an_example_runs_with_dags_test_against_the_emulator(venv):
     db = sqlite3.connect(Path(venv["env"]["AIRFLOW_HOME"]) / "airflow.db")
     try:
         rows = db.execute("SELECT state FROM dag_run WHERE dag_id = 'emr_nightly_analytics'").fetchall()
-        tasks = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'emr_nightly_analytics'"))
+        tasks = dict(
+            db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'emr_nightly_analytics'")
+        )
     finally:
         db.close()
     assert rows == [("success",)], f"rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
@@ -204,5 +222,7 @@ def test_up_and_demo_work_from_the_wheel_in_an_empty_folder(venv):
         assert "FAILED" not in demo.stdout
     finally:
         subprocess.run([emr_dags, "down"], env=env, cwd=folder, capture_output=True, timeout=300)
-    status = subprocess.run([emr_dags, "status", "--json"], env=env, cwd=folder, capture_output=True, text=True)
+    status = subprocess.run(
+        [emr_dags, "status", "--json"], env=env, cwd=folder, capture_output=True, text=True
+    )
     assert '"running": true' not in status.stdout

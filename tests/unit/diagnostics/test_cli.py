@@ -133,3 +133,47 @@ def test_diagnostics_modules_do_not_import_boto3() -> None:
         "d.diagnose_paths; assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_truncated_gzip_keeps_the_cause_it_read_says_so_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    noise = b"25/11/25 03:10:05 INFO TaskSetManager: Finished task 1.0 in stage 3.0 (TID 45) in 80 ms\n"
+    body = (
+        noise
+        * 2000
+        + b"Caused by: com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; "
+        b"Status Code: 403; Error Code: AccessDenied)\n"
+        + bytes(range(256))
+        * 4000  # incompressible: the cut falls after the cause
+    )
+    whole = gzip.compress(body)
+    path = tmp_path / "stderr.gz"
+    path.write_bytes(whole[: len(whole) * 3 // 4])  # an upload cut short
+    assert main(["diagnose", str(path), "--json"]) == 3
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["category"] == "s3_access_denied"
+    assert data["decisive_line"]["line"] == 2001
+    assert any("truncated" in m for m in data["missing"])
+    assert data["incomplete"]
+    assert "end-of-stream" in data["incomplete"][0]
+    assert "TRUNCATED" in data["searched"][0]
+    assert "could not be read fully" in captured.err
+
+
+def test_complete_gzip_exits_0_with_no_incomplete_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stderr.gz"
+    path.write_bytes(gzip.compress(b"ModuleNotFoundError: No module named 'pandas'\n"))
+    assert main(["diagnose", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["incomplete"] == []
+
+
+def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["diagnose", "--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    assert "3  diagnosis printed, but some input could not be read fully" in out

@@ -171,3 +171,19 @@ def test_decisive_line_number_does_not_depend_on_chunking(
         result = scan_stream(open_maybe_gzip(io.BytesIO(body)), name="stderr")
     assert [h.line for h in result.hits] == [len(before) + 1]
     assert result.lines == len(lines)
+
+
+def test_a_corrupt_gzip_keeps_what_was_read_and_says_why() -> None:
+    body = NOISE * 5000 + "java.io.IOException: No space left on device\n" + NOISE * 5000
+    data = bytearray(gzip.compress(body.encode(), compresslevel=1))
+    data[len(data) * 9 // 10] ^= 0xFF  # damage near the end
+    result = scan_stream(open_maybe_gzip(io.BytesIO(bytes(data))), name="stderr.gz")
+    assert result.truncated is not None
+    assert [h.line for h in result.hits] == [5001]
+
+
+def test_concatenated_gzip_members_are_read_to_the_end() -> None:
+    data = gzip.compress(b"line one\n") + gzip.compress(b"java.io.IOException: No space left on device\n")
+    result = scan_stream(open_maybe_gzip(io.BytesIO(data)), name="stderr.gz")
+    assert result.truncated is None
+    assert [h.line for h in result.hits] == [2]

@@ -158,6 +158,9 @@ class EmulatorAdmin:
 def validation_summary(stats: dict[str, Any]) -> str:
     """One line for the end of a test session: ``N validated requests, M violations, ...``."""
     line = f"{stats.get('validated', 0)} validated requests, {stats.get('violations', 0)} violations"
+    if "provoked_violations" in stats:
+        provoked = stats["provoked_violations"]
+        line += f" ({provoked} provoked on purpose by validation tests, {stats['violations'] - provoked} unexpected)"
     if stats.get("skipped_patterns"):
         line += f", {stats['skipped_patterns']} model patterns not compilable (not checked)"
     if stats.get("unvalidated"):

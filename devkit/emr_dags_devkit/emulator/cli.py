@@ -65,13 +65,14 @@ def _load(path: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emr_dags_devkit.emulator.client import TOKEN_ENV, default_token_file
+    from emr_dags_devkit.emulator.client import TOKEN_ENV, default_token_file, new_token, write_token_file
     from emr_dags_devkit.emulator.config import DEFAULT_TIME_SCALE
     from emr_dags_devkit.emulator.server import build
 
     logging.basicConfig(
         level=logging.INFO if args.log_requests else logging.WARNING, format="%(asctime)s %(message)s"
     )
+    token = os.environ.get(TOKEN_ENV) or new_token()
     try:
         handle = build(
             host=args.host,
@@ -80,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
             rules=args.rules,
             local_exec=args.local_exec,
             strict=not args.lenient,
-            admin_token=os.environ.get(TOKEN_ENV) or None,
-            token_file=args.token_file or default_token_file(),
+            admin_token=token,
             seed=args.seed,
             faults=_load(args.faults) if args.faults else None,
             timings=(
@@ -94,6 +94,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"emr-dags emulator: {exc}", file=sys.stderr)
         return 2
 
+    token_file = args.token_file or default_token_file()
+    try:
+        write_token_file(token_file, token)
+    except OSError as exc:  # e.g. a read-only mount: the admin API stays closed unless the token is known
+        print(
+            f"emr-dags emulator: warning: cannot write the admin token to {token_file} ({exc}); "
+            f"set {TOKEN_ENV} to choose the token instead",
+            file=sys.stderr,
+            flush=True,
+        )
+
     def stop(signum: int, frame: Any) -> None:
         # shutdown() blocks until serve_forever returns, so call it from another thread.
         threading.Thread(target=handle._server.shutdown, daemon=True).start()
@@ -104,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     print(
-        f"admin token in {args.token_file or default_token_file()}; local execution "
+        f"admin token in {token_file}; local execution "
         f"{'ON' if args.local_exec else 'off'}; request validation {'lenient' if args.lenient else 'strict'}",
         flush=True,
     )

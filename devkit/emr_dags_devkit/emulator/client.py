@@ -164,7 +164,7 @@ def validation_summary(stats: dict[str, Any]) -> str:
     if stats.get("skipped_patterns"):
         line += f", {stats['skipped_patterns']} model patterns not compilable (not checked)"
     if stats.get("unvalidated"):
-        line += f", {stats['unvalidated']} requests of unvalidated protocols ({stats.get('unvalidated_by_service')})"
+        line += f", {stats['unvalidated']} requests not validated ({stats.get('unvalidated_actions') or stats.get('unvalidated_by_service')})"
     if not stats.get("strict", True):
         line += " (lenient mode)"
     return line

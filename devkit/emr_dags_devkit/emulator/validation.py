@@ -358,6 +358,7 @@ class RequestValidator:
         self.validated: Counter[str] = Counter()
         self.violations: Counter[str] = Counter()
         self.unvalidated: Counter[str] = Counter()
+        self.unvalidated_actions: Counter[str] = Counter()  # "s3 GetObject", "emr-serverless GET /x"
         self.last: deque[dict[str, str]] = deque(maxlen=keep)
 
     def reset(self) -> None:
@@ -365,6 +366,7 @@ class RequestValidator:
             self.validated.clear()
             self.violations.clear()
             self.unvalidated.clear()
+            self.unvalidated_actions.clear()
             self.last.clear()
 
     def snapshot(self) -> dict[str, Any]:
@@ -385,6 +387,7 @@ class RequestValidator:
                     for service in sorted(self.validated)
                 },
                 "unvalidated_by_service": dict(sorted(self.unvalidated.items())),
+                "unvalidated_actions": dict(self.unvalidated_actions.most_common(20)),
                 "last_violations": list(self.last),
             }
 
@@ -404,6 +407,7 @@ class RequestValidator:
         if protocol not in VALIDATED_PROTOCOLS:
             with self._lock:
                 self.unvalidated[service] += 1
+                self.unvalidated_actions[f"{service} {action}"] += 1
             return
         try:
             model = _model(service)
@@ -417,6 +421,7 @@ class RequestValidator:
             if protocol == "rest-json":
                 with self._lock:
                     self.unvalidated[service] += 1
+                    self.unvalidated_actions[f"{service} {action}"] += 1
                 return  # an unmapped REST path: let moto answer (404 / its own error)
             raise AwsError("UnknownOperationException", f"Unknown operation {action}")
         operation = model.operation_model(action)

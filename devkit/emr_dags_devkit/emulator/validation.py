@@ -207,7 +207,7 @@ def violations(shape: Any, params: dict[str, Any]) -> list[str]:
     # Types, unknown members and unions from botocore; required members, lengths and ranges below, in
     # AWS's wording (botocore checks only minimums).
     for error in getattr(report, "_errors", []):
-        if error[1] not in _OURS:
+        if error[0] not in _OURS:  # (reason, name, details)
             found.append(report._format_error(error))
     walk = _Walk()
     walk.check(shape, params, "", top=True)

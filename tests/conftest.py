@@ -7,10 +7,12 @@ emulator: "N validated requests, M violations".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 from validation_report import VALIDATION_REPORTS
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

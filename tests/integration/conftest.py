@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from validation_report import PROVOKED_VIOLATIONS, VALIDATION_REPORTS  # tests/validation_report.py
 
 if TYPE_CHECKING:

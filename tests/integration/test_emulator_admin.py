@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -191,9 +190,9 @@ def test_local_exec_as_root_runs_the_step_as_nobody(emr, s3, admin, log_bucket, 
     script.write_text('echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) home=$HOME cwd=$(pwd)"\n')
     script.chmod(0o644)
     cluster_id = run_cluster(emr, LogUri=f"s3://{log_bucket}/logs/")
-    ids = emr.add_job_flow_steps(
-        JobFlowId=cluster_id, Steps=[step("whoami", args=["bash", str(script)])]
-    )["StepIds"]
+    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step("whoami", args=["bash", str(script)])])[
+        "StepIds"
+    ]
     assert wait_steps_done(emr, cluster_id, ids, timeout=60) == ["COMPLETED"]
     out = _step_stdout(s3, log_bucket, cluster_id, ids[0])
     nobody = pwd.getpwnam("nobody")

@@ -106,7 +106,12 @@ def test_unknown_cluster_ids_are_client_errors_not_crashes(endpoint_url):
 def test_admin_rejects_bad_json_and_unknown_routes(endpoint_url, admin_token):
     auth = {"Authorization": f"Bearer {admin_token}"}
     assert (
-        send(f"{endpoint_url}/emr-dags/rules", "PUT", {"Content-Type": "application/json", **auth}, b"{not json")
+        send(
+            f"{endpoint_url}/emr-dags/rules",
+            "PUT",
+            {"Content-Type": "application/json", **auth},
+            b"{not json",
+        )
         == 400
     )
     assert send(f"{endpoint_url}/emr-dags/nope", "GET", auth, b"") == 404

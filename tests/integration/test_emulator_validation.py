@@ -51,7 +51,11 @@ def virtual_cluster(eks: Any) -> str:
     return str(
         eks.create_virtual_cluster(
             name=unique("vc"),
-            containerProvider={"id": "eks-1", "type": "EKS", "info": {"eksInfo": {"namespace": unique("ns")}}},
+            containerProvider={
+                "id": "eks-1",
+                "type": "EKS",
+                "info": {"eksInfo": {"namespace": unique("ns")}},
+            },
         )["id"]
     )
 
@@ -75,7 +79,9 @@ def started_app(sl: Any, app_type: str = "SPARK", **extra: Any) -> str:
     app_id = sl.create_application(name=unique("app"), releaseLabel="emr-7.5.0", type=app_type, **extra)[
         "applicationId"
     ]
-    wait_for(lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "CREATED")
+    wait_for(
+        lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "CREATED"
+    )
     return str(app_id)
 
 
@@ -106,14 +112,17 @@ def test_a_string_over_its_max_length_is_refused(emr_raw):
     )
     assert error["Code"] == "ValidationException"
     assert error["Message"].startswith("1 validation error detected: Value 'ccc")
-    assert error["Message"].endswith("at 'name' failed to satisfy constraint: Member must have length less than or equal to 256")
+    assert error["Message"].endswith(
+        "at 'name' failed to satisfy constraint: Member must have length less than or equal to 256"
+    )
 
 
 def test_a_string_under_its_min_length_is_refused(sl):
     error = refused(sl.create_application, name="", releaseLabel="emr-7.5.0", type="SPARK")
-    assert "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1" in error[
-        "Message"
-    ]
+    assert (
+        "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        in error["Message"]
+    )
 
 
 def test_a_client_token_outside_its_pattern_and_length_is_refused(sl):
@@ -125,11 +134,16 @@ def test_a_client_token_outside_its_pattern_and_length_is_refused(sl):
         executionRoleArn=ROLE,
         jobDriver=spark_driver(),
     )
-    assert "at 'clientToken' failed to satisfy constraint: Member must have length less than or equal to 64" in error[
-        "Message"
-    ]
+    assert (
+        "at 'clientToken' failed to satisfy constraint: Member must have length less than or equal to 64"
+        in error["Message"]
+    )
     error = refused(
-        sl.start_job_run, applicationId=app_id, clientToken="a token", executionRoleArn=ROLE, jobDriver=spark_driver()
+        sl.start_job_run,
+        applicationId=app_id,
+        clientToken="a token",
+        executionRoleArn=ROLE,
+        jobDriver=spark_driver(),
     )
     assert "Value 'a token' at 'clientToken'" in error["Message"]
 
@@ -154,9 +168,10 @@ def test_a_value_outside_its_enum_is_refused(sl):
     error = refused(
         sl.create_application, name=unique("app"), releaseLabel="emr-7.5.0", type="SPARK", architecture="ARM"
     )
-    assert "Value 'ARM' at 'architecture' failed to satisfy constraint: Member must satisfy enum value set: [ARM64, X86_64]" in error[
-        "Message"
-    ]
+    assert (
+        "Value 'ARM' at 'architecture' failed to satisfy constraint: Member must satisfy enum value set: [ARM64, X86_64]"
+        in error["Message"]
+    )
 
 
 def test_a_missing_required_member_is_refused(sl):
@@ -177,16 +192,28 @@ def test_nested_members_are_checked_with_their_path(emr_raw):
     )
     message = error["Message"]
     assert message.startswith("2 validation errors detected: ")
-    assert "at 'steps.2.member.name' failed to satisfy constraint: Member must have length less than or equal to 256" in message
-    assert "Value 'EXPLODE' at 'steps.3.member.actionOnFailure' failed to satisfy constraint: Member must satisfy enum value set" in message
+    assert (
+        "at 'steps.2.member.name' failed to satisfy constraint: Member must have length less than or equal to 256"
+        in message
+    )
+    assert (
+        "Value 'EXPLODE' at 'steps.3.member.actionOnFailure' failed to satisfy constraint: Member must satisfy enum value set"
+        in message
+    )
 
 
 def test_a_map_over_its_max_entries_and_a_list_over_its_max_items_are_refused(eks, virtual_cluster):
     tags = {f"k{i}": "v" for i in range(51)}
     error = refused(eks.start_job_run, virtualClusterId=virtual_cluster, **eks_job(tags=tags))
-    assert "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50" in error["Message"]
+    assert (
+        "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"
+        in error["Message"]
+    )
     error = refused(eks.list_job_runs, virtualClusterId=virtual_cluster, states=["RUNNING"] * 11)
-    assert "at 'states' failed to satisfy constraint: Member must have length less than or equal to 10" in error["Message"]
+    assert (
+        "at 'states' failed to satisfy constraint: Member must have length less than or equal to 10"
+        in error["Message"]
+    )
 
 
 def test_query_protocol_requests_are_validated_with_the_query_error_shape(aws):
@@ -216,7 +243,9 @@ def test_violations_are_counted_and_lenient_mode_only_counts_them(admin, eks, vi
     assert admin.state()["validation"]["violations"] == after["violations"]
     admin.set_strict(False)
     try:
-        run = eks.start_job_run(virtualClusterId=virtual_cluster, **eks_job(name="c d", clientToken=unique("t")))
+        run = eks.start_job_run(
+            virtualClusterId=virtual_cluster, **eks_job(name="c d", clientToken=unique("t"))
+        )
         assert run["id"]
         assert admin.validation()["violations"] == after["violations"] + 1
     finally:
@@ -243,11 +272,18 @@ def test_a_hive_job_on_a_spark_application_is_refused(sl):
 def test_a_spark_job_on_a_hive_application_is_refused_and_a_hive_job_runs(sl):
     app_id = started_app(sl, "HIVE")
     error = refused(
-        sl.start_job_run, applicationId=app_id, clientToken="t-spark", executionRoleArn=ROLE, jobDriver=spark_driver()
+        sl.start_job_run,
+        applicationId=app_id,
+        clientToken="t-spark",
+        executionRoleArn=ROLE,
+        jobDriver=spark_driver(),
     )
     assert "Job driver 'sparkSubmit' is not supported for application" in error["Message"]
     run = sl.start_job_run(
-        applicationId=app_id, clientToken="t-hive-ok", executionRoleArn=ROLE, jobDriver={"hive": {"query": "SELECT 1"}}
+        applicationId=app_id,
+        clientToken="t-hive-ok",
+        executionRoleArn=ROLE,
+        jobDriver={"hive": {"query": "SELECT 1"}},
     )
     assert run["jobRunId"]
 
@@ -257,11 +293,20 @@ def test_a_job_on_a_created_or_stopped_application_auto_starts_it(sl, state):
     app_id = started_app(sl)
     if state == "STOPPED":
         sl.start_application(applicationId=app_id)
-        wait_for(lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "STARTED")
+        wait_for(
+            lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "STARTED"
+        )
         sl.stop_application(applicationId=app_id)
-        wait_for(lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "STOPPED")
-    run = sl.start_job_run(applicationId=app_id, clientToken=unique("t"), executionRoleArn=ROLE, jobDriver=spark_driver())
-    wait_for(lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s in ("STARTING", "STARTED"))
+        wait_for(
+            lambda: sl.get_application(applicationId=app_id)["application"]["state"], lambda s: s == "STOPPED"
+        )
+    run = sl.start_job_run(
+        applicationId=app_id, clientToken=unique("t"), executionRoleArn=ROLE, jobDriver=spark_driver()
+    )
+    wait_for(
+        lambda: sl.get_application(applicationId=app_id)["application"]["state"],
+        lambda s: s in ("STARTING", "STARTED"),
+    )
     state_of_run = sl.get_job_run(applicationId=app_id, jobRunId=run["jobRunId"])["jobRun"]["state"]
     assert state_of_run in ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "SUCCESS")
 
@@ -269,7 +314,11 @@ def test_a_job_on_a_created_or_stopped_application_auto_starts_it(sl, state):
 def test_a_job_on_a_stopped_application_without_auto_start_is_refused(sl):
     app_id = started_app(sl, autoStartConfiguration={"enabled": False})
     error = refused(
-        sl.start_job_run, applicationId=app_id, clientToken=unique("t"), executionRoleArn=ROLE, jobDriver=spark_driver()
+        sl.start_job_run,
+        applicationId=app_id,
+        clientToken=unique("t"),
+        executionRoleArn=ROLE,
+        jobDriver=spark_driver(),
     )
     assert error["Code"] == "ValidationException"
     assert "auto-start is disabled" in error["Message"]
@@ -280,9 +329,14 @@ def test_steps_cannot_be_added_to_a_terminating_or_terminated_cluster(emr_raw):
     emr_raw.terminate_job_flows(JobFlowIds=[cluster_id])
     error = refused(emr_raw.add_job_flow_steps, JobFlowId=cluster_id, Steps=[step("late")])
     assert error["Code"] == "ValidationException"
-    assert error["Message"] == "A job flow that is shutting down, terminated, or finished may not be modified."
+    assert (
+        error["Message"] == "A job flow that is shutting down, terminated, or finished may not be modified."
+    )
     wait_cluster(emr_raw, cluster_id, "TERMINATED")
-    assert refused(emr_raw.add_job_flow_steps, JobFlowId=cluster_id, Steps=[step("later")])["Message"] == error["Message"]
+    assert (
+        refused(emr_raw.add_job_flow_steps, JobFlowId=cluster_id, Steps=[step("later")])["Message"]
+        == error["Message"]
+    )
 
 
 @pytest.mark.parametrize("action", ["TERMINATE_CLUSTER", "CANCEL_AND_WAIT"])
@@ -293,14 +347,20 @@ def test_a_serial_only_action_on_failure_is_refused_on_a_concurrent_cluster(emr_
     )
     assert error["Code"] == "ValidationException"
     assert f"ActionOnFailure {action} is not valid" in error["Message"]
-    assert emr_raw.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{**step("ok"), "ActionOnFailure": "CONTINUE"}])["StepIds"]
+    assert emr_raw.add_job_flow_steps(
+        JobFlowId=cluster_id, Steps=[{**step("ok"), "ActionOnFailure": "CONTINUE"}]
+    )["StepIds"]
     emr_raw.terminate_job_flows(JobFlowIds=[cluster_id])
 
 
 def test_more_than_256_active_steps_are_refused(emr_raw):
     cluster_id = run_cluster(emr_raw)
-    error = refused(emr_raw.add_job_flow_steps, JobFlowId=cluster_id, Steps=[step(f"s{i}") for i in range(257)])
-    assert error["Message"].startswith("Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending')")
+    error = refused(
+        emr_raw.add_job_flow_steps, JobFlowId=cluster_id, Steps=[step(f"s{i}") for i in range(257)]
+    )
+    assert error["Message"].startswith(
+        "Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending')"
+    )
     emr_raw.terminate_job_flows(JobFlowIds=[cluster_id])
 
 
@@ -324,11 +384,16 @@ def test_an_eks_job_on_a_virtual_cluster_that_is_not_running_is_refused(eks, vir
     eks.delete_virtual_cluster(id=virtual_cluster)
     error = refused(eks.start_job_run, virtualClusterId=virtual_cluster, clientToken=unique("t"), **eks_job())
     assert error["Code"] == "ValidationException"
-    assert f"Virtual cluster {virtual_cluster} is in TERMINATED state; cannot start a job run." == error["Message"]
+    assert (
+        f"Virtual cluster {virtual_cluster} is in TERMINATED state; cannot start a job run."
+        == error["Message"]
+    )
 
 
 # -- the admin surface ------------------------------------------------------------------------------------
-def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def _get(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -54,6 +54,8 @@ def unprivileged() -> tuple[int, int] | None:
     if entry.pw_uid == 0:
         raise LocalExecRefused(f"refusing to run a local step as root: '{UNPRIVILEGED_USER}' has uid 0")
     return entry.pw_uid, entry.pw_gid
+
+
 MAX_OUTPUT = 1 << 20  # keep the last MiB of each stream
 
 

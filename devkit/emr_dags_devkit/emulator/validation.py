@@ -131,56 +131,65 @@ class _Walk:
         shown = "null" if value is None else f"'{_show(value)}'"
         self.errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member must {rule}")
 
-    def check(self, shape: Any, value: Any, path: str, *, top: bool = False) -> None:
-        kind = shape.type_name
+    def check(self, shape: Any, value: Any, path: str) -> None:
+        getattr(self, f"_{shape.type_name}", self._other)(shape, value, path)
+
+    def _other(self, shape: Any, value: Any, path: str) -> None:
+        """booleans, timestamps: nothing beyond botocore's type check."""
+
+    def _structure(self, shape: Any, value: Any, path: str) -> None:
+        if not isinstance(value, dict) or shape.metadata.get("document"):
+            return
+        for name in shape.required_members:
+            member = shape.members[name]
+            if value.get(name) is None and not member.metadata.get("idempotencyToken"):
+                self.fail(None, self._join(path, name), "not be null")
+        for name, item in value.items():
+            member = shape.members.get(name)
+            if member is not None and item is not None:
+                self.check(member, item, self._join(path, name))
+
+    def _list(self, shape: Any, value: Any, path: str) -> None:
+        if not isinstance(value, list | tuple):
+            return
+        self._length(shape, value, path)
+        for index, item in enumerate(value, start=1):
+            self.check(shape.member, item, f"{path}.{index}.member")
+
+    def _map(self, shape: Any, value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            return
+        self._length(shape, value, path)
+        for key, item in value.items():
+            self.check(shape.key, key, f"{path}.key")
+            if item is not None:
+                self.check(shape.value, item, f"{path}.{key}")
+
+    def _string(self, shape: Any, value: Any, path: str) -> None:
+        if not isinstance(value, str):
+            return
+        self._length(shape, value, path)
+        if shape.enum and value not in shape.enum:
+            self.fail(value, path, f"satisfy enum value set: [{', '.join(shape.enum)}]")
+        pattern = shape.metadata.get("pattern")
+        regex = compiled(pattern) if pattern else None
+        if regex is not None and regex.fullmatch(value) is None:
+            self.fail(value, path, f"satisfy regular expression pattern: {pattern}")
+
+    def _blob(self, shape: Any, value: Any, path: str) -> None:
+        if isinstance(value, bytes | str):
+            self._length(shape, value, path)
+
+    def _number(self, shape: Any, value: Any, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return
         meta = shape.metadata
-        if kind == "structure":
-            if not isinstance(value, dict) or meta.get("document"):
-                return
-            for name in shape.required_members:
-                member = shape.members[name]
-                if value.get(name) is None and not member.metadata.get("idempotencyToken"):
-                    self.fail(None, self._join(path, name), "not be null")
-            for name, item in value.items():
-                member = shape.members.get(name)
-                if member is not None and item is not None:
-                    self.check(member, item, self._join(path, name))
-        elif kind == "list":
-            if not isinstance(value, list | tuple):
-                return
-            self._length(shape, value, path)
-            for index, item in enumerate(value, start=1):
-                self.check(shape.member, item, f"{path}.{index}.member")
-        elif kind == "map":
-            if not isinstance(value, dict):
-                return
-            self._length(shape, value, path)
-            for key, item in value.items():
-                self.check(shape.key, key, f"{path}.key")
-                if item is not None:
-                    self.check(shape.value, item, f"{path}.{key}")
-        elif kind == "string":
-            if not isinstance(value, str):
-                return
-            self._length(shape, value, path)
-            enum = shape.enum
-            if enum and value not in enum:
-                self.fail(value, path, f"satisfy enum value set: [{', '.join(enum)}]")
-            pattern = meta.get("pattern")
-            if pattern:
-                regex = compiled(pattern)
-                if regex is not None and regex.fullmatch(value) is None:
-                    self.fail(value, path, f"satisfy regular expression pattern: {pattern}")
-        elif kind == "blob":
-            if isinstance(value, bytes | str):
-                self._length(shape, value, path)
-        elif kind in ("integer", "long", "float", "double"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                return
-            if "min" in meta and value < meta["min"]:
-                self.fail(value, path, f"have value greater than or equal to {meta['min']}")
-            if "max" in meta and value > meta["max"]:
-                self.fail(value, path, f"have value less than or equal to {meta['max']}")
+        if "min" in meta and value < meta["min"]:
+            self.fail(value, path, f"have value greater than or equal to {meta['min']}")
+        if "max" in meta and value > meta["max"]:
+            self.fail(value, path, f"have value less than or equal to {meta['max']}")
+
+    _integer = _long = _float = _double = _number
 
     def _length(self, shape: Any, value: Any, path: str) -> None:
         meta = shape.metadata
@@ -210,7 +219,7 @@ def violations(shape: Any, params: dict[str, Any]) -> list[str]:
         if error[0] not in _OURS:  # (reason, name, details)
             found.append(report._format_error(error))
     walk = _Walk()
-    walk.check(shape, params, "", top=True)
+    walk.check(shape, params, "")
     return found + walk.errors
 
 
@@ -317,31 +326,39 @@ def _query_value(shape: Any, flat: dict[str, list[str]], key: str, *, ec2: bool)
             return None
         return _query_structure(shape, flat, key + ".", ec2=ec2)
     if kind == "list":
-        flattened = ec2 or shape.serialization.get("flattened")
-        item = key if flattened else f"{key}.{shape.member.serialization.get('name', 'member')}"
-        if key in flat and flat[key] == [""]:
-            return []
-        items = []
-        for index in range(1, 10_001):
-            value = _query_value(shape.member, flat, f"{item}.{index}", ec2=ec2)
-            if value is None:
-                break
-            items.append(value)
-        return items or None
+        return _query_list(shape, flat, key, ec2=ec2)
     if kind == "map":
-        entry = key if shape.serialization.get("flattened") else f"{key}.entry"
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
-        out = {}
-        for index in range(1, 10_001):
-            k = flat.get(f"{entry}.{index}.{key_name}")
-            if k is None:
-                break
-            out[k[0]] = _query_value(shape.value, flat, f"{entry}.{index}.{value_name}", ec2=ec2)
-        return out or None
+        return _query_map(shape, flat, key, ec2=ec2)
     if key not in flat:
         return None
     return _scalar(shape, flat[key][0])
+
+
+def _query_list(shape: Any, flat: dict[str, list[str]], key: str, *, ec2: bool) -> list[Any] | None:
+    if flat.get(key) == [""]:
+        return []  # an empty list is sent as "Name="
+    flattened = ec2 or shape.serialization.get("flattened")
+    item = key if flattened else f"{key}.{shape.member.serialization.get('name', 'member')}"
+    items = []
+    for index in range(1, 10_001):
+        value = _query_value(shape.member, flat, f"{item}.{index}", ec2=ec2)
+        if value is None:
+            break
+        items.append(value)
+    return items or None
+
+
+def _query_map(shape: Any, flat: dict[str, list[str]], key: str, *, ec2: bool) -> dict[str, Any] | None:
+    entry = key if shape.serialization.get("flattened") else f"{key}.entry"
+    key_name = shape.key.serialization.get("name", "key")
+    value_name = shape.value.serialization.get("name", "value")
+    out = {}
+    for index in range(1, 10_001):
+        k = flat.get(f"{entry}.{index}.{key_name}")
+        if k is None:
+            break
+        out[k[0]] = _query_value(shape.value, flat, f"{entry}.{index}.{value_name}", ec2=ec2)
+    return out or None
 
 
 # -- the validator the app calls ----------------------------------------------------------------------
@@ -404,46 +421,14 @@ class RequestValidator:
         headers: dict[str, str] | None = None,
     ) -> None:
         """Raise ``AwsError`` (strict mode) when the request breaks its operation's model."""
-        if protocol not in VALIDATED_PROTOCOLS:
-            with self._lock:
-                self.unvalidated[service] += 1
-                self.unvalidated_actions[f"{service} {action}"] += 1
+        operation = self._operation(service, action, protocol)
+        if operation is None or operation.input_shape is None:
             return
-        try:
-            model = _model(service)
-        except Exception:  # an unknown service name: nothing to validate against
-            with self._lock:
-                self.unvalidated[service] += 1
-            return
-        if protocol == "query" and model.metadata.get("protocol") == "ec2":
+        model_protocol = operation.service_model.metadata.get("protocol")
+        if protocol == "query" and model_protocol == "ec2":
             protocol = "ec2"
-        if action not in model.operation_names:
-            if protocol == "rest-json":
-                with self._lock:
-                    self.unvalidated[service] += 1
-                    self.unvalidated_actions[f"{service} {action}"] += 1
-                return  # an unmapped REST path: let moto answer (404 / its own error)
-            raise AwsError("UnknownOperationException", f"Unknown operation {action}")
-        operation = model.operation_model(action)
-        shape = operation.input_shape
-        with self._lock:
-            self.validated[service] += 1
-        if shape is None:
-            return
-        if protocol == "json":
-            if body is None:
-                body = {}
-            if not isinstance(body, dict):
-                raise AwsError("SerializationException", "Request body must be a JSON object")
-            params = dict(body)
-        elif protocol == "rest-json":
-            if body is not None and not isinstance(body, dict):
-                raise AwsError("SerializationException", "Request body must be a JSON object")
-            params = rest_params(service, operation, body, path, query, headers or {})
-        else:
-            flat = {k: v for k, v in (form or {}).items() if k not in ("Action", "Version")}
-            params = query_params(shape, flat, ec2=protocol == "ec2")
-        errors = violations(shape, params)
+        params = _params(service, operation, protocol, body, path, query, form, headers or {})
+        errors = violations(operation.input_shape, params)
         if not errors:
             return
         text = message(errors)
@@ -453,3 +438,45 @@ class RequestValidator:
         if self.strict:
             code = SERVICE_ERROR_CODES.get(service) or ERROR_CODES.get(protocol, "ValidationException")
             raise AwsError(code, text[:4000])
+
+    def _operation(self, service: str, action: str, protocol: str) -> Any:
+        """The operation model to validate against, or None (counted as not validated)."""
+        model = None
+        if protocol in VALIDATED_PROTOCOLS:
+            try:
+                model = _model(service)
+            except Exception:  # an unknown service name: nothing to validate against
+                model = None
+        if model is not None and action not in model.operation_names and protocol != "rest-json":
+            raise AwsError("UnknownOperationException", f"Unknown operation {action}")
+        with self._lock:
+            if model is None or action not in model.operation_names:
+                # another protocol (S3), an unknown service, or an unmapped REST path (moto answers it)
+                self.unvalidated[service] += 1
+                self.unvalidated_actions[f"{service} {action}"] += 1
+                return None
+            self.validated[service] += 1
+        return model.operation_model(action)
+
+
+def _params(
+    service: str,
+    operation: Any,
+    protocol: str,
+    body: Any,
+    path: str,
+    query: str,
+    form: dict[str, list[str]] | None,
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    """The operation's input parameters, rebuilt from the request as its protocol carries them."""
+    if protocol == "json":
+        if body is not None and not isinstance(body, dict):
+            raise AwsError("SerializationException", "Request body must be a JSON object")
+        return dict(body or {})
+    if protocol == "rest-json":
+        if body is not None and not isinstance(body, dict):
+            raise AwsError("SerializationException", "Request body must be a JSON object")
+        return rest_params(service, operation, body, path, query, headers)
+    flat = {k: v for k, v in (form or {}).items() if k not in ("Action", "Version")}
+    return query_params(operation.input_shape, flat, ec2=protocol == "ec2")

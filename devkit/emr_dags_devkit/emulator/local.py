@@ -145,7 +145,13 @@ class LocalRunner:
             )
         except (OSError, LocalExecRefused, subprocess.SubprocessError) as exc:
             proc.returncode = 126 if isinstance(exc, LocalExecRefused | PermissionError) else 127
-            proc.stderr = f"failed to start {argv[0]}: {exc}\n"
+            hint = ""
+            if isinstance(exc, PermissionError) and os.geteuid() == 0:
+                hint = (
+                    f" (the emulator runs as root, so local steps run as '{UNPRIVILEGED_USER}': the program "
+                    f"and its script must be readable and executable by '{UNPRIVILEGED_USER}')"
+                )
+            proc.stderr = f"failed to start {argv[0]}: {exc}{hint}\n"
             proc.done.set()
             threading.Thread(target=self._report, args=(cluster, step), daemon=True).start()
             return proc

@@ -75,3 +75,19 @@ def test_as_root_the_step_runs_as_nobody_in_a_directory_it_owns():
     assert emr.exited.wait(10)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(pwd.getpwnam("nobody").pw_uid) != "0"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
+def test_a_program_nobody_cannot_run_fails_with_a_hint(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    program = private / "job.sh"
+    program.write_text("#!/bin/sh\necho hi\n")
+    program.chmod(0o755)
+    runner, emr = _runner()
+    cluster, step = _cluster_and_step([str(program)])
+    proc = runner.maybe_start(cluster, step)
+    assert proc is not None
+    assert proc.done.wait(10)
+    assert proc.returncode == 126
+    assert "must be readable and executable by 'nobody'" in proc.stderr

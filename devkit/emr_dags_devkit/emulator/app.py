@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags_devkit.emulator.errors import AwsError, Reply, error_reply
 from emr_dags_devkit.emulator.faults import error_response
-from emr_dags_devkit.emulator.naming import RequestName, name_request
+from emr_dags_devkit.emulator.naming import RequestName, name_request, raw_path
 from emr_dags_devkit.emulator.rules import coerce_rule, parse_rules
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class EmulatorApp:
             name.action,
             name.protocol,
             body=parsed,
-            path=str(environ.get("PATH_INFO", "/")),
+            path=raw_path(environ) if name.protocol == "rest-json" else str(environ.get("PATH_INFO", "/")),
             query=query,
             form=form,
             headers=headers,

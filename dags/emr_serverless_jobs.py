@@ -1,8 +1,10 @@
-"""EMR Serverless: a Spark job and a Hive query on one application, in parallel.
+"""EMR Serverless: a Spark job and a Hive query, in parallel, each on an application of its type.
 
-ensure_application [setup] reuses the application by name or creates it; if it created it, the
-teardown cancels leftover runs, stops and deletes it. No 25-minute cap: a job runs until its own
-``execution_timeout_minutes``.
+An EMR Serverless application runs one engine: a Spark application takes ``sparkSubmit`` job drivers
+only, a Hive application ``hive`` ones only (StartJobRun answers ValidationException otherwise). So
+the Spark job and the Hive query get one application each. ensure_application [setup] reuses an
+application by name or creates it; if it created it, the teardown cancels leftover runs, stops and
+deletes it. No 25-minute cap: a job runs until its own ``execution_timeout_minutes``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG
 
-from emr_dags.specs.serverless import ServerlessApplicationSpec, ServerlessHiveJob, ServerlessSparkJob
+from emr_dags.specs.serverless import (
+    ApplicationType,
+    ServerlessApplicationSpec,
+    ServerlessHiveJob,
+    ServerlessSparkJob,
+)
 from emr_dags.task_groups.serverless import serverless_pipeline
 
 BUCKET = "emr-dags-demo"
@@ -37,6 +44,18 @@ with DAG(
                 entry_point=f"s3://{BUCKET}/code/aggregate.py",
                 entry_point_args=("--date", "{{ ds }}"),
             ),
+        },
+        generation="{{ (dag_run.conf or {}).get('emr_generation', 0) }}",
+        poll_interval=5,
+    )
+    serverless_pipeline(
+        "serverless_hive",
+        application=ServerlessApplicationSpec(
+            name="emr-dags-serverless-hive-{{ ds_nodash }}",
+            release_label="emr-7.5.0",
+            type=ApplicationType.HIVE,
+        ),
+        jobs={
             "hive_report": ServerlessHiveJob(
                 name="hive_report",
                 execution_role_arn=ROLE,

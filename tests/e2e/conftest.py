@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from validation_report import VALIDATION_REPORTS  # tests/validation_report.py
 
 from emr_dags import tags
 from emr_dags_devkit.stack.api import AirflowClient, backfill_create
@@ -39,6 +40,10 @@ class RunningStack:
     @property
     def emulator_url(self) -> str:
         return self.stack.config.emulator_url
+
+    def admin(self) -> Any:
+        """The emulator's admin client, carrying the stack's admin token."""
+        return self.stack.config.emulator_admin()
 
     @property
     def airflow_home(self) -> Path:
@@ -106,7 +111,7 @@ class RunningStack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[RunningStack]:
     state_dir = tmp_path_factory.mktemp("stack")
     config = StackConfig(
         repo_root=str(REPO),
@@ -119,6 +124,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         trigger_log_port=free_port(),
         time_scale=float(os.environ.get("EMR_DAGS_E2E_TIME_SCALE", "1.0")),
         fixture_dags=True,  # test_chaos drives the dev kit's chaos DAGs
+        local_exec=True,  # the examples' word count runs as a real local step (as `emr-dags demo` does)
     )
     running = Stack(config)
     running.up(timeout=300)
@@ -127,6 +133,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             stack=running, api=AirflowClient(config.api_url, "admin", running.admin_password())
         )
     finally:
+        try:
+            stats = config.emulator_admin().validation()
+        except Exception as exc:  # the summary must not fail the session
+            stats = {"error": repr(exc)}
+        request.config.stash.setdefault(VALIDATION_REPORTS, []).append(("e2e stack emulator", stats))
         running.down(quiet=True)
         leftovers = _processes_with_stack_id(config.stack_id, config.state_dir)
         assert leftovers == [], f"processes survived `down`: {leftovers}"

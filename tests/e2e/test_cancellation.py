@@ -11,7 +11,6 @@ import pytest
 from e2e_helpers import owned, wait_until
 
 from emr_dags import tags
-from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +21,7 @@ def _ti(stack, dag_id: str, run_id: str, task_id: str) -> dict:
 
 @pytest.fixture
 def admin(stack):
-    admin = EmulatorAdmin(stack.emulator_url)
+    admin = stack.admin()
     before = [r.get("name") for r in admin.rules()]
     yield admin
     admin.set_rules([r for r in admin.rules() if r.get("name") in before])

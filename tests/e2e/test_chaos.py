@@ -14,7 +14,6 @@ import time
 import pytest
 
 from emr_dags_devkit.bench.chaos import FAULT_KINDS, JOB_FAULT_KINDS, ChaosTarget, run_chaos
-from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +22,7 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def chaos_report(stack):
-    admin = EmulatorAdmin(stack.emulator_url)
+    admin = stack.admin()
     rules_before = [r.get("name") for r in admin.rules()]
     faults_before = admin.faults().get("rules")
     target = ChaosTarget(stack=stack.stack, api=stack.api, emulator_url=stack.emulator_url)

@@ -13,7 +13,6 @@ import pytest
 from e2e_helpers import owned
 
 from emr_dags import tags
-from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 # Part of `make test` (about 10 minutes on 2 cores); EMR_DAGS_SKIP_E2E_EXAMPLES=1 leaves it out of a
 # quick local run. Two findings made it red before: a dev cluster's 30-minute idle timeout was 30
@@ -42,7 +41,7 @@ LIVE_JOB = {"SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING", "CANCE
 
 def _audit(stack, dag_id: str, run_id: str, timeout: float = 60.0) -> None:
     """AWS-side truth for one successful DAG run (waits briefly for teardown to settle)."""
-    admin = EmulatorAdmin(stack.emulator_url)
+    admin = stack.admin()
     deadline = time.monotonic() + timeout
     while True:
         state = admin.state()

@@ -13,7 +13,6 @@ import pytest
 from e2e_helpers import wait_until
 
 from emr_dags import tags
-from emr_dags_devkit.emulator.client import EmulatorAdmin
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +30,7 @@ STDERR = (
 def _cluster_of(stack, run_id: str) -> dict:
     clusters = [
         c
-        for c in EmulatorAdmin(stack.emulator_url).state()["clusters"]
+        for c in stack.admin().state()["clusters"]
         if c["tags"].get(tags.DAG_ID) == DAG_ID and c["tags"].get(tags.RUN_ID) == run_id
     ]
     assert len(clusters) == 1, clusters
@@ -59,7 +58,7 @@ def _get_from_api_server(stack, url: str) -> tuple[int, str]:
 
 @pytest.fixture
 def rule(stack):
-    admin = EmulatorAdmin(stack.emulator_url)
+    admin = stack.admin()
     added: list[str] = []
 
     def add(**fields):

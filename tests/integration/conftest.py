@@ -2,7 +2,9 @@
 
 The emulator runs as a subprocess (``python -m emr_dags_devkit.emulator --port 0``) so that moto's
 process-wide state is not shared with unit tests that use ``mock_aws`` in this process. It is
-always stopped (SIGTERM, then SIGKILL) at session end.
+always stopped (SIGTERM, then SIGKILL) at session end. It validates every request strictly against
+AWS's model (the default); its counts are printed at the end of the session. Local execution is
+asked for explicitly (``--local-exec``): the local-exec tests need it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from validation_report import PROVOKED_VIOLATIONS, VALIDATION_REPORTS  # tests/validation_report.py
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -28,9 +31,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class EmulatorProcess:
-    def __init__(self, proc: subprocess.Popen[str], endpoint_url: str) -> None:
+    def __init__(self, proc: subprocess.Popen[str], endpoint_url: str, token: str) -> None:
         self.proc = proc
         self.endpoint_url = endpoint_url
+        self.token = token
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -43,10 +47,15 @@ class EmulatorProcess:
 
 
 @pytest.fixture(scope="session")
-def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+def emulator_process(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[EmulatorProcess]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("EMR_DAGS_EMULATOR_TOKEN", None)
     # Output goes to a file, not a pipe: a pipe nobody drains would block the emulator once full.
-    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    folder = tmp_path_factory.mktemp("emulator")
+    log_path = folder / "emulator.log"
+    token_file = folder / "emulator_token"
     log_file = open(log_path, "w")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
         [
@@ -58,6 +67,8 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
             "--time-scale",
             str(TIME_SCALE),
             "--local-exec",
+            "--token-file",
+            str(token_file),
             "--seed",
             "7",
         ],
@@ -72,8 +83,8 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and handle is None:
             found = re.search(r"listening on (http://\S+)", log_path.read_text())
-            if found:
-                handle = EmulatorProcess(proc, found.group(1))
+            if found and token_file.exists():
+                handle = EmulatorProcess(proc, found.group(1), token_file.read_text().strip())
             elif proc.poll() is not None:
                 raise RuntimeError(
                     f"emulator exited early with code {proc.returncode}: {log_path.read_text()[-2000:]}"
@@ -85,6 +96,7 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
         yield handle
     finally:
         if handle is not None:
+            record_validation(request.config, "integration emulator", handle.endpoint_url, handle.token)
             handle.stop()
         elif proc.poll() is None:
             proc.kill()
@@ -92,22 +104,73 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
         log_file.close()
 
 
+def record_validation(config: pytest.Config, label: str, endpoint_url: str, token: str) -> None:
+    """Keep the emulator's validation counts for the session summary (tests/conftest.py prints them)."""
+    from emr_dags_devkit.emulator.client import EmulatorAdmin
+
+    try:
+        stats = EmulatorAdmin(endpoint_url, token=token, timeout=5).validation()
+    except Exception as exc:  # the summary must not fail the session
+        stats = {"error": repr(exc)}
+    else:
+        stats["provoked_violations"] = config.stash.get(PROVOKED_VIOLATIONS, 0)
+    config.stash.setdefault(VALIDATION_REPORTS, []).append((label, stats))
+
+
 @pytest.fixture(scope="session")
 def endpoint_url(emulator_process: EmulatorProcess) -> str:
     return emulator_process.endpoint_url
 
 
+@pytest.fixture(scope="session")
+def admin_token(emulator_process: EmulatorProcess) -> str:
+    return emulator_process.token
+
+
 @pytest.fixture
-def admin(endpoint_url: str) -> Iterator[Any]:
+def admin(endpoint_url: str, admin_token: str) -> Iterator[Any]:
     """The admin client; rules, faults and the time scale are restored after each test."""
     from emr_dags_devkit.emulator.client import EmulatorAdmin
 
-    client = EmulatorAdmin(endpoint_url)
+    client = EmulatorAdmin(endpoint_url, token=admin_token)
     client.set_time_scale(TIME_SCALE)
     yield client
     client.clear_rules()
     client.clear_faults()
     client.set_time_scale(TIME_SCALE)
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder any user can read: local steps run as `nobody` when the emulator runs as root, and
+    pytest's tmp_path (under /tmp/pytest-of-root, mode 0700) is not readable by `nobody`."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="emr-dags-shared-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _count_provoked_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that send invalid requests on purpose (modules with ``PROVOKES_VIOLATIONS = True``) have
+    their violations counted as provoked, so the session summary shows the unexpected ones apart."""
+    if not getattr(request.module, "PROVOKES_VIOLATIONS", False):
+        yield
+        return
+    from emr_dags_devkit.emulator.client import EmulatorAdmin
+
+    process = request.getfixturevalue("emulator_process")
+    client = EmulatorAdmin(process.endpoint_url, token=process.token)
+    before = client.validation()["violations"]
+    yield
+    provoked = client.validation()["violations"] - before
+    stash = request.config.stash
+    stash[PROVOKED_VIOLATIONS] = stash.get(PROVOKED_VIOLATIONS, 0) + provoked
 
 
 @pytest.fixture(scope="session")

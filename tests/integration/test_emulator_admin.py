@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -52,7 +51,11 @@ def test_calls_are_counted_per_service_and_action(emr, aws, admin):
     assert calls["total"] == 7
     admin.reset_calls()
     assert admin.calls()["total"] == 0
-    request = urllib.request.Request(f"{admin.endpoint_url}/emr-dags/calls", method="DELETE")
+    request = urllib.request.Request(
+        f"{admin.endpoint_url}/emr-dags/calls",
+        method="DELETE",
+        headers={"Authorization": f"Bearer {admin.token}"},
+    )
     urllib.request.urlopen(request).close()
 
 
@@ -154,39 +157,49 @@ def test_rule_with_times_fails_only_the_first_run(emr, admin):
     assert wait_steps_done(emr, cluster_id, ids) == ["FAILED", "COMPLETED"]
 
 
-def test_local_exec_runs_a_real_script_with_the_emulator_endpoint(emr, s3, admin, log_bucket, tmp_path):
-    script = tmp_path / "job.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            import os, sys
-            import boto3
-            s3 = boto3.client("s3")
-            s3.put_object(Bucket=sys.argv[1], Key="from-step.txt", Body=os.environ["AWS_ENDPOINT_URL"].encode())
-            print("wrote the object")
-            sys.exit(int(sys.argv[2]))
-            """
-        )
-    )
-    python = sys.executable
-    cluster_id = run_cluster(emr, LogUri=f"s3://{log_bucket}/logs/")
-    ok = step("local-ok", args=[python, str(script), log_bucket, "0"])
-    bad = step("local-bad", args=[python, str(script), log_bucket, "3"])
-    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[ok, bad])["StepIds"]
-    assert wait_steps_done(emr, cluster_id, ids, timeout=60) == ["COMPLETED", "FAILED"]
-    body = s3.get_object(Bucket=log_bucket, Key="from-step.txt")["Body"].read().decode()
-    assert body.startswith("http://127.0.0.1:")
-    failure = emr.describe_step(ClusterId=cluster_id, StepId=ids[1])["Step"]["Status"]["FailureDetails"]
-    assert "3" in failure["Reason"]
-    key = f"logs/{cluster_id}/steps/{ids[0]}/stdout.gz"
+def _step_stdout(s3, log_bucket, cluster_id, step_id):
+    key = f"logs/{cluster_id}/steps/{step_id}/stdout.gz"
     wait_for(
         lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=log_bucket).get("Contents", [])],
         lambda k: key in k,
     )
-    assert (
-        gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()).decode()
-        == "wrote the object\n"
-    )
+    return gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()).decode()
+
+
+def test_local_exec_runs_a_real_script_with_the_emulator_endpoint(emr, s3, admin, log_bucket, shared_tmp):
+    # bash, not this venv's Python: when the emulator runs as root the step runs as `nobody`, which
+    # cannot read a Python installed under /root.
+    script = shared_tmp / "job.sh"
+    script.write_text('echo "endpoint=$AWS_ENDPOINT_URL"\nexit "$1"\n')
+    script.chmod(0o644)
+    cluster_id = run_cluster(emr, LogUri=f"s3://{log_bucket}/logs/")
+    ok = step("local-ok", args=["bash", str(script), "0"])
+    bad = step("local-bad", args=["bash", str(script), "3"])
+    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[ok, bad])["StepIds"]
+    assert wait_steps_done(emr, cluster_id, ids, timeout=60) == ["COMPLETED", "FAILED"]
+    failure = emr.describe_step(ClusterId=cluster_id, StepId=ids[1])["Step"]["Status"]["FailureDetails"]
+    assert "3" in failure["Reason"]
+    assert _step_stdout(s3, log_bucket, cluster_id, ids[0]).startswith("endpoint=http://127.0.0.1:")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="checks the privilege drop of an emulator running as root")
+def test_local_exec_as_root_runs_the_step_as_nobody(emr, s3, admin, log_bucket, shared_tmp):
+    import pwd
+
+    script = shared_tmp / "whoami.sh"
+    script.write_text('echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) home=$HOME cwd=$(pwd)"\n')
+    script.chmod(0o644)
+    cluster_id = run_cluster(emr, LogUri=f"s3://{log_bucket}/logs/")
+    ids = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step("whoami", args=["bash", str(script)])])[
+        "StepIds"
+    ]
+    assert wait_steps_done(emr, cluster_id, ids, timeout=60) == ["COMPLETED"]
+    out = _step_stdout(s3, log_bucket, cluster_id, ids[0])
+    nobody = pwd.getpwnam("nobody")
+    fields = dict(part.split("=", 1) for part in out.split())
+    assert fields["uid"] == str(nobody.pw_uid) != "0"
+    assert fields["gid"] == fields["groups"] == str(nobody.pw_gid)  # no supplementary groups kept
+    assert fields["home"] == fields["cwd"]
 
 
 def test_local_exec_leaves_remote_commands_emulated(emr, admin, tmp_path):
@@ -214,6 +227,8 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
             str(rules),
             "--time-scale",
             "0.5",
+            "--token-file",
+            str(tmp_path / "token"),
         ],
         cwd=REPO,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
@@ -226,9 +241,13 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
         line = proc.stdout.readline()
         assert "listening on http://" in line, line
         url = line.split("listening on ", 1)[1].split()[0]
-        from emr_dags_devkit.emulator.client import EmulatorAdmin
+        from emr_dags_devkit.emulator.client import EmulatorAdmin, EmulatorAdminError
 
-        client = EmulatorAdmin(url)
+        assert (tmp_path / "token").stat().st_mode & 0o777 == 0o600
+        with pytest.raises(EmulatorAdminError) as refused:
+            EmulatorAdmin(url, token="not-the-token").rules()
+        assert refused.value.status == 401
+        client = EmulatorAdmin(url, token=(tmp_path / "token").read_text())
         assert client.health()["time_scale"] == 0.5
         assert [r["name"] for r in client.rules()] == ["from-file"]
         proc.send_signal(signal.SIGTERM)
@@ -239,9 +258,10 @@ def test_cli_serves_and_stops_cleanly_on_sigterm(tmp_path):
             proc.wait()
 
 
-def test_local_exec_cancel_with_terminate_process_does_not_wait_for_the_process(emr, admin, tmp_path):
-    script = tmp_path / "slow.sh"
+def test_local_exec_cancel_with_terminate_process_does_not_wait_for_the_process(emr, admin, shared_tmp):
+    script = shared_tmp / "slow.sh"
     script.write_text("sleep 60\n")
+    script.chmod(0o644)
     cluster_id = run_cluster(emr)
     ids = emr.add_job_flow_steps(
         JobFlowId=cluster_id, Steps=[step("slow-local", args=["bash", str(script)])]

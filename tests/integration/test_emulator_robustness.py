@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.integration
+PROVOKES_VIOLATIONS = True  # malformed requests on purpose (see conftest)
 
 AUTH = {
     "emr": "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/elasticmapreduce/aws4_request, SignedHeaders=host, Signature=0",
@@ -102,9 +103,15 @@ def test_unknown_cluster_ids_are_client_errors_not_crashes(endpoint_url):
     assert send(endpoint_url, "POST", headers, json.dumps({"ClusterId": "j-NOPE"}).encode()) == 400
 
 
-def test_admin_rejects_bad_json_and_unknown_routes(endpoint_url):
+def test_admin_rejects_bad_json_and_unknown_routes(endpoint_url, admin_token):
+    auth = {"Authorization": f"Bearer {admin_token}"}
     assert (
-        send(f"{endpoint_url}/emr-dags/rules", "PUT", {"Content-Type": "application/json"}, b"{not json")
+        send(
+            f"{endpoint_url}/emr-dags/rules",
+            "PUT",
+            {"Content-Type": "application/json", **auth},
+            b"{not json",
+        )
         == 400
     )
-    assert send(f"{endpoint_url}/emr-dags/nope", "GET", {}, b"") == 404
+    assert send(f"{endpoint_url}/emr-dags/nope", "GET", auth, b"") == 404

@@ -225,7 +225,7 @@ class ChaosTarget:
     def admin(self) -> Any:
         from emr_dags_devkit.emulator.client import EmulatorAdmin
 
-        return EmulatorAdmin(self.emulator_url)
+        return EmulatorAdmin(self.emulator_url, token=self.stack.config.emulator_token())
 
     # -- components ---------------------------------------------------------------------
     def _service(self, name: str) -> Any:

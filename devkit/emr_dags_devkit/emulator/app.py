@@ -1,14 +1,20 @@
 """The emulator's WSGI application: moto's server app wrapped in a middleware.
 
-Per request the middleware (a) serves ``/emr-dags/...`` admin routes, (b) names the AWS operation,
-counts it and injects configured faults, (c) advances simulated state to "now" under the engine
-lock, lets the engine answer or veto the request, passes the rest to moto and lets the engine adjust
-moto's objects afterwards. An exception anywhere becomes a 500 carrying its cause; the server keeps
-serving.
+Per request the middleware (a) serves ``/emr-dags/...`` admin routes (all but ``GET /emr-dags/health``
+need the admin token), (b) names the AWS operation, counts it and injects configured faults, (c)
+validates it against botocore's model as AWS's front end does (:mod:`.validation`), (d) advances
+simulated state to "now" under the engine lock, lets the engine answer or veto the request, passes the
+rest to moto and lets the engine adjust moto's objects afterwards. An exception anywhere becomes a 500
+carrying its cause; the server keeps serving.
+
+No reply carries CORS headers: the emulator listens on loopback, and a browser page from any origin
+can reach loopback, so no origin is ever allowed to read a reply (moto's global CORS is switched off
+and any ``Access-Control-*`` header is dropped on the way out).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -19,9 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags_devkit.emulator.errors import AwsError, Reply, error_reply
 from emr_dags_devkit.emulator.faults import error_response
-from emr_dags_devkit.emulator.naming import RequestName, name_request
+from emr_dags_devkit.emulator.naming import RequestName, name_request, raw_path
 from emr_dags_devkit.emulator.rules import coerce_rule, parse_rules
-from emr_dags_devkit.emulator.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -31,12 +36,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("emr_dags_devkit.emulator")
 ADMIN_PREFIX = "/emr-dags"
 # Services whose bodies we read (to name the operation or to simulate it). S3 bodies stream through.
-_BODY_SERVICES = {"emr", "emr-serverless", "emr-containers", "sts", "iam", "logs"}
+_BODY_SERVICES = {"emr", "emr-serverless", "emr-containers", "sts", "iam", "logs", "ec2"}
 _SIMULATED = {"emr", "emr-serverless", "emr-containers"}
 
 
 def _moto_app() -> Any:
+    from moto.moto_server import werkzeug_app
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    # moto's server answers every origin (flask-cors); the emulator allows none.
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
 
     def create(service: Any) -> Any:
         app = create_backend_app(service)
@@ -80,11 +89,14 @@ def _access_key(environ: dict[str, Any]) -> str | None:
 
 
 class EmulatorApp:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, admin_token: str) -> None:
+        if not admin_token:
+            raise ValueError("the emulator needs an admin token")
         self.engine = engine
         self.moto = _moto_app()
         self.started = time.time()
         self.admin = AdminRoutes(self)
+        self.admin_token = admin_token
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -101,6 +113,7 @@ class EmulatorApp:
                 "cause": traceback.format_exception_only(type(exc), exc)[-1].strip(),
             }
             status, headers, body = 500, [("Content-Type", "application/json")], json.dumps(payload).encode()
+        headers = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
         return _send(start_response, status, headers, body)
 
     # -- AWS traffic ----------------------------------------------------------------------------
@@ -134,23 +147,26 @@ class EmulatorApp:
         engine = self.engine
         simulated = name.service in _SIMULATED
         parsed: Any = None
-        if simulated and body:
+        if name.protocol in ("json", "rest-json") and body:
             try:
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
-            if not isinstance(parsed, dict):
+            if not isinstance(parsed, dict) and simulated:
                 return error_reply(
                     name.protocol, AwsError("SerializationException", "Request body must be a JSON object")
                 )
         path = str(environ.get("PATH_INFO", ""))
+        try:
+            self._validate(environ, name, body, parsed)
+        except AwsError as exc:
+            return error_reply(name.protocol, exc)
         with engine.lock:
             engine.tick()
             if not simulated:
                 return self._call_moto(environ)
             account = engine.account_for(_access_key(environ))
             try:
-                validate(name.service, name.action, parsed, rest=name.protocol == "rest-json")
                 reply = engine.before(name.service, name.action, path, parsed, account, name.region)
             except AwsError as exc:
                 return error_reply(name.protocol, exc)
@@ -161,6 +177,33 @@ class EmulatorApp:
             if reply[0] < 300:
                 engine.after(name.service, name.action, path, parsed, reply[2], account, name.region)
             return reply
+
+    def _validate(self, environ: dict[str, Any], name: RequestName, body: bytes | None, parsed: Any) -> None:
+        query = str(environ.get("QUERY_STRING", ""))
+        form: dict[str, list[str]] | None = None
+        if name.protocol == "query":
+            from urllib.parse import parse_qs
+
+            form = parse_qs(query, keep_blank_values=True)
+            if body and environ.get("REQUEST_METHOD") == "POST":
+                form.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif name.protocol == "json" and body and not isinstance(parsed, dict):
+            return  # not JSON: the service answers its own serialization error
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        self.engine.validator.check(
+            name.service,
+            name.action,
+            name.protocol,
+            body=parsed,
+            path=raw_path(environ) if name.protocol == "rest-json" else str(environ.get("PATH_INFO", "/")),
+            query=query,
+            form=form,
+            headers=headers,
+        )
 
     def _call_moto(self, environ: dict[str, Any]) -> Reply:
         captured: dict[str, Any] = {}
@@ -223,6 +266,14 @@ class AdminRoutes:
     def handle(self, environ: dict[str, Any]) -> Reply:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         route = str(environ.get("PATH_INFO", "")).removeprefix(ADMIN_PREFIX).strip("/")
+        if not (route == "health" and method in ("GET", "HEAD")) and not self._authorised(environ):
+            return _json(
+                401,
+                {
+                    "error": "the emulator's admin API needs its token: send 'Authorization: Bearer <token>' "
+                    "(the token is in the emulator's token file, e.g. <state dir>/emulator_token)"
+                },
+            )
         raw = _read_body(environ)
         try:
             payload = json.loads(raw) if raw.strip() else None
@@ -236,6 +287,13 @@ class AdminRoutes:
         except (ValueError, TypeError, KeyError) as exc:
             return _json(400, {"error": str(exc)})
 
+    def _authorised(self, environ: dict[str, Any]) -> bool:
+        header = str(environ.get("HTTP_AUTHORIZATION", ""))
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            token = str(environ.get("HTTP_X_EMR_DAGS_TOKEN", ""))
+        return hmac.compare_digest(token.strip().encode(), self.app.admin_token.encode())
+
     @staticmethod
     def routes() -> list[str]:
         return [
@@ -247,6 +305,7 @@ class AdminRoutes:
             "GET|POST /emr-dags/time",
             "GET|POST /emr-dags/timings",
             "GET /emr-dags/state",
+            "GET|POST|DELETE /emr-dags/validation",
             "POST /emr-dags/reset",
         ]
 
@@ -263,6 +322,7 @@ class AdminRoutes:
                 "time_scale": engine.clock.time_scale,
                 "sim_minutes": round(engine.clock.now() / 60.0, 4),
                 "local_exec": engine.local.enabled,
+                "strict_validation": engine.validator.strict,
                 "rules": len(engine.rules.to_list()),
             },
         )
@@ -271,7 +331,18 @@ class AdminRoutes:
         if method == "DELETE":
             self.engine.calls.reset()
             return _json(200, {"reset": True})
-        return _json(200, self.engine.calls.snapshot())
+        return _json(200, {**self.engine.calls.snapshot(), "validation": self.engine.validator.snapshot()})
+
+    def r_validation(self, method: str, payload: Any) -> Reply:
+        """Validation counts; ``POST {"strict": false}`` switches to lenient mode; ``DELETE`` zeroes them."""
+        validator = self.engine.validator
+        if method == "POST":
+            if not isinstance((payload or {}).get("strict"), bool):
+                raise ValueError('POST /emr-dags/validation takes {"strict": true|false}')
+            validator.strict = payload["strict"]
+        elif method == "DELETE":
+            validator.reset()
+        return _json(200, validator.snapshot())
 
     def r_calls_reset(self, method: str, payload: Any) -> Reply:
         self.engine.calls.reset()
@@ -316,7 +387,7 @@ class AdminRoutes:
         return _json(200, self.engine.timings.to_dict())
 
     def r_state(self, method: str, payload: Any) -> Reply:
-        return _json(200, self.engine.state())
+        return _json(200, {**self.engine.state(), "validation": self.engine.validator.snapshot()})
 
     def r_reset(self, method: str, payload: Any) -> Reply:
         if method != "POST":

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import argparse
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +35,20 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
     parser.add_argument("--rules", metavar="FILE", help="scripted outcomes, JSON or YAML")
     parser.add_argument("--faults", metavar="FILE", help="fault injection config, JSON or YAML")
-    parser.add_argument("--local-exec", action="store_true", help="run local command-runner steps for real")
+    parser.add_argument(
+        "--local-exec", action=argparse.BooleanOptionalAction, default=_env_flag("EMR_DAGS_LOCAL_EXEC"),
+        help="run local command-runner/script-runner steps as real processes (off by default; as `nobody` "
+        "when the emulator runs as root). Default from $EMR_DAGS_LOCAL_EXEC",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lenient", action="store_true",
+        help="only count requests that break AWS's model constraints instead of refusing them (diagnosing)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--token-file", metavar="FILE", default=None,
+        help="where to write the admin token (mode 0600; default $EMR_DAGS_EMULATOR_TOKEN_FILE, else "
+        "<state dir>/emulator_token). The token is $EMR_DAGS_EMULATOR_TOKEN if set, else a new random one",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=None, help="seed for fault injection")
     parser.add_argument("--log-requests", action="store_true", help="log one line per AWS request")
     parser.set_defaults(func=run)
@@ -49,12 +65,14 @@ def _load(path: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emr_dags_devkit.emulator.client import TOKEN_ENV, default_token_file, new_token, write_token_file
     from emr_dags_devkit.emulator.config import DEFAULT_TIME_SCALE
     from emr_dags_devkit.emulator.server import build
 
     logging.basicConfig(
         level=logging.INFO if args.log_requests else logging.WARNING, format="%(asctime)s %(message)s"
     )
+    token = os.environ.get(TOKEN_ENV) or new_token()
     try:
         handle = build(
             host=args.host,
@@ -62,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             time_scale=args.time_scale if args.time_scale is not None else DEFAULT_TIME_SCALE,
             rules=args.rules,
             local_exec=args.local_exec,
+            strict=not args.lenient,
+            admin_token=token,
             seed=args.seed,
             faults=_load(args.faults) if args.faults else None,
             timings=(
@@ -74,6 +94,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"emr-dags emulator: {exc}", file=sys.stderr)
         return 2
 
+    token_file = args.token_file or default_token_file()
+    try:
+        write_token_file(token_file, token)
+    except OSError as exc:  # e.g. a read-only mount: the admin API stays closed unless the token is known
+        print(
+            f"emr-dags emulator: warning: cannot write the admin token to {token_file} ({exc}); "
+            f"set {TOKEN_ENV} to choose the token instead",
+            file=sys.stderr,
+            flush=True,
+        )
+
     def stop(signum: int, frame: Any) -> None:
         # shutdown() blocks until serve_forever returns, so call it from another thread.
         threading.Thread(target=handle._server.shutdown, daemon=True).start()
@@ -81,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     print(
         f"emr-dags emulator listening on {handle.endpoint_url} (time scale {handle.engine.clock.time_scale} s/min)",
+        flush=True,
+    )
+    print(
+        f"admin token in {token_file}; local execution "
+        f"{'ON' if args.local_exec else 'off'}; request validation {'lenient' if args.lenient else 'strict'}",
         flush=True,
     )
     try:

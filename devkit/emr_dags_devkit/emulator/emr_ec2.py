@@ -30,6 +30,9 @@ ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 DONE_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 DONE_STEP_STATES = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
 RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+$")
+MAX_ACTIVE_STEPS = 256  # PENDING + RUNNING + CANCEL_PENDING steps a cluster may hold
+# ActionOnFailure values AddJobFlowSteps refuses on a cluster whose StepConcurrencyLevel is above 1.
+SERIAL_ONLY_ACTIONS = ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW", "CANCEL_AND_WAIT")
 _SIZE_FACTORS = {
     "nano": 0.25, "micro": 0.5, "small": 1, "medium": 2, "large": 4, "xlarge": 8,
 }  # fmt: skip
@@ -240,6 +243,12 @@ class EmrSim:
                     "ValidationException",
                     f"The requested release label '{label}' is not valid. Expected a label like 'emr-7.5.0'.",
                 )
+            instances = body.get("Instances") or {}
+            if instances.get("InstanceGroups") and instances.get("InstanceFleets"):
+                raise AwsError(
+                    "ValidationException",
+                    "Instances: specify instance groups or instance fleets, not both.",
+                )
             return None
         if action == "TerminateJobFlows":
             return self._terminate_job_flows(body, account, region)
@@ -254,11 +263,8 @@ class EmrSim:
 
     @staticmethod
     def _check_cluster_request(action: str, body: dict[str, Any], cluster: EmulatedCluster) -> None:
-        if action == "AddJobFlowSteps" and cluster.state in DONE_CLUSTER_STATES:
-            raise AwsError(
-                "ValidationException",
-                "A job flow that is shutting down, terminated, or finished may not be modified.",
-            )
+        if action == "AddJobFlowSteps":
+            EmrSim._check_add_steps(body, cluster)
         if action == "DescribeStep":
             step_id = body.get("StepId")
             if not any(s.id == step_id for s in _steps(cluster)):
@@ -269,6 +275,31 @@ class EmrSim:
                 raise AwsError(
                     "ValidationException", f"StepConcurrencyLevel {level!r} must be between 1 and 256."
                 )
+
+    @staticmethod
+    def _check_add_steps(body: dict[str, Any], cluster: EmulatedCluster) -> None:
+        if cluster.state in DONE_CLUSTER_STATES:
+            raise AwsError(
+                "ValidationException",
+                "A job flow that is shutting down, terminated, or finished may not be modified.",
+            )
+        steps = [s for s in body.get("Steps") or [] if isinstance(s, dict)]
+        level = int(cluster.step_concurrency_level or 1)
+        for step in steps:
+            action = step.get("ActionOnFailure")
+            if level > 1 and action in SERIAL_ONLY_ACTIONS:
+                raise AwsError(
+                    "ValidationException",
+                    f"ActionOnFailure {action} is not valid for step '{step.get('Name')}': the cluster's "
+                    f"StepConcurrencyLevel is {level}; only CONTINUE is supported when steps run concurrently.",
+                )
+        active = sum(1 for s in _steps(cluster) if s.state in ("PENDING", "RUNNING", "CANCEL_PENDING"))
+        if active + len(steps) > MAX_ACTIVE_STEPS:
+            raise AwsError(
+                "ValidationException",
+                "Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending') for cluster "
+                f"exceeded ({MAX_ACTIVE_STEPS}).",
+            )
 
     def after(
         self, action: str, body: dict[str, Any], result: dict[str, Any], account: str, region: str

@@ -29,12 +29,14 @@ class Engine:
         rules: list[Rule] | None = None,
         local_exec: bool = False,
         timings: Timings | None = None,
+        strict: bool = True,
     ) -> None:
         from emr_dags_devkit.emulator.eks import EksSim
         from emr_dags_devkit.emulator.emr_ec2 import EmrSim
         from emr_dags_devkit.emulator.local import LocalRunner
         from emr_dags_devkit.emulator.logs import LogWriter
         from emr_dags_devkit.emulator.serverless import ServerlessSim
+        from emr_dags_devkit.emulator.validation import RequestValidator
 
         self.lock = threading.RLock()
         self.clock = SimClock(time_scale)
@@ -42,6 +44,7 @@ class Engine:
         self._initial = (time_scale, self.timings.to_dict())  # what reset() goes back to
         self.rules = RuleSet(rules)
         self.calls = CallCounter()
+        self.validator = RequestValidator(strict=strict)
         self.faults = FaultInjector()
         self.logs = LogWriter(self)
         self.local = LocalRunner(self, enabled=local_exec)

@@ -24,12 +24,32 @@ def json_reply(protocol: str, payload: dict[str, Any], status: int = 200) -> Rep
 
 
 def error_reply(protocol: str, error: AwsError) -> Reply:
+    if protocol in ("query", "ec2"):
+        return _xml_error(protocol, error)
     body = {"__type": error.code, "message": error.message}
     if protocol == "json":
         body["Message"] = error.message
     status, headers, data = json_reply(protocol, body, error.status)
     headers.append(("x-amzn-ErrorType", error.code))
     return status, headers, data
+
+
+def _xml_error(protocol: str, error: AwsError) -> Reply:
+    from xml.sax.saxutils import escape
+
+    code, text = escape(error.code), escape(error.message)
+    if protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{text}</Message></Error></Errors>"
+            "<RequestID>emr-dags-emulator</RequestID></Response>"
+        )
+    else:
+        kind = "Sender" if error.status < 500 else "Receiver"
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{text}</Message></Error>"
+            "<RequestId>emr-dags-emulator</RequestId></ErrorResponse>"
+        )
+    return error.status, [("Content-Type", "text/xml")], body.encode()
 
 
 def _default(value: Any) -> Any:

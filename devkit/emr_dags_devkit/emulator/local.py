@@ -6,12 +6,20 @@ be an existing absolute path, so ``spark-submit s3://...`` or ``python3 -c ...``
 Arguments are passed as a list (never through a shell). The child gets ``AWS_ENDPOINT_URL``
 pointing at the emulator and dummy credentials; its exit code decides the step's outcome and its
 output becomes the step's logs.
+
+Local execution is opt-in (``--local-exec``, ``start_emulator(local_exec=True)``, ``emr-dags up
+--local-exec``): anyone who can add a step to the emulator can run a program on this machine. When
+the emulator runs as root, steps run as ``nobody`` (its own group, no supplementary groups, a fresh
+working directory it owns, ``HOME`` there), so the step's program and script must be readable and
+executable by ``nobody`` (a Python under ``/root`` is not). If the privileges cannot be dropped, the
+step is refused: it FAILS with the reason, it never runs as root.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -25,6 +33,29 @@ if TYPE_CHECKING:
     from emr_dags_devkit.emulator.engine import Engine
 
 INTERPRETERS = {"python", "python3", "bash", "sh", "zsh", "perl", "ruby", "node"}
+UNPRIVILEGED_USER = "nobody"
+
+
+class LocalExecRefused(RuntimeError):
+    """A local step cannot run without root privileges being kept; the step fails with this reason."""
+
+
+def unprivileged() -> tuple[int, int] | None:
+    """(uid, gid) to run steps as: ``nobody``'s when this process is root, None (stay) otherwise."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        raise LocalExecRefused(
+            f"refusing to run a local step as root: there is no '{UNPRIVILEGED_USER}' user to run it as; "
+            "run the emulator as an unprivileged user"
+        ) from None
+    if entry.pw_uid == 0:
+        raise LocalExecRefused(f"refusing to run a local step as root: '{UNPRIVILEGED_USER}' has uid 0")
+    return entry.pw_uid, entry.pw_gid
+
+
 MAX_OUTPUT = 1 << 20  # keep the last MiB of each stream
 
 
@@ -94,20 +125,37 @@ class LocalRunner:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         proc = LocalProcess(argv=argv)
         try:
+            cwd = tempfile.mkdtemp(prefix=f"emr-dags-{step.id}-")
+            drop = unprivileged()
+            privileges: dict[str, Any] = {}
+            if drop is not None:
+                uid, gid = drop
+                os.chown(cwd, uid, gid)
+                env["HOME"] = cwd
+                env["USER"] = env["LOGNAME"] = UNPRIVILEGED_USER
+                privileges = {"user": uid, "group": gid, "extra_groups": []}
             proc.popen = subprocess.Popen(  # noqa: S603 - argv list, no shell
                 argv,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
-                cwd=tempfile.mkdtemp(prefix=f"emr-dags-{step.id}-"),
+                cwd=cwd,
                 start_new_session=True,
+                **privileges,
             )
-        except OSError as exc:
-            proc.returncode = 127
-            proc.stderr = f"failed to start {argv[0]}: {exc}\n"
+        except (OSError, LocalExecRefused, subprocess.SubprocessError) as exc:
+            proc.returncode = 126 if isinstance(exc, LocalExecRefused | PermissionError) else 127
+            hint = ""
+            if isinstance(exc, PermissionError) and os.geteuid() == 0:
+                hint = (
+                    f" (the emulator runs as root, so local steps run as '{UNPRIVILEGED_USER}': the program "
+                    f"and its script must be readable and executable by '{UNPRIVILEGED_USER}')"
+                )
+            proc.stderr = f"failed to start {argv[0]}: {exc}{hint}\n"
             proc.done.set()
             threading.Thread(target=self._report, args=(cluster, step), daemon=True).start()
             return proc
+        self._live.add(proc.popen.pid)
         threading.Thread(
             target=self._wait, args=(proc, cluster, step), daemon=True, name=f"local-{step.id}"
         ).start()

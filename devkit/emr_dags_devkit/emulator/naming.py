@@ -77,6 +77,14 @@ def _s3_operation(method: str, path: str, query: str) -> str:
     return f"{method} {path}"
 
 
+def raw_path(environ: dict[str, object]) -> str:
+    """The request path as sent (percent-encoded), falling back to PATH_INFO."""
+    raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+    if raw.startswith("/"):
+        return raw.split("?", 1)[0]
+    return str(environ.get("PATH_INFO", "/"))
+
+
 def name_request(environ: dict[str, object], body: bytes | None) -> RequestName:
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
     if not auth and "X-Amz-Credential" in str(environ.get("QUERY_STRING", "")):  # a presigned URL
@@ -91,7 +99,12 @@ def name_request(environ: dict[str, object], body: bytes | None) -> RequestName:
     if target:
         return RequestName(service, target.rsplit(".", 1)[-1], region, "json")
     if service in REST_JSON_SERVICES:
-        return RequestName(service, rest_operation(service, method, path), region, "rest-json")
+        # Match the raw (still percent-encoded) path first: a label may hold an ARN, whose "/" the
+        # SDK sends as %2F (ListTagsForResource on a job run ARN) and PATH_INFO has decoded.
+        operation = rest_operation(service, method, raw_path(environ))
+        if operation.startswith(f"{method} "):
+            operation = rest_operation(service, method, path)
+        return RequestName(service, operation, region, "rest-json")
     if service == "s3":
         return RequestName(
             service, _s3_operation(method, path, str(environ.get("QUERY_STRING", ""))), region, "rest-xml"

@@ -20,10 +20,11 @@ TICK_SECONDS = 0.05
 class EmulatorHandle:
     """A running emulator. ``stop()`` (or leaving the ``with`` block) shuts it down."""
 
-    def __init__(self, server: Any, engine: Engine, host: str) -> None:
+    def __init__(self, server: Any, engine: Engine, host: str, admin_token: str) -> None:
         self._server = server
         self.engine = engine
         self.host = host
+        self.admin_token = admin_token  # for EmulatorAdmin(url, token=...) in other processes
         self.port: int = server.server_address[1]
         self._stopped = threading.Event()
         self._serve_thread: threading.Thread | None = None
@@ -38,7 +39,7 @@ class EmulatorHandle:
     def admin(self) -> EmulatorAdmin:
         from emr_dags_devkit.emulator.client import EmulatorAdmin
 
-        return EmulatorAdmin(self.endpoint_url)
+        return EmulatorAdmin(self.endpoint_url, token=self.admin_token)
 
     def _ticker(self) -> None:
         while not self._stopped.wait(TICK_SECONDS):
@@ -94,12 +95,20 @@ def build(
     seed: int | None = None,
     faults: dict[str, Any] | None = None,
     timings: Timings | dict[str, float] | None = None,
+    strict: bool = True,
+    admin_token: str | None = None,
+    token_file: str | Path | None = None,
 ) -> EmulatorHandle:
-    """Create the server (bound, not yet serving)."""
+    """Create the server (bound, not yet serving).
+
+    ``admin_token`` guards the admin routes (a fresh random one when None); ``token_file``, when
+    given, receives it (mode 0600) so other processes' ``EmulatorAdmin`` can find it.
+    """
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     from emr_dags_devkit.emulator.app import EmulatorApp
+    from emr_dags_devkit.emulator.client import new_token, write_token_file
     from emr_dags_devkit.emulator.engine import Engine
     from emr_dags_devkit.emulator.rules import coerce_rule, load_rules_file
 
@@ -111,16 +120,22 @@ def build(
         t = Timings()
         t.update(timings)
         timings = t
-    engine = Engine(time_scale=time_scale, rules=rule_list, local_exec=local_exec, timings=timings)
+    engine = Engine(
+        time_scale=time_scale, rules=rule_list, local_exec=local_exec, timings=timings, strict=strict
+    )
     if faults is not None or seed is not None:
         config = dict(faults or {})
         if seed is not None:
             config.setdefault("seed", seed)
         engine.faults.configure(config)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, EmulatorApp(engine), threaded=True, request_handler=MotoRequestHandler)
+    token = admin_token or new_token()
+    app = EmulatorApp(engine, admin_token=token)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer (threaded=True)
-    handle = EmulatorHandle(server, engine, host)
+    if token_file is not None:
+        write_token_file(token_file, token)
+    handle = EmulatorHandle(server, engine, host, token)
     engine.local.endpoint_url = handle.endpoint_url
     return handle
 
@@ -135,18 +150,25 @@ def start_emulator(
     seed: int | None = None,
     faults: dict[str, Any] | None = None,
     timings: Timings | dict[str, float] | None = None,
+    strict: bool = True,
+    admin_token: str | None = None,
+    token_file: str | Path | None = None,
 ) -> EmulatorHandle:
     """Start the emulator in background threads and return its handle.
 
     ``port=0`` picks a free port (see ``handle.endpoint_url``). ``time_scale`` is the number of real
     seconds a simulated minute lasts. ``rules`` is a list of rules (``Rule`` or dicts in the file
-    format) or a path to a JSON/YAML rules file.
+    format) or a path to a JSON/YAML rules file. ``local_exec`` runs local command-runner steps as real
+    processes (off unless asked). ``strict`` (the default) answers requests that break AWS's model
+    constraints with AWS's 400; ``strict=False`` only counts them. The admin routes need
+    ``handle.admin_token`` (``handle.admin`` sends it).
 
     Note: moto keeps its state in process-wide globals, so an in-process emulator shares them with
     any ``moto.mock_aws`` used in the same process; run one or the other.
     """
     handle = build(
         host=host, port=port, time_scale=time_scale, rules=rules, local_exec=local_exec,
-        seed=seed, faults=faults, timings=timings,
+        seed=seed, faults=faults, timings=timings, strict=strict, admin_token=admin_token,
+        token_file=token_file,
     )  # fmt: skip
     return handle.start_background()

@@ -27,6 +27,8 @@ RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+(-\d{8})?$")
 _PATH = re.compile(
     r"^/applications(?:/(?P<app>[^/]+))?(?:/(?P<verb>start|stop|jobruns))?(?:/(?P<run>[^/]+))?"
 )
+# Which job driver each application type runs (a Hive job on a Spark application is refused).
+DRIVER_FOR_TYPE = {"SPARK": "sparkSubmit", "HIVE": "hive"}
 ACTIVE_RUN = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING", "QUEUED")
 DONE_RUN = ("SUCCESS", "FAILED", "CANCELLED")
 
@@ -279,6 +281,7 @@ class ServerlessSim:
             raise AwsError(
                 "ValidationException", f"Application {app_id} is terminated. Cannot start job run."
             )
+        self._check_driver(app, body.get("jobDriver"))
         timeout = body.get("executionTimeoutMinutes")
         if timeout is not None and (not isinstance(timeout, int) or timeout < 0):
             raise AwsError("ValidationException", f"executionTimeoutMinutes {timeout!r} is not valid.")
@@ -294,6 +297,21 @@ class ServerlessSim:
                 f"executionRoleArn {body.get('executionRoleArn')!r} is not a valid role ARN.",
             )
         return None
+
+    @staticmethod
+    def _check_driver(app: Any, driver: Any) -> None:
+        """The job driver must be the application type's: sparkSubmit on SPARK, hive on HIVE."""
+        app_type = str(app.type or "").upper()
+        expected = DRIVER_FOR_TYPE.get(app_type)
+        given = [key for key, value in (driver or {}).items() if value is not None]
+        if expected is None or not given:
+            return
+        if given != [expected]:
+            raise AwsError(
+                "ValidationException",
+                f"Job driver '{given[0]}' is not supported for application {app.id} of type {app_type}; "
+                f"a {app_type} application runs '{expected}' job drivers only.",
+            )
 
     # -- simulation -------------------------------------------------------------------------------
     def _set_app(self, app: Any, state: str, at: float, minutes: float | None = None) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emr_dags.errors import EmrDagsError
 from emr_dags_devkit.layout import project
-
-if TYPE_CHECKING:
-    import argparse
 
 
 def repo_root() -> Path:
@@ -69,6 +67,7 @@ def register(subparsers: Any) -> None:
     _add_location_args(demo)
     _add_up_args(demo)
     demo.add_argument("--tag", default="demo", help="run the DAGs carrying this tag (default: demo)")
+    demo.set_defaults(local_exec=True)
     demo.add_argument("--run-timeout", type=float, default=900.0, help="seconds to wait for the DAG runs")
     demo.set_defaults(func=cmd_demo)
 
@@ -83,6 +82,11 @@ def _add_up_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trigger-log-port", type=int, default=8794, help="Airflow's triggerer log server")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real seconds per simulated minute")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL 15 instead of SQLite")
+    parser.add_argument(
+        "--local-exec", action=argparse.BooleanOptionalAction, default=False,
+        help="let the emulator run local command-runner steps as real processes (as `nobody` when run as "
+        "root); off for `up`, on for `demo` (its word count runs this way)",
+    )  # fmt: skip
     parser.add_argument(
         "--timeout", type=float, default=300.0, help="seconds to wait for the stack to be healthy"
     )
@@ -104,6 +108,7 @@ def _config(args: argparse.Namespace) -> Any:
         trigger_log_port=args.trigger_log_port,
         time_scale=args.time_scale,
         postgres=args.postgres,
+        local_exec=args.local_exec,
     )
 
 
@@ -122,7 +127,10 @@ def _fail(exc: Exception) -> int:
 def _print_login(stack: Any) -> None:
     cfg = stack.config
     print(f"\nAirflow UI:   {cfg.api_url}   (user: admin, password: in {cfg.password_file})")
-    print(f"Emulator:     {cfg.emulator_url}   (boto3 endpoint_url; admin API under /emr-dags/)")
+    print(
+        f"Emulator:     {cfg.emulator_url}   (boto3 endpoint_url; admin API under /emr-dags/, "
+        f"token in {cfg.emulator_token_file}; local execution {'on' if cfg.local_exec else 'off'})"
+    )
     print(f"AIRFLOW_HOME: {cfg.airflow_home}")
     print(f"Logs:         {stack.log_dir}")
     default = default_state_dir()

@@ -59,6 +59,9 @@ class StackConfig:
     # Also mount the dev kit's bench/chaos fixture DAGs (only the stacks of `bench`/`chaos` and the
     # end-to-end tests do; a user's stack shows the examples only).
     fixture_dags: bool = False
+    # Run the example DAGs' local command-runner steps as real processes in the emulator (opt-in:
+    # anyone who can add a step could run a program here). `emr-dags demo` turns it on.
+    local_exec: bool = False
     stack_id: str = field(default_factory=lambda: secrets.token_hex(8))
 
     @property
@@ -84,6 +87,22 @@ class StackConfig:
     @property
     def password_file(self) -> Path:
         return self.airflow_home / "simple_auth_manager_passwords.json"
+
+    @property
+    def emulator_token_file(self) -> Path:
+        """The emulator's admin token (mode 0600), written by `up` and read by `EmulatorAdmin`."""
+        from emr_dags_devkit.emulator.client import TOKEN_FILE_NAME
+
+        return Path(self.state_dir) / TOKEN_FILE_NAME
+
+    def emulator_token(self) -> str:
+        return _secret(self.emulator_token_file)
+
+    def emulator_admin(self) -> Any:
+        """An ``EmulatorAdmin`` for this stack's emulator, carrying its token."""
+        from emr_dags_devkit.emulator.client import EmulatorAdmin
+
+        return EmulatorAdmin(self.emulator_url, token=self.emulator_token())
 
     def ports(self) -> dict[str, int]:
         ports = {
@@ -111,6 +130,9 @@ class StackConfig:
             # tasks are not scaled, so a scaled 30-minute idle timeout would end clusters mid-pipeline.
             "EMR_DAGS_IDLE_TIMEOUT_FACTOR": f"{60.0 / self.time_scale:g}",
             "EMR_DAGS_JWT_SECRET": _secret(Path(self.state_dir) / "jwt_secret"),
+            "EMR_DAGS_EMULATOR_TOKEN": self.emulator_token(),
+            "EMR_DAGS_EMULATOR_TOKEN_FILE": str(self.emulator_token_file),
+            "EMR_DAGS_LOCAL_EXEC": "true" if self.local_exec else "false",
         }
 
 
@@ -197,6 +219,9 @@ class Stack:
         for folder in (self.pid_dir, self.log_dir, self.config.airflow_home):
             folder.mkdir(parents=True, exist_ok=True)
         self._write_password_file()
+        from emr_dags_devkit.emulator.client import new_token, write_token_file
+
+        write_token_file(self.config.emulator_token_file, new_token())  # a new admin token per start
         self._build_folders()
         services = self.services_cache  # fails early on a compose file we cannot run
         config_path(self.state_dir).write_text(json.dumps(asdict(self.config), indent=2))

@@ -140,3 +140,49 @@ def test_the_stack_makes_emulator_idle_timeouts_count_real_time(tmp_path, time_s
     argv = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}["emulator"].argv
     assert argv[argv.index("--time-scale") + 1] == str(time_scale)
     assert argv[argv.index("--idle-timeout-factor") + 1] == factor
+
+
+@pytest.mark.parametrize("local_exec", [False, True])
+def test_local_execution_is_off_unless_the_stack_asks_for_it(tmp_path, local_exec):
+    from emr_dags_devkit.stack.runner import StackConfig
+
+    config = StackConfig(
+        repo_root=str(REPO), state_dir=str(tmp_path), compose_file=str(COMPOSE), local_exec=local_exec
+    )
+    emulator = {
+        svc.name: svc
+        for svc in translate(load_compose(COMPOSE, config.variables()), _where(), with_postgres=False)
+    }["emulator"]
+    assert "--local-exec" not in emulator.argv
+    assert emulator.env["EMR_DAGS_LOCAL_EXEC"] == ("true" if local_exec else "false")
+    docker = load_compose(COMPOSE, {})["services"]["emulator"]
+    assert docker["environment"]["EMR_DAGS_LOCAL_EXEC"] == "false"  # `docker compose up` too
+
+
+def test_the_stack_hands_the_emulator_its_admin_token_and_token_file(tmp_path):
+    from emr_dags_devkit.stack.runner import StackConfig
+
+    config = StackConfig(repo_root=str(REPO), state_dir=str(tmp_path), compose_file=str(COMPOSE))
+    emulator = {
+        svc.name: svc
+        for svc in translate(load_compose(COMPOSE, config.variables()), _where(), with_postgres=False)
+    }["emulator"]
+    token_file = tmp_path / "emulator_token"
+    assert emulator.env["EMR_DAGS_EMULATOR_TOKEN"] == token_file.read_text() == config.emulator_token()
+    assert emulator.env["EMR_DAGS_EMULATOR_TOKEN_FILE"] == str(token_file)
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert config.emulator_admin().token == config.emulator_token()
+    assert not any(config.emulator_token() in arg for arg in emulator.argv)  # not visible in `ps`
+
+
+def test_up_leaves_local_execution_off_and_demo_turns_it_on():
+    import argparse
+
+    from emr_dags_devkit.stack.commands import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    assert parser.parse_args(["up"]).local_exec is False
+    assert parser.parse_args(["up", "--local-exec"]).local_exec is True
+    assert parser.parse_args(["demo"]).local_exec is True
+    assert parser.parse_args(["demo", "--no-local-exec"]).local_exec is False

@@ -72,6 +72,8 @@ def decisive_span(text: str) -> tuple[int, int] | None:
 
 def _boundary_before(text: str, pos: int, floor: int) -> int:
     """The nearest word/punctuation boundary at or before ``pos`` (not before ``floor``)."""
+    if pos >= len(text):
+        return len(text)  # the rest fits: nothing to cut
     for i in range(pos, floor, -1):
         if text[i - 1] in " ;,(" or text[i - 1 : i + 1] == ": ":
             return i

@@ -46,3 +46,12 @@ def test_a_short_line_is_quoted_whole_without_its_log_prefix() -> None:
         "stderr", ["25/11/25 03:05:00 ERROR Executor: java.io.IOException: No space left on device"]
     ).summary
     assert summary.startswith("Disk full: IOException: No space left on device")
+
+
+def test_shorten_keeps_a_late_inner_exception_whose_message_runs_to_the_end_of_the_line():
+    # No known clause; the innermost "Name: message" starts near the end, so start + limit passes the
+    # end of the text (this raised IndexError).
+    text = "x" * 230 + " WrapperException: failed: InnerError: bad row 7"
+    out = shorten(text, 100)
+    assert out == "… InnerError: bad row 7"
+    assert not out.endswith("…")

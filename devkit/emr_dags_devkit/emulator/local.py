@@ -57,6 +57,30 @@ def unprivileged() -> tuple[int, int] | None:
 
 
 MAX_OUTPUT = 1 << 20  # keep the last MiB of each stream
+# What an unprivileged step sees: the system's programs, as on an EMR node (a virtualenv under /root,
+# say, is not executable by nobody).
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def stage_for_unprivileged(argv: list[str], cwd: Path, uid: int, gid: int) -> list[str]:
+    """``argv`` for a step run as ``nobody``: an interpreter from the system PATH, and its script copied
+    into the step's own folder (as EMR copies a step's script to the node), so a script under a
+    folder only root can read still runs."""
+    program = argv[0]
+    name = Path(program).name
+    if name in INTERPRETERS:
+        program = shutil.which(name, path=SYSTEM_PATH) or program
+    staged = [program]
+    for arg in argv[1:]:
+        path = Path(arg)
+        if path.is_absolute() and path.is_file() and path.suffix in (".py", ".sh", ".pl", ".rb", ".js"):
+            target = cwd / path.name
+            shutil.copyfile(path, target)
+            os.chown(target, uid, gid)
+            target.chmod(0o755)
+            arg = str(target)
+        staged.append(arg)
+    return staged
 
 
 @dataclass(kw_only=True, slots=True)
@@ -133,7 +157,9 @@ class LocalRunner:
                 os.chown(cwd, uid, gid)
                 env["HOME"] = cwd
                 env["USER"] = env["LOGNAME"] = UNPRIVILEGED_USER
+                env["PATH"] = SYSTEM_PATH
                 privileges = {"user": uid, "group": gid, "extra_groups": []}
+                argv = proc.argv = stage_for_unprivileged(argv, Path(cwd), uid, gid)
             proc.popen = subprocess.Popen(  # noqa: S603 - argv list, no shell
                 argv,
                 stdout=subprocess.PIPE,

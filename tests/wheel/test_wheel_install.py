@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -28,6 +29,7 @@ from emr_dags_devkit.stack.runner import free_port
 
 pytestmark = pytest.mark.wheel
 REPO = Path(__file__).resolve().parents[2]
+NEUTRAL = Path(tempfile.gettempdir())
 EXAMPLES = sorted(p.stem for p in (REPO / "dags").glob("*.py"))
 SETS = {
     "oldest": ["-c", str(REPO / "constraints-oldest.txt")],
@@ -165,6 +167,7 @@ def test_an_example_runs_with_dags_test_against_the_emulator(venv):
     emulator = subprocess.Popen(
         [str(venv["bin"] / "python"), "-m", "emr_dags_devkit.emulator", "--port", str(port)],
         env=venv["env"],
+        cwd=NEUTRAL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -183,6 +186,7 @@ def test_an_example_runs_with_dags_test_against_the_emulator(venv):
         proc = subprocess.run(
             [str(venv["bin"] / "airflow"), "dags", "test", "emr_nightly_analytics"],
             env=env,
+            cwd=NEUTRAL,
             capture_output=True,
             text=True,
             timeout=600,

@@ -216,14 +216,11 @@ def test_a_botocore_config_that_is_not_a_dict_is_rejected() -> None:
         EmrStepOperator(task_id="s", cluster_id="j", step=STEP, botocore_config="adaptive")
 
 
-@pytest.mark.parametrize(("configured", "expected"), [(None, False), ("true", True), ("false", False)])
+@pytest.mark.parametrize(("configured", "expected"), [("true", True), ("false", False)])
 def test_deferrable_defaults_to_airflows_default_deferrable(
-    monkeypatch: pytest.MonkeyPatch, configured: str | None, expected: bool
+    monkeypatch: pytest.MonkeyPatch, configured: str, expected: bool
 ) -> None:
-    if configured is None:
-        monkeypatch.delenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", raising=False)
-    else:
-        monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", configured)
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", configured)
     assert {op.deferrable for op in build_all()} == {expected}
     assert EmrStepOperator(task_id="s", cluster_id="j", step=STEP, deferrable=not expected).deferrable is (
         not expected

@@ -161,7 +161,7 @@ def deployment_id() -> str:
     else ``unknown``. Workers, the triggerer, the api-server and ``emr-dags reap`` must agree: set it
     explicitly where a component cannot read the metadata DB URL.
     """
-    configured = os.environ.get(DEPLOYMENT_ENV) or _airflow_conf("emr_dags", "deployment_id")
+    configured = os.environ.get(DEPLOYMENT_ENV) or _airflow_option("emr_dags", "deployment_id")
     if configured:
         if not _DEPLOYMENT_VALUE.match(configured):
             raise EmrConfigError(
@@ -171,13 +171,13 @@ def deployment_id() -> str:
                 field="deployment_id",
             )
         return configured
-    db_url = _airflow_conf("database", "sql_alchemy_conn")
+    db_url = _airflow_option("database", "sql_alchemy_conn")
     if db_url:
         return "db-" + hashlib.sha256(db_url.encode()).hexdigest()[:12]
     return UNKNOWN_DEPLOYMENT
 
 
-def _airflow_conf(section: str, key: str) -> str | None:
+def _airflow_option(section: str, key: str) -> str | None:
     try:
         from airflow.configuration import conf
     except ImportError:  # outside Airflow (e.g. `emr-dags reap` on a laptop)

@@ -1,10 +1,16 @@
 """What every emr-dags operator shares: the AWS target, the ownership key, the wait budget, deferral.
 
-Parameters documented once here and accepted by every operator:
+Parameters documented once here and accepted by every operator (the first five by every sensor too):
 
-:param aws_conn_id: Airflow AWS connection (the stock ``aws`` type). Default ``aws_default``.
-:param region_name: region override; default from the connection.
-:param deferrable: wait in the triggerer (default) instead of holding a worker slot.
+:param aws_conn_id: Airflow AWS connection (the stock ``aws`` type). Default ``aws_default``. Templated.
+:param region_name: region override; default from the connection. Templated.
+:param verify: TLS certificate verification for the AWS clients: ``False`` to skip it, or the path
+    of a CA bundle; default botocore's (from the connection). Templated.
+:param botocore_config: keyword arguments of ``botocore.config.Config`` (retries, timeouts, proxies)
+    as a plain dict, so triggers can carry it; e.g. ``{"retries": {"mode": "adaptive"}}``.
+:param deferrable: wait in the triggerer instead of holding a worker slot. Default: Airflow's
+    ``[operators] default_deferrable`` (``False`` unless configured), as for the stock operators;
+    the dev kit's stack sets it to ``true``.
 :param poll_interval: seconds between status checks. With deferral, every task waiting on the same
     cluster/application shares one check per interval.
 :param wait_timeout: the wait budget. Default: the task's ``execution_timeout``; if neither is set,
@@ -33,11 +39,29 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
+    from emr_dags.aws.clients import AwsTarget
     from emr_dags.triggers.base import EmrWaitTrigger
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+#: Templated on every operator and sensor, as the stock provider's ``aws_template_fields`` does.
+AWS_TEMPLATE_FIELDS: tuple[str, ...] = ("aws_conn_id", "region_name", "verify")
+
+
+def aws_template_fields(*fields: str) -> tuple[str, ...]:
+    """A class's own template fields followed by the shared AWS ones."""
+    return (*fields, *(f for f in AWS_TEMPLATE_FIELDS if f not in fields))
+
+
+def default_deferrable() -> bool:
+    """Airflow's ``[operators] default_deferrable``, read when an operator is built (not at import)."""
+    from airflow.sdk.configuration import conf
+
+    return conf.getboolean("operators", "default_deferrable", fallback=False)
+
 
 # Extra time the Airflow-side defer timeout allows beyond our own deadline: the trigger fires a
 # "timeout" event at the deadline so the operator can cancel the AWS work; Airflow's own timeout
@@ -57,7 +81,64 @@ def _as_timedelta(value: dt.timedelta | float | int | None, owner: str) -> dt.ti
     )
 
 
-class EmrBaseOperator(BaseOperator):
+class EmrTaskMixin:
+    """What every operator and sensor shares: the AWS target, deferral, date macros for manual runs."""
+
+    aws_conn_id: str | None
+    region_name: str | None
+    verify: bool | str | None
+    botocore_config: dict[str, Any] | None
+    deferrable: bool
+
+    def _store_aws_params(
+        self,
+        aws_conn_id: str | None,
+        region_name: str | None,
+        verify: bool | str | None,
+        botocore_config: Mapping[str, Any] | None,
+        deferrable: bool | None,
+    ) -> None:
+        if botocore_config is not None and not isinstance(botocore_config, Mapping):
+            raise EmrConfigError(
+                f"{type(self).__name__}.botocore_config: {botocore_config!r} is not a dict; expected the "
+                "keyword arguments of botocore.config.Config, e.g. {'retries': {'mode': 'adaptive'}}",
+                spec=type(self).__name__,
+                field="botocore_config",
+            )
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.verify = verify
+        self.botocore_config = dict(botocore_config) if botocore_config is not None else None
+        self.deferrable = default_deferrable() if deferrable is None else bool(deferrable)
+
+    def target(self) -> AwsTarget:
+        from emr_dags.aws.clients import AwsTarget
+
+        return AwsTarget(self.aws_conn_id, self.region_name, self.verify, self.botocore_config)
+
+    def aws_kwargs(self) -> dict[str, Any]:
+        """The AWS arguments a trigger takes (JSON-serialisable: str / bool / dict)."""
+        return {
+            "aws_conn_id": self.aws_conn_id,
+            "region_name": self.region_name,
+            "verify": self.verify,
+            "botocore_config": self.botocore_config,
+        }
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        fill_date_macros(context)
+        super().render_template_fields(context, jinja_env)  # type: ignore[misc]
+
+    def defer_to(self, trigger: EmrWaitTrigger, method_name: str, deadline: dt.datetime | None) -> None:
+        trigger.deadline = deadline.isoformat() if deadline else None
+        timeout = None
+        if deadline is not None:
+            # The trigger itself reports the deadline (so we can clean up); see DEFER_GRACE.
+            timeout = max(deadline - dt.datetime.now(dt.UTC), dt.timedelta(0)) + DEFER_GRACE
+        self.defer(trigger=trigger, method_name=method_name, timeout=timeout)  # type: ignore[attr-defined]
+
+
+class EmrBaseOperator(EmrTaskMixin, BaseOperator):
     """Base for emr-dags operators. See the module docstring for the shared parameters."""
 
     ui_color = "#f9c915"
@@ -67,7 +148,9 @@ class EmrBaseOperator(BaseOperator):
         *,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
-        deferrable: bool = True,
+        verify: bool | str | None = None,
+        botocore_config: Mapping[str, Any] | None = None,
+        deferrable: bool | None = None,
         poll_interval: float = 30.0,
         wait_timeout: dt.timedelta | float | None = None,
         generation: int | str = 0,
@@ -81,9 +164,7 @@ class EmrBaseOperator(BaseOperator):
                 spec=type(self).__name__,
                 field="poll_interval",
             )
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.deferrable = deferrable
+        self._store_aws_params(aws_conn_id, region_name, verify, botocore_config, deferrable)
         self.poll_interval = float(poll_interval)
         self.wait_timeout = _as_timedelta(wait_timeout, type(self).__name__)
         self.generation = generation
@@ -108,8 +189,7 @@ class EmrBaseOperator(BaseOperator):
         return request
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        fill_date_macros(context)
-        super().render_template_fields(context, jinja_env)
+        super().render_template_fields(context, jinja_env)  # EmrTaskMixin fills the date macros
         if self._spec_source is not None:
             field, spec, method, args = self._spec_source
             rendered = render_spec(self, spec, lambda text: self.render_template(text, context, jinja_env))
@@ -151,11 +231,6 @@ class EmrBaseOperator(BaseOperator):
         if isinstance(keys, dict | list):
             tagmod.reject_reserved(keys, type(self).__name__, f"{field}.{member}")
 
-    def target(self) -> Any:
-        from emr_dags.aws.clients import AwsTarget
-
-        return AwsTarget(self.aws_conn_id, self.region_name)
-
     # -- wait budget ------------------------------------------------------------------------
     def deadline(self, context: Context) -> dt.datetime | None:
         """When the wait must give up: explicit ``wait_timeout`` from now, else the task's
@@ -169,14 +244,6 @@ class EmrBaseOperator(BaseOperator):
                 start = start.replace(tzinfo=dt.UTC)
             return start + self.execution_timeout
         return None
-
-    def defer_to(self, trigger: EmrWaitTrigger, method_name: str, deadline: dt.datetime | None) -> None:
-        trigger.deadline = deadline.isoformat() if deadline else None
-        timeout = None
-        if deadline is not None:
-            # The trigger itself reports the deadline (so we can clean up); see DEFER_GRACE.
-            timeout = max(deadline - dt.datetime.now(dt.UTC), dt.timedelta(0)) + DEFER_GRACE
-        self.defer(trigger=trigger, method_name=method_name, timeout=timeout)
 
     def wait_sync(
         self,

@@ -8,7 +8,7 @@ from emr_dags.aws.errors import EmrJobRunFailed
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
-from emr_dags.operators._base import EmrBaseOperator, diagnose
+from emr_dags.operators._base import EmrBaseOperator, aws_template_fields, diagnose
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,12 +26,8 @@ class EmrEksJobOperator(EmrBaseOperator):
     :param virtual_cluster_name: find the RUNNING virtual cluster by name instead (templated).
     """
 
-    template_fields: Sequence[str] = (
-        "virtual_cluster_id",
-        "virtual_cluster_name",
-        "job_run_request",
-        "generation",
-        "region_name",
+    template_fields: Sequence[str] = aws_template_fields(
+        "virtual_cluster_id", "virtual_cluster_name", "job_run_request", "generation"
     )
     template_fields_renderers = {"job_run_request": "json"}
     operator_extra_links = (EmrEksJobLink(), ProbableCauseLink())
@@ -105,8 +101,7 @@ class EmrEksJobOperator(EmrBaseOperator):
                 EmrEksJobTrigger(
                     virtual_cluster_id=self.virtual_cluster_id,  # type: ignore[arg-type]
                     job_ids=[job_id],
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
+                    **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill,
                 ),

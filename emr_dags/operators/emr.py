@@ -24,7 +24,7 @@ from emr_dags.links.emr import (
     EmrStepLink,
     EmrStepLogsLink,
 )
-from emr_dags.operators._base import EmrBaseOperator, diagnose
+from emr_dags.operators._base import EmrBaseOperator, aws_template_fields, diagnose
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -74,7 +74,7 @@ class EmrCreateClusterOperator(_EmrOperator):
     ``cluster_id`` so downstream tasks can use ``create.output["cluster_id"]``.
     """
 
-    template_fields: Sequence[str] = ("job_flow", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("job_flow", "generation")
     template_fields_renderers = {"job_flow": "json"}
     operator_extra_links = (EmrClusterLink(), EmrClusterLogsLink(), EmrAppUiLink())
 
@@ -121,8 +121,7 @@ class EmrCreateClusterOperator(_EmrOperator):
                 EmrClusterStateTrigger(
                     cluster_id=cluster_id,
                     target_states=list(READY),
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
+                    **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill and self.terminate_on_failure,
                 ),
@@ -220,7 +219,7 @@ class EmrStepOperator(_EmrOperator):
         suite covers it.
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "step", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("cluster_id", "step", "generation")
     template_fields_renderers = {"step": "json"}
     operator_extra_links = (
         EmrStepLink(),
@@ -297,8 +296,7 @@ class EmrStepOperator(_EmrOperator):
                 EmrStepsTrigger(
                     cluster_id=self.cluster_id,
                     step_ids=[step_id],
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
+                    **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill,
                     end_task_on_success=self.end_from_trigger,
@@ -396,7 +394,7 @@ class EmrTerminateClusterOperator(_EmrOperator):
     Returns ids, final state and ``normalized_instance_hours`` (the cost input).
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("cluster_id", "generation")
     operator_extra_links = (EmrClusterLink(), EmrClusterLogsLink())
 
     def __init__(
@@ -495,7 +493,7 @@ class EmrTerminateClusterOperator(_EmrOperator):
 class EmrFindClusterOperator(_EmrOperator):
     """Resolve an existing active cluster by id, exact name and/or tags; pushes ``cluster_id``."""
 
-    template_fields: Sequence[str] = ("cluster_id", "cluster_name", "cluster_tags", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("cluster_id", "cluster_name", "cluster_tags")
     operator_extra_links = (EmrClusterLink(), EmrClusterLogsLink(), EmrAppUiLink())
 
     def __init__(

@@ -12,7 +12,7 @@ from emr_dags.aws.errors import EmrJobRunFailed
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
-from emr_dags.operators._base import EmrBaseOperator, diagnose
+from emr_dags.operators._base import EmrBaseOperator, aws_template_fields, diagnose
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -47,7 +47,7 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
     :param application: ``ServerlessApplicationSpec`` (``to_create_application()``) or a CreateApplication dict.
     """
 
-    template_fields: Sequence[str] = ("application_request", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("application_request", "generation")
     template_fields_renderers = {"application_request": "json"}
 
     def __init__(self, *, application: Any, **kwargs: Any) -> None:
@@ -94,7 +94,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
     Returns ids, state, timings and ``billed_resource_utilization`` (the cost input).
     """
 
-    template_fields: Sequence[str] = ("application_id", "job_run_request", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("application_id", "job_run_request", "generation")
     template_fields_renderers = {"job_run_request": "json"}
     operator_extra_links = (EmrServerlessJobLink(), EmrServerlessLogsLink(), ProbableCauseLink())
 
@@ -132,8 +132,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
                 EmrServerlessJobTrigger(
                     application_id=self.application_id,
                     job_run_ids=[run_id],
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
+                    **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill,
                 ),
@@ -250,7 +249,7 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
         its ``emr-dags:key`` tag is that task instance's key (i.e. the pipeline created it).
     """
 
-    template_fields: Sequence[str] = ("application_id", "generation", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("application_id", "generation")
 
     def __init__(
         self,

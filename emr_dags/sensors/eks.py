@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.operators._base import aws_template_fields
 from emr_dags.sensors._base import BatchWaitSensor
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class EmrEksJobsSensor(BatchWaitSensor):
     """Succeeds when every job run is COMPLETED; one ListJobRuns per virtual cluster per interval."""
 
-    template_fields: Sequence[str] = ("virtual_cluster_id", "job_ids", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("virtual_cluster_id", "job_ids")
     parent_field, ids_field, done_state, noun, failure = (
         "virtual_cluster_id", "job_ids", "COMPLETED", "EKS job run", EmrJobRunFailed,
     )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrStepFailed
+from emr_dags.operators._base import aws_template_fields
 from emr_dags.sensors._base import BatchWaitSensor
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ class EmrStepsSensor(BatchWaitSensor):
     every other emr-dags trigger on the same cluster share one ListSteps call per interval.
     """
 
-    template_fields: Sequence[str] = ("cluster_id", "step_ids", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("cluster_id", "step_ids")
     parent_field, ids_field, done_state, noun, failure = (
         "cluster_id",
         "step_ids",

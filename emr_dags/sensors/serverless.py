@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.operators._base import aws_template_fields
 from emr_dags.sensors._base import BatchWaitSensor
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class EmrServerlessJobsSensor(BatchWaitSensor):
     """Succeeds when every job run is SUCCESS; one ListJobRuns per application per interval."""
 
-    template_fields: Sequence[str] = ("application_id", "job_run_ids", "region_name")
+    template_fields: Sequence[str] = aws_template_fields("application_id", "job_run_ids")
     parent_field, ids_field, done_state, noun, failure = (
         "application_id", "job_run_ids", "SUCCESS", "Job run", EmrJobRunFailed,
     )  # fmt: skip

@@ -43,17 +43,32 @@ def named_items(items: Sequence[Any] | Mapping[str, Any], what: str, owner: str)
     return pairs
 
 
-def common_kwargs(
+def aws_kwargs(
     aws_conn_id: str | None,
     region_name: str | None,
-    deferrable: bool,
+    verify: bool | str | None,
+    botocore_config: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The AWS target every task of a group gets, the teardown included."""
+    return {
+        "aws_conn_id": aws_conn_id,
+        "region_name": region_name,
+        "verify": verify,
+        "botocore_config": botocore_config,
+    }
+
+
+def common_kwargs(
+    aws: Mapping[str, Any],
+    deferrable: bool | None,
     poll_interval: float,
     generation: int | str,
     wait_timeout: Any,
 ) -> dict[str, Any]:
+    """What the group's waiting tasks share; ``deferrable=None`` leaves Airflow's
+    ``[operators] default_deferrable`` in charge, as for an operator built on its own."""
     return {
-        "aws_conn_id": aws_conn_id,
-        "region_name": region_name,
+        **aws,
         "deferrable": deferrable,
         "poll_interval": poll_interval,
         "generation": generation,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import TaskGroup, chain
 
 from emr_dags.operators.eks import EmrEksJobOperator
-from emr_dags.task_groups._common import common_kwargs, named_items
+from emr_dags.task_groups._common import aws_kwargs, common_kwargs, named_items
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -23,7 +23,9 @@ def eks_jobs(
     job_retries: int | None = None,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
-    deferrable: bool = True,
+    verify: bool | str | None = None,
+    botocore_config: Mapping[str, Any] | None = None,
+    deferrable: bool | None = None,
     poll_interval: float = 30.0,
     generation: int | str = 0,
     wait_timeout: Any = None,
@@ -31,7 +33,8 @@ def eks_jobs(
 ) -> TaskGroup:
     """Each job is its own task; ``virtual_cluster_id`` (or ``virtual_cluster_name``, resolved at run
     time) overrides the one in each job spec."""
-    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    aws = aws_kwargs(aws_conn_id, region_name, verify, botocore_config)
+    shared = common_kwargs(aws, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "eks_jobs")
     with TaskGroup(group_id, tooltip=tooltip or "EMR on EKS jobs") as group:
         extra: dict[str, Any] = {"retries": job_retries} if job_retries is not None else {}

@@ -12,7 +12,7 @@ from emr_dags.operators.emr import (
     EmrStepOperator,
     EmrTerminateClusterOperator,
 )
-from emr_dags.task_groups._common import common_kwargs, named_items
+from emr_dags.task_groups._common import aws_kwargs, common_kwargs, named_items
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -33,7 +33,9 @@ def transient_cluster_pipeline(
     end_from_trigger: bool = False,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
-    deferrable: bool = True,
+    verify: bool | str | None = None,
+    botocore_config: Mapping[str, Any] | None = None,
+    deferrable: bool | None = None,
     poll_interval: float = 30.0,
     generation: int | str = 0,
     wait_timeout: Any = None,
@@ -61,7 +63,8 @@ def transient_cluster_pipeline(
 
     A failing step fails the DAG run; the teardown still runs (it is excluded from the run's outcome).
     """
-    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    aws = aws_kwargs(aws_conn_id, region_name, verify, botocore_config)
+    shared = common_kwargs(aws, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(steps, "step", "transient_cluster_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR transient cluster pipeline") as group:
         create = EmrCreateClusterOperator(
@@ -89,8 +92,7 @@ def transient_cluster_pipeline(
             generation=generation,
             keep_cluster_on_failure=keep_cluster_on_failure,
             idle_timeout_seconds=idle_timeout_seconds,
-            aws_conn_id=aws_conn_id,
-            region_name=region_name,
+            **aws,
         )
         if parallel:
             create >> step_tasks
@@ -116,7 +118,9 @@ def existing_cluster_steps(
     end_from_trigger: bool = False,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
-    deferrable: bool = True,
+    verify: bool | str | None = None,
+    botocore_config: Mapping[str, Any] | None = None,
+    deferrable: bool | None = None,
     poll_interval: float = 30.0,
     generation: int | str = 0,
     wait_timeout: Any = None,
@@ -126,7 +130,8 @@ def existing_cluster_steps(
 
     ``end_from_trigger``: a completed step ends its task from the triggerer (see ``EmrStepOperator``).
     """
-    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    aws = aws_kwargs(aws_conn_id, region_name, verify, botocore_config)
+    shared = common_kwargs(aws, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(steps, "step", "existing_cluster_steps")
     with TaskGroup(group_id, tooltip=tooltip or "Steps on an existing EMR cluster") as group:
         find = EmrFindClusterOperator(
@@ -134,8 +139,7 @@ def existing_cluster_steps(
             cluster_id=cluster_id,
             cluster_name=cluster_name,
             cluster_tags=dict(cluster_tags) if cluster_tags else None,
-            aws_conn_id=aws_conn_id,
-            region_name=region_name,
+            **aws,
         )
         extra: dict[str, Any] = {"end_from_trigger": end_from_trigger}
         if step_retries is not None:

@@ -11,7 +11,7 @@ from emr_dags.operators.serverless import (
     EmrServerlessJobOperator,
     EmrServerlessStopApplicationOperator,
 )
-from emr_dags.task_groups._common import common_kwargs, named_items
+from emr_dags.task_groups._common import aws_kwargs, common_kwargs, named_items
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -27,7 +27,9 @@ def serverless_pipeline(
     job_retries: int | None = None,
     aws_conn_id: str | None = "aws_default",
     region_name: str | None = None,
-    deferrable: bool = True,
+    verify: bool | str | None = None,
+    botocore_config: Mapping[str, Any] | None = None,
+    deferrable: bool | None = None,
     poll_interval: float = 30.0,
     generation: int | str = 0,
     wait_timeout: Any = None,
@@ -41,7 +43,8 @@ def serverless_pipeline(
     stops it and (``delete_application``) deletes it. See docs/pipelines.md, "Sharing a Serverless
     application".
     """
-    shared = common_kwargs(aws_conn_id, region_name, deferrable, poll_interval, generation, wait_timeout)
+    aws = aws_kwargs(aws_conn_id, region_name, verify, botocore_config)
+    shared = common_kwargs(aws, deferrable, poll_interval, generation, wait_timeout)
     pairs = named_items(jobs, "job", "serverless_pipeline")
     with TaskGroup(group_id, tooltip=tooltip or "EMR Serverless pipeline") as group:
         ensure = EmrServerlessApplicationOperator(
@@ -58,8 +61,7 @@ def serverless_pipeline(
             application_id=app_id,
             owner_task_id=ensure.task_id,
             delete=delete_application,
-            aws_conn_id=aws_conn_id,
-            region_name=region_name,
+            **aws,
             generation=generation,
         )
         if chained:

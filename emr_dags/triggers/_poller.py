@@ -2,7 +2,7 @@
 
 Twenty deferred step tasks on one cluster would otherwise make twenty DescribeStep calls (plus
 DescribeCluster for the stock sensor) every interval. Here every trigger waiting on the same
-``(connection, region, resource)`` subscribes to one asyncio task that makes a single listing
+``(connection, region, verify, botocore config, resource)`` subscribes to one asyncio task that makes a single listing
 call per interval and fans the result out. The task ends when its last subscriber leaves.
 """
 

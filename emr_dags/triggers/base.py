@@ -27,6 +27,8 @@ from emr_dags.triggers._poller import Fetch, subscribe
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Hashable
 
+    from emr_dags.aws.clients import AwsTarget
+
 MISSING_POLLS_BEFORE_ERROR = 5
 #: A task in one of these states when its trigger is removed was resumed, not killed: by another
 #: process (``dags test`` in line: queued/running), or by a newer try that already re-attached to the
@@ -49,6 +51,8 @@ class EmrWaitTrigger(BaseTrigger):
         *,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
         poll_interval: float = 30.0,
         deadline: str | None = None,
         cancel_on_kill: bool = True,
@@ -57,10 +61,22 @@ class EmrWaitTrigger(BaseTrigger):
         super().__init__()  # type: ignore[no-untyped-call]
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
+        self.verify = verify
+        self.botocore_config = dict(botocore_config) if botocore_config else None
         self.poll_interval = float(poll_interval)
         self.deadline = deadline
         self.cancel_on_kill = cancel_on_kill
         self.fail_fast = fail_fast
+
+    def target(self) -> AwsTarget:
+        from emr_dags.aws.clients import AwsTarget
+
+        return AwsTarget(self.aws_conn_id, self.region_name, self.verify, self.botocore_config)
+
+    def target_key(self) -> tuple[Any, ...]:
+        """The client identity in every poller key: triggers share a poller only when they would
+        build the same client (same connection, region, TLS verification and botocore config)."""
+        return self.target().key()
 
     # -- subclass API ---------------------------------------------------------------------
     def _own_kwargs(self) -> dict[str, Any]:
@@ -98,6 +114,8 @@ class EmrWaitTrigger(BaseTrigger):
                 **self._own_kwargs(),
                 "aws_conn_id": self.aws_conn_id,
                 "region_name": self.region_name,
+                "verify": self.verify,
+                "botocore_config": self.botocore_config,
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,

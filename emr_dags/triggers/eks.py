@@ -10,14 +10,15 @@ from emr_dags.triggers.base import EmrWaitTrigger
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
+    from emr_dags.aws.clients import AwsTarget
     from emr_dags.triggers._poller import Fetch
 
 
-def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
-    from emr_dags.aws.clients import AwsTarget, client_for
+def _api(target: AwsTarget) -> Any:
+    from emr_dags.aws.clients import client_for
     from emr_dags.aws.eks import EksApi
 
-    return EksApi(client_for("emr-containers", AwsTarget(aws_conn_id, region_name)))
+    return EksApi(client_for("emr-containers", target))
 
 
 class EmrEksJobTrigger(EmrWaitTrigger):
@@ -36,10 +37,10 @@ class EmrEksJobTrigger(EmrWaitTrigger):
         return list(self.job_ids)
 
     def poll_key(self) -> Hashable:
-        return ("emr-eks", self.aws_conn_id, self.region_name, self.virtual_cluster_id)
+        return ("emr-eks", *self.target_key(), self.virtual_cluster_id)
 
     def make_fetch(self) -> Fetch:
-        api = _api(self.aws_conn_id, self.region_name)
+        api = _api(self.target())
         vc = self.virtual_cluster_id
         return lambda ids: api.list_job_runs(vc, set(ids))
 
@@ -47,6 +48,6 @@ class EmrEksJobTrigger(EmrWaitTrigger):
         return str(desc.get("state", "UNKNOWN"))
 
     def cancel(self) -> None:
-        api = _api(self.aws_conn_id, self.region_name)
+        api = _api(self.target())
         for job_id in self.job_ids:
             api.cancel_job_run(self.virtual_cluster_id, job_id)

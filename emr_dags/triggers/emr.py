@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 
     from airflow.triggers.base import TriggerEvent
 
+    from emr_dags.aws.clients import AwsTarget
     from emr_dags.triggers._poller import Fetch
 
 
-def _emr_api(aws_conn_id: str | None, region_name: str | None) -> Any:
-    from emr_dags.aws.clients import AwsTarget, client_for
+def _emr_api(target: AwsTarget) -> Any:
+    from emr_dags.aws.clients import client_for
     from emr_dags.aws.emr import EmrApi
 
-    return EmrApi(client_for("emr", AwsTarget(aws_conn_id, region_name)))
+    return EmrApi(client_for("emr", target))
 
 
 class EmrStepsTrigger(EmrWaitTrigger):
@@ -75,10 +76,10 @@ class EmrStepsTrigger(EmrWaitTrigger):
         return list(self.step_ids)
 
     def poll_key(self) -> Hashable:
-        return ("emr-steps", self.aws_conn_id, self.region_name, self.cluster_id)
+        return ("emr-steps", *self.target_key(), self.cluster_id)
 
     def make_fetch(self) -> Fetch:
-        api = _emr_api(self.aws_conn_id, self.region_name)
+        api = _emr_api(self.target())
         cluster_id = self.cluster_id
         return lambda ids: api.list_steps(cluster_id, ids)
 
@@ -86,7 +87,7 @@ class EmrStepsTrigger(EmrWaitTrigger):
         return str(desc.get("Status", {}).get("State", "UNKNOWN"))
 
     def cancel(self) -> None:
-        api = _emr_api(self.aws_conn_id, self.region_name)
+        api = _emr_api(self.target())
         live = [
             i
             for i, s in api.list_steps(self.cluster_id, self.step_ids).items()
@@ -146,15 +147,15 @@ class EmrClusterStateTrigger(EmrWaitTrigger):
         return [self.cluster_id]
 
     def poll_key(self) -> Hashable:
-        return ("emr-cluster", self.aws_conn_id, self.region_name, self.cluster_id)
+        return ("emr-cluster", *self.target_key(), self.cluster_id)
 
     def make_fetch(self) -> Fetch:
-        api = _emr_api(self.aws_conn_id, self.region_name)
+        api = _emr_api(self.target())
         return lambda ids: {i: api.describe_cluster(i) for i in ids}
 
     def state_of(self, desc: dict[str, Any]) -> str:
         return str(desc.get("Status", {}).get("State", "UNKNOWN"))
 
     def cancel(self) -> None:
-        _emr_api(self.aws_conn_id, self.region_name).terminate(self.cluster_id)
+        _emr_api(self.target()).terminate(self.cluster_id)
         self.log.info("Terminated cluster %s", self.cluster_id)

@@ -10,14 +10,15 @@ from emr_dags.triggers.base import EmrWaitTrigger
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
+    from emr_dags.aws.clients import AwsTarget
     from emr_dags.triggers._poller import Fetch
 
 
-def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
-    from emr_dags.aws.clients import AwsTarget, client_for
+def _api(target: AwsTarget) -> Any:
+    from emr_dags.aws.clients import client_for
     from emr_dags.aws.serverless import ServerlessApi
 
-    return ServerlessApi(client_for("emr-serverless", AwsTarget(aws_conn_id, region_name)))
+    return ServerlessApi(client_for("emr-serverless", target))
 
 
 class EmrServerlessJobTrigger(EmrWaitTrigger):
@@ -36,10 +37,10 @@ class EmrServerlessJobTrigger(EmrWaitTrigger):
         return list(self.job_run_ids)
 
     def poll_key(self) -> Hashable:
-        return ("emr-serverless", self.aws_conn_id, self.region_name, self.application_id)
+        return ("emr-serverless", *self.target_key(), self.application_id)
 
     def make_fetch(self) -> Fetch:
-        api = _api(self.aws_conn_id, self.region_name)
+        api = _api(self.target())
         app = self.application_id
         return lambda ids: api.list_job_runs(app, set(ids))
 
@@ -47,6 +48,6 @@ class EmrServerlessJobTrigger(EmrWaitTrigger):
         return str(desc.get("state", "UNKNOWN"))
 
     def cancel(self) -> None:
-        api = _api(self.aws_conn_id, self.region_name)
+        api = _api(self.target())
         for run_id in self.job_run_ids:
             api.cancel_job_run(self.application_id, run_id)

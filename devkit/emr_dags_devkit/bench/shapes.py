@@ -153,7 +153,11 @@ def stock_pipeline(
             wait_policy=None,
         )
         cluster_id: Any = create.output  # an XComArg; the stock signatures say str
-        terminate = EmrTerminateJobFlowOperator(task_id="terminate_cluster", job_flow_id=cluster_id)
+        # Pinned: the bench stack sets [operators] default_deferrable=true (for emr-dags), which would
+        # make this stock teardown wait for TERMINATED in the triggerer, unlike a stock deployment.
+        terminate = EmrTerminateJobFlowOperator(
+            task_id="terminate_cluster", job_flow_id=cluster_id, deferrable=False
+        )
         for name in step_names(n_steps):
             add = EmrAddStepsOperator(
                 task_id=f"add_{name}", job_flow_id=cluster_id, steps=[step_request(name)]

@@ -30,3 +30,10 @@ def _fresh_pollers() -> Iterator[None]:
 
     yield
     active_pollers().clear()
+
+
+@pytest.fixture(autouse=True)
+def _deferrable_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[operators] default_deferrable = true``, as the local stack's compose file sets it: tasks built
+    without ``deferrable=`` defer (tests of the worker path pass ``deferrable=False``)."""
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "true")

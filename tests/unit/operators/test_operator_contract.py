@@ -175,3 +175,84 @@ def test_no_hidden_cap_on_serverless_jobs() -> None:
     )
     assert "executionTimeoutMinutes" not in op.job_run_request
     assert op.wait_timeout is None
+
+
+AWS = {
+    "aws_conn_id": "aws_other",
+    "region_name": "eu-west-1",
+    "verify": "/etc/ssl/ca.pem",
+    "botocore_config": {"retries": {"mode": "adaptive", "max_attempts": 10}},
+}
+
+
+@pytest.mark.parametrize("op", build_all(), ids=lambda o: type(o).__name__)
+def test_every_operator_and_sensor_templates_the_aws_target(op: Any) -> None:
+    assert {"aws_conn_id", "region_name"} <= set(op.template_fields)
+
+
+@pytest.mark.parametrize("index", range(11), ids=lambda i: type(build_all()[i]).__name__)
+def test_every_operator_and_sensor_takes_verify_and_botocore_config_for_its_hook(
+    index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _with_aws(index)
+    assert (built.aws_conn_id, built.region_name, built.verify, built.botocore_config) == tuple(AWS.values())
+    # The hook is the amazon provider's, given exactly these.
+    seen: dict[str, Any] = {}
+
+    class Hook:
+        def __init__(self, **kwargs: Any) -> None:
+            seen.update(kwargs)
+
+    import airflow.providers.amazon.aws.hooks.emr as hooks
+
+    for name in ("EmrHook", "EmrServerlessHook", "EmrContainerHook"):
+        monkeypatch.setattr(hooks, name, Hook)
+    from emr_dags.aws.clients import _hook
+
+    _hook("emr", built.target())
+    assert (seen["aws_conn_id"], seen["region_name"], seen["verify"]) == (
+        "aws_other",
+        "eu-west-1",
+        AWS["verify"],
+    )
+    assert seen["config"].retries == {"mode": "adaptive", "max_attempts": 10}
+
+
+def _with_aws(index: int) -> Any:
+    template = build_all()[index]
+    cls = type(template)
+    own = {
+        "EmrCreateClusterOperator": {"cluster": {"Name": "n", "ReleaseLabel": "emr-7.5.0", "Instances": {}}},
+        "EmrStepOperator": {"cluster_id": "j-1", "step": STEP},
+        "EmrTerminateClusterOperator": {"cluster_id": "j-1"},
+        "EmrFindClusterOperator": {"cluster_name": "n"},
+        "EmrStepsSensor": {"cluster_id": "j-1", "step_ids": ["s-1"]},
+        "EmrServerlessApplicationOperator": {
+            "application": {"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"}
+        },
+        "EmrServerlessJobOperator": {
+            "application_id": "app",
+            "job": {"name": "x", "executionRoleArn": "r", "jobDriver": {}},
+        },
+        "EmrServerlessStopApplicationOperator": {"application_id": "app"},
+        "EmrEksJobOperator": {"job": EKS},
+        "EmrServerlessJobsSensor": {"application_id": "app", "job_run_ids": ["r"]},
+        "EmrEksJobsSensor": {"virtual_cluster_id": "vc", "job_ids": ["j"]},
+    }[cls.__name__]
+    return cls(task_id=template.task_id, **own, **AWS)
+
+
+def test_a_botocore_config_that_is_not_a_dict_is_rejected() -> None:
+    with pytest.raises(EmrConfigError, match="botocore_config"):
+        EmrStepOperator(task_id="s", cluster_id="j", step=STEP, botocore_config="adaptive")
+
+
+@pytest.mark.parametrize(("configured", "expected"), [("true", True), ("false", False)])
+def test_deferrable_defaults_to_airflows_default_deferrable(
+    monkeypatch: pytest.MonkeyPatch, configured: str, expected: bool
+) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", configured)
+    assert {op.deferrable for op in build_all()} == {expected}
+    assert EmrStepOperator(task_id="s", cluster_id="j", step=STEP, deferrable=not expected).deferrable is (
+        not expected
+    )

@@ -117,6 +117,42 @@ def test_other_groups_build() -> None:
     assert {"e.find_cluster", "e.a", "k.j"} <= set(dag.task_ids)
 
 
+def _all_groups(**kwargs: object) -> DAG:
+    with _dag() as dag:
+        transient_cluster_pipeline("t", cluster=CLUSTER, steps=[step("a")], **kwargs)  # type: ignore[arg-type]
+        existing_cluster_steps("e", cluster_name="shared", steps=[step("a")], **kwargs)  # type: ignore[arg-type]
+        serverless_pipeline(
+            "s",
+            application={"name": "app", "releaseLabel": "emr-7.5.0", "type": "SPARK"},
+            jobs={"j1": {"name": "j1", "executionRoleArn": "r", "jobDriver": {}}},
+            **kwargs,  # type: ignore[arg-type]
+        )
+        eks_jobs("k", virtual_cluster_id="vc", jobs=[{"name": "j", "virtualClusterId": "vc"}], **kwargs)  # type: ignore[arg-type]
+    return dag
+
+
+@pytest.mark.parametrize("deferrable", [True, False])
+def test_the_factories_pass_deferrable_through(deferrable: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", str(not deferrable).lower())
+    waiting = ("t.create_cluster", "t.a", "e.a", "s.j1", "k.j")
+    explicit = _all_groups(deferrable=deferrable)
+    assert {explicit.get_task(t).deferrable for t in waiting} == {deferrable}
+    by_config = _all_groups()  # no argument: Airflow's [operators] default_deferrable
+    assert {by_config.get_task(t).deferrable for t in waiting} == {not deferrable}
+
+
+def test_every_task_of_a_group_gets_the_aws_target_the_teardowns_included() -> None:
+    aws = {
+        "aws_conn_id": "x",
+        "region_name": "eu-west-1",
+        "verify": False,
+        "botocore_config": {"read_timeout": 9},
+    }
+    dag = _all_groups(**aws)
+    for task in dag.tasks:
+        assert (task.aws_conn_id, task.region_name, task.verify, task.botocore_config) == tuple(aws.values())
+
+
 def test_building_a_dag_imports_no_boto_or_provider_operators() -> None:
     code = textwrap.dedent(
         """

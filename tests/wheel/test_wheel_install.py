@@ -29,7 +29,7 @@ from emr_dags_devkit.stack.runner import free_port
 
 pytestmark = pytest.mark.wheel
 REPO = Path(__file__).resolve().parents[2]
-NEUTRAL = Path(tempfile.gettempdir())
+NEUTRAL = Path(tempfile.mkdtemp(prefix="emr-dags-wheel-cwd-"))  # empty: nothing to import by accident
 EXAMPLES = sorted(p.stem for p in (REPO / "dags").glob("*.py"))
 SETS = {
     "oldest": ["-c", str(REPO / "constraints-oldest.txt")],
@@ -125,7 +125,8 @@ def _versions(venv) -> dict[str, str]:
 
 def test_installed_not_editable_with_the_sets_airflow(venv):
     versions = _versions(venv)
-    origin = _run([str(venv["bin"] / "python"), "-c", "import emr_dags; print(emr_dags.__file__)"]).stdout
+    code = "import emr_dags, sys; print(emr_dags.__file__, sys.path)"
+    origin = _run([str(venv["bin"] / "python"), "-I", "-c", code]).stdout
     assert "site-packages" in origin
     if venv["name"] == "oldest":
         assert versions["apache-airflow"] == "3.1.0"
@@ -165,7 +166,7 @@ def _wait_http(url: str, timeout: float = 60.0) -> None:
 def test_an_example_runs_with_dags_test_against_the_emulator(venv):
     port = free_port()
     emulator = subprocess.Popen(
-        [str(venv["bin"] / "python"), "-m", "emr_dags_devkit.emulator", "--port", str(port)],
+        [str(venv["bin"] / "python"), "-I", "-m", "emr_dags_devkit.emulator", "--port", str(port)],
         env=venv["env"],
         cwd=NEUTRAL,
         stdout=subprocess.DEVNULL,

@@ -277,3 +277,48 @@ def eks_job_dag(
             poll_interval=poll_interval,
         )
     return dag
+
+
+def tenant_dag(dag_id: str, *, job_name: str, step_name: str) -> Any:
+    """One of two DAGs a shared deployment might hold: same schedule, the same Serverless application
+    name and the same cluster name as its twin, its own job and step (the multi-tenant e2e test)."""
+    from airflow.sdk import DAG
+
+    from emr_dags.specs.serverless import ServerlessApplicationSpec, ServerlessSparkJob
+    from emr_dags.task_groups.emr import transient_cluster_pipeline
+    from emr_dags.task_groups.serverless import serverless_pipeline
+
+    with DAG(
+        dag_id=dag_id,
+        schedule="@daily",
+        start_date=START,
+        end_date=BACKFILL_END,
+        catchup=False,
+        max_active_runs=2,
+        tags=["tenant", "emr-dags"],
+        default_args=default_args(1),
+    ) as dag:
+        serverless_pipeline(
+            "serverless",
+            # Auto-stop after a minute idle: a shared application that neither teardown may stop (its
+            # creator left it to the other owner's live job) still ends soon after the last job.
+            application=ServerlessApplicationSpec(
+                name="shared-analytics", release_label="emr-7.5.0", idle_timeout_minutes=1
+            ),
+            jobs={
+                job_name: ServerlessSparkJob(
+                    name=job_name,
+                    execution_role_arn=JOB_ROLE,
+                    entry_point=f"s3://{BUCKET}/code/{job_name}.py",
+                    entry_point_args=["--date", "{{ ds }}"],
+                )
+            },
+            poll_interval=2.0,
+        )
+        transient_cluster_pipeline(
+            "cluster",
+            cluster={**cluster_request(1), "Name": "bi-shared-{{ ds_nodash }}"},
+            steps=[{**step_request(step_name), "Name": step_name}],
+            poll_interval=2.0,
+        )
+    return dag

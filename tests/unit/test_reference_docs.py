@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,22 @@ def test_the_generator_is_deterministic_across_hash_seeds(tmp_path):
         )
         outputs.append({p.name: p.read_text() for p in sorted(out.glob("*.md"))})
     assert outputs[0] == outputs[1]
+
+
+def test_every_path_and_name_in_the_readme_architecture_section_exists():
+    readme = (ROOT / "README.md").read_text()
+    section = (
+        readme.split("## Architecture", 1)[1].split("Where each behaviour lives", 1)[1].split("\n## ", 1)[0]
+    )
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "emr_dags/" in line]
+    assert rows
+    for row in rows:
+        paths = re.findall(r"`((?:emr_dags|devkit)/[\w/.]*)`", row)
+        assert paths, row
+        for path in paths:
+            assert (ROOT / path).exists(), f"README names {path}, which does not exist"
+        sources = "".join((ROOT / p).read_text() for p in paths if (ROOT / p).is_file())
+        for name in re.findall(r"`([a-z_]+[a-z])`", row):
+            if name in ("execute", "on_kill") or f"def {name}" in sources or f"async def {name}" in sources:
+                continue
+            raise AssertionError(f"README names {name!r} in {paths}, which defines no such function")

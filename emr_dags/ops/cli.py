@@ -9,8 +9,6 @@ user/password from ``EMR_DAGS_AIRFLOW_USER`` / ``EMR_DAGS_AIRFLOW_PASSWORD``), o
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import sys
 from datetime import UTC, datetime

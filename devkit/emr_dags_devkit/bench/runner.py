@@ -191,6 +191,8 @@ def _cpu_model() -> str | None:
     if cpuinfo.exists():
         model = [x for x in cpuinfo.read_text().splitlines() if x.startswith("model name")]
         return model[0].split(":", 1)[1].strip() if model else None
+    import platform
+
     return platform.processor() or None
 
 

@@ -65,7 +65,10 @@ def test_bad_usage_exits_2_naming_the_fix(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--cluster-id", "j-1", "--poll-seconds", "0"], "--poll-seconds 0: must be > 0, e.g. --poll-seconds 10"),
+        (
+            ["--cluster-id", "j-1", "--poll-seconds", "0"],
+            "--poll-seconds 0: must be > 0, e.g. --poll-seconds 10",
+        ),
         (["--cluster-id", "j-1", "--wait-seconds", "-1"], "--wait-seconds -1: must be >= 0"),
         (["--cluster-id", "j-1", "--wait-seconds", "soon"], "--wait-seconds soon: not a number"),
     ],

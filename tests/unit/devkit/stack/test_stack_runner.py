@@ -206,7 +206,11 @@ def test_up_prints_progress_while_waiting_for_health(tmp_path, monkeypatch, caps
     checks = iter([(False, "HTTP 503")] * 12 + [(True, "HTTP 200")])
     monkeypatch.setattr(stack, "check", lambda _hc: next(checks))
     service = NativeService(
-        name="airflow-apiserver", argv=("airflow",), env={}, healthcheck=HealthCheck(kind="http", target="x"), one_shot=False
+        name="airflow-apiserver",
+        argv=("airflow",),
+        env={},
+        healthcheck=HealthCheck(kind="http", target="x"),
+        one_shot=False,
     )
     stack._wait_healthy(service, deadline=30.0)
     err = capsys.readouterr().err.splitlines()

@@ -59,7 +59,8 @@ def answer_only(enabled: bool = True) -> Iterator[None]:
         return
     out = sys.stdout
     out.flush()
-    _pending = pending = []
+    pending: list[str] = []
+    _pending = pending
     moved = _retarget_handlers({id(out), id(sys.__stdout__)}, sys.stderr)
     saved_fd = _redirect_fd(out)
     try:

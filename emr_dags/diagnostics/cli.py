@@ -107,7 +107,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace) -> int:
     problem = _usage_error(args)
     if problem:
-        print(f"emr-dags diagnose: {problem}", file=sys.stderr)
+        print(f"emr-dags diagnose: error: {problem}", file=sys.stderr)
         return 2
     if args.paths:
         from emr_dags.diagnostics.api import diagnose_paths

@@ -201,9 +201,9 @@ def _existing(args: argparse.Namespace) -> Any:
     return Stack(config, progress=Progress(args.command or "stack")) if config else None
 
 
-def _fail(exc: Exception) -> int:
-    print(f"emr-dags: error: {exc}", file=sys.stderr)
-    return 1
+def _fail(exc: Exception, command: str) -> int:
+    print(f"emr-dags {command}: error: {exc}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _print_login(stack: Any) -> None:
@@ -227,7 +227,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         stack = Stack(_config(args), progress=Progress("up"))
         stack.up(timeout=args.timeout)
     except EmrDagsError as exc:
-        return _fail(exc)
+        return _fail(exc, "up")
     print("the local stack is healthy")
     _print_login(stack)
     return 0
@@ -281,7 +281,8 @@ def cmd_env(args: argparse.Namespace) -> int:
     stack = _existing(args)
     if stack is None:
         print(
-            f"emr-dags: error: no stack in {_state_dir(args)}; start one with `emr-dags up`", file=sys.stderr
+            f"emr-dags env: error: no stack in {_state_dir(args)}; start one with `emr-dags up`",
+            file=sys.stderr,
         )
         return 1
     env = stack.cli_env()
@@ -305,6 +306,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             stack.up(timeout=args.timeout)
         ok = run_demo(stack, tag=args.tag, timeout=args.run_timeout, progress=Progress("demo"))
     except EmrDagsError as exc:
-        return _fail(exc)
+        return _fail(exc, "demo")
     _print_login(stack)
     return 0 if ok else 1

@@ -75,7 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    return int(func(args) or 0)
+    from emr_dags.console import answer_only
+
+    # `--json`: stdout is the JSON answer and nothing else (library logging goes to stderr).
+    with answer_only(bool(getattr(args, "json", False))):
+        return int(func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -3,27 +3,31 @@
 Exit codes: 0 when a diagnosis was made from every log read to its end (whatever its category,
 ``unknown`` and ``no_failure_found`` included), 1 when AWS could not be asked, 2 on bad usage, 3 when
 a diagnosis was printed but some input could not be read fully (a truncated or corrupt gzip, an
-unreadable file or object): the diagnosis used what was read and may have missed the cause.
+unreadable file or object) or no log line was read at all: the diagnosis used what was read and may
+have missed the cause.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emr_dags.console import EXIT_PARTIAL, Progress, checked, number, print_json
+
 if TYPE_CHECKING:
     from emr_dags.diagnostics.model import Diagnosis
 
-EXIT_INCOMPLETE = 3
+EXIT_INCOMPLETE = EXIT_PARTIAL
 USAGE_EXAMPLES = """exit codes:
   0  diagnosis printed; every log was read to its end (any category, no_failure_found included)
   1  AWS could not be asked (credentials, throttling, no such cluster/job)
   2  bad usage
   3  diagnosis printed, but some input could not be read fully (truncated or corrupt gzip,
-     unreadable file): it is listed under "Not found" / "incomplete"; the cause may be missing
+     unreadable file): it is listed under "Not found" / "incomplete"; the cause may be missing;
+     also when no log line was read at all (an empty folder, empty files, no logs uploaded)
 
 examples:
   emr-dags diagnose ./s-1ABC/                      a downloaded step log folder
@@ -55,10 +59,16 @@ def register(subparsers: Any) -> None:
     aws.add_argument("--endpoint-url", help="AWS endpoint (e.g. the local emulator)")
     aws.add_argument("--region", help="AWS region (default: from the environment)")
     aws.add_argument(
-        "--wait-seconds", type=float, default=60.0, help="how long to wait for late log uploads (default 60)"
+        "--wait-seconds",
+        action=checked(number("--wait-seconds 60")),
+        default=60.0,
+        help="how long to wait for late log uploads (default 60)",
     )
     aws.add_argument(
-        "--poll-seconds", type=float, default=10.0, help="poll interval while waiting (default 10)"
+        "--poll-seconds",
+        action=checked(number("--poll-seconds 10", inclusive=False)),
+        default=10.0,
+        help="poll interval while waiting (default 10)",
     )
     parser.set_defaults(func=run)
 
@@ -97,7 +107,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace) -> int:
     problem = _usage_error(args)
     if problem:
-        print(f"emr-dags diagnose: {problem}", file=sys.stderr)
+        print(f"emr-dags diagnose: error: {problem}", file=sys.stderr)
         return 2
     if args.paths:
         from emr_dags.diagnostics.api import diagnose_paths
@@ -105,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
         diagnosis = diagnose_paths(args.paths)
     else:
         try:
-            diagnosis = _from_aws(args)
+            with Progress("diagnose").during(
+                f"fetching logs from AWS, waiting for late uploads up to {args.wait_seconds:g} s"
+            ):
+                diagnosis = _from_aws(args)
         except Exception as exc:  # noqa: BLE001 - botocore errors, reported without a traceback
             print(f"emr-dags diagnose: could not read from AWS: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
@@ -117,7 +130,25 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INCOMPLETE
+    if _nothing_read(diagnosis):
+        print(
+            "emr-dags diagnose: no log line was read"
+            + (f" ({'; '.join(diagnosis.missing)})" if diagnosis.missing else "")
+            + ": the diagnosis has nothing to go on; pass the step's log folder or its stderr/stdout files",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
     return 0
+
+
+_LINES_READ = re.compile(r"\((\d+) lines")
+
+
+def _nothing_read(diagnosis: Diagnosis) -> bool:
+    """True when not one log line was read (``searched`` entries read ``name (N lines...)``); a
+    DescribeCluster-only diagnosis counts as read."""
+    counts = [int(m.group(1)) for s in diagnosis.searched if (m := _LINES_READ.search(s))]
+    return not any(counts)
 
 
 def _print(diagnosis: Diagnosis, *, as_json: bool) -> None:
@@ -125,7 +156,7 @@ def _print(diagnosis: Diagnosis, *, as_json: bool) -> None:
 
     # a Diagnosis is redacted when built; redacted again at the door, like every other output
     if as_json:
-        print(json.dumps(redact_value(diagnosis.to_dict()), indent=2))
+        print_json(redact_value(diagnosis.to_dict()))
     else:
         print(redact(diagnosis.format_block()))
 

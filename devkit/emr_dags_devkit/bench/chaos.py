@@ -3,7 +3,7 @@
 Faults (one per run, chosen by a seeded RNG, every kind used round-robin so a short run covers all):
 
 - ``kill_create|kill_submit|kill_wait|kill_teardown``: SIGKILL of the task process (``airflow worker --
-  <ti id>``, found via /proc under the stack's scheduler) of the create / step / teardown task, either
+  <ti id>``, found via psutil under the stack's scheduler) of the create / step / teardown task, either
   right after its AWS side effect became visible in the emulator (cluster created, step added,
   cluster terminating) or after a random delay. ``kill_wait`` kills the step task while it resumes
   after its deferral (stock twin: the poking sensor).

@@ -5,6 +5,7 @@ Both start their own local stack (temp state folder, free ports) when they need 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import signal
@@ -13,49 +14,89 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emr_dags.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    checked,
+    exit_codes_epilog,
+    number,
+    whole_number,
+)
+
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterator
 
 RESULTS = ".bench-results"
+ROWS = ("api_calls", "slots", "latency", "parse", "triggerer", "backfill")
+BENCH_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "every row ran; the table is on stdout, the JSON in --out"),
+    (EXIT_FAILED, "some row reported a problem (listed after the table)"),
+    (EXIT_USAGE, "bad arguments"),
+)
+CHAOS_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "every faulted emr-dags run ended clean (no leaked cluster or job run)"),
+    (EXIT_FAILED, "some emr-dags run leaked or failed its audit (details in --out)"),
+    (EXIT_USAGE, "bad arguments"),
+)
 
 
 def register(subparsers: Any) -> None:
     bench = subparsers.add_parser(
         "bench",
         help="benchmarks against the emulator, side by side with the stock amazon provider; one table",
+        epilog=BENCH_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bench.add_argument(
         "--only",
         action="append",
         default=None,
+        choices=ROWS,
         metavar="ROW",
-        help="run only this row (repeatable): api_calls, slots, latency, parse, triggerer, backfill",
+        help=f"run only this row (repeatable): {', '.join(ROWS)}",
     )
     bench.add_argument(
         "--quick", action="store_true", help="fewer repetitions and sizes (minutes, not tens of)"
     )
-    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument(
+        "--seed", action=checked(whole_number(0, "--seed 7")), default=7, help="random seed (default 7)"
+    )
     bench.add_argument("--out", default=RESULTS, help=f"folder for the JSON results (default {RESULTS}/)")
     bench.set_defaults(func=cmd_bench)
 
     chaos = subparsers.add_parser(
-        "chaos", help="pipeline runs in a real local stack under injected faults; audits AWS-side state"
+        "chaos",
+        help="pipeline runs in a real local stack under injected faults; audits AWS-side state",
+        epilog=CHAOS_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     chaos.add_argument("--long", action="store_true", help="the long form: >= 100 faulted runs")
     chaos.add_argument(
         "--runs",
-        type=int,
+        action=checked(whole_number(1, "--runs 9")),
         default=None,
         help="faulted runs (default 9; --long: 121, 11 per kind, so >= 100 land even when some kills come after their task ended)",
     )
-    chaos.add_argument("--seed", type=int, default=7)
-    chaos.add_argument("--concurrency", type=int, default=None, help="runs in flight at once (default 5)")
+    chaos.add_argument(
+        "--seed", action=checked(whole_number(0, "--seed 7")), default=7, help="random seed (default 7)"
+    )
+    chaos.add_argument(
+        "--concurrency",
+        action=checked(whole_number(1, "--concurrency 5")),
+        default=None,
+        help="runs in flight at once (default 5)",
+    )
     chaos.add_argument(
         "--stock", action="store_true", help="also run the same faults on the stock-provider twin"
     )
-    chaos.add_argument("--run-timeout", type=float, default=600.0, help="seconds one run may take")
-    chaos.add_argument("--out", default=RESULTS)
+    chaos.add_argument(
+        "--run-timeout",
+        action=checked(number("--run-timeout 600", inclusive=False)),
+        default=600.0,
+        help="seconds one run may take (default 600)",
+    )
+    chaos.add_argument("--out", default=RESULTS, help=f"folder for the JSON report (default {RESULTS}/)")
     chaos.set_defaults(func=cmd_chaos)
 
 

@@ -1,9 +1,9 @@
-"""Find a stack's Airflow task processes through /proc.
+"""Find a stack's Airflow task processes (through psutil: Linux and macOS).
 
 Airflow 3's LocalExecutor runs each task instance as ``airflow worker -- LocalExecutor: <ti id>``
 (the supervisor, which holds the executor slot) with one child ``airflow worker -- <ti id>`` (the
-task process that runs the operator). Both rename themselves with setproctitle, which overwrites
-``/proc/<pid>/environ``; so instead of the ``EMR_DAGS_STACK_ID`` marker we match by ancestry: a
+task process that runs the operator). Both rename themselves with setproctitle, which on Linux
+overwrites their environment; so instead of the ``EMR_DAGS_STACK_ID`` marker we match by ancestry: a
 process belongs to a stack when it descends from that stack's scheduler.
 """
 
@@ -13,7 +13,8 @@ import contextlib
 import os
 import signal
 from dataclasses import dataclass
-from pathlib import Path
+
+import psutil
 
 SUPERVISOR_PREFIX = "airflow worker -- LocalExecutor: "
 TASK_PREFIX = "airflow worker -- "
@@ -28,15 +29,13 @@ class Proc:
 
 def processes() -> dict[int, Proc]:
     found: dict[int, Proc] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if stat[0] == "Z":
+    for proc in psutil.process_iter(["ppid", "cmdline", "status"]):
+        with contextlib.suppress(psutil.Error):
+            info = proc.info
+            if info["status"] == psutil.STATUS_ZOMBIE or info["ppid"] is None:
                 continue
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-            found[int(entry.name)] = Proc(int(entry.name), int(stat[1]), cmd)
+            cmd = " ".join(info["cmdline"] or ()).strip()
+            found[proc.pid] = Proc(proc.pid, int(info["ppid"]), cmd)
     return found
 
 

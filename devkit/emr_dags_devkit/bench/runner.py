@@ -5,7 +5,7 @@ Rows (``--only ROW``):
 - ``api_calls``  AWS calls to run N concurrent steps on one cluster to completion, per action
   (emulator call accounting; real stack).
 - ``slots``      executor-slot-seconds held per step: the time a LocalExecutor supervisor process
-  (``airflow worker -- LocalExecutor: <ti>``) runs a step's task(s), sampled from /proc every 0.2 s
+  (``airflow worker -- LocalExecutor: <ti>``) runs a step's task(s), sampled (psutil) every 0.2 s
   (real stack; the same runs as ``api_calls``).
 - ``latency``    seconds from a step's EndDateTime in the emulator to the start of the downstream task
   (``terminate_cluster``) in Airflow (N = 1 runs).
@@ -179,11 +179,21 @@ def _slot_sampler(
     while not stop.wait(period):
         try:
             busy = procs.busy_slots(scheduler_pid())
-        except Exception:  # a /proc race; next sample
+        except Exception:  # a process ended mid-listing; next sample
             continue
         for ti in busy:
             held[ti] = held.get(ti, 0.0) + period
     return held
+
+
+def _cpu_model() -> str | None:
+    cpuinfo = Path("/proc/cpuinfo")  # Linux names the model here; elsewhere platform.processor() does
+    if cpuinfo.exists():
+        model = [x for x in cpuinfo.read_text().splitlines() if x.startswith("model name")]
+        return model[0].split(":", 1)[1].strip() if model else None
+    import platform
+
+    return platform.processor() or None
 
 
 def _ts(value: Any) -> dt.datetime:
@@ -353,7 +363,7 @@ def _measured_rows(
                 {
                     "row": f"slot_seconds_per_step_n{n}",
                     "unit": "slot-s",
-                    "setup": f"N={n}, deferrable default vs stock default (poke), /proc sampling 0.2s, {setup}",
+                    "setup": f"N={n}, deferrable default vs stock default (poke), process sampling 0.2s, {setup}",
                     "emr-dags": round(ours["slot_seconds_steps"] / n, 1),
                     "stock": round(stock["slot_seconds_steps"] / n, 1),
                     "run_totals": {
@@ -485,10 +495,10 @@ def machine() -> dict[str, Any]:
     }
     try:
         info["load_avg_at_start"] = os.getloadavg()
-        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        info["mem_gib"] = round(int(mem) / 1024 / 1024, 1)
-        model = [x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name")]
-        info["cpu_model"] = model[0].split(":", 1)[1].strip() if model else None
+        import psutil
+
+        info["mem_gib"] = round(psutil.virtual_memory().total / 1024**3, 1)
+        info["cpu_model"] = _cpu_model()
     except OSError:
         pass
     try:

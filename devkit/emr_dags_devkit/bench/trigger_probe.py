@@ -19,10 +19,9 @@ from typing import Any
 
 
 def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 1024 / 1024
 
 
 def _cpu() -> float:

@@ -11,6 +11,13 @@ import sys
 import threading
 from typing import Any
 
+from emr_dags.console import EXIT_OK, EXIT_USAGE, checked, exit_codes_epilog, number, whole_number
+
+EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "stopped by Ctrl-C or SIGTERM"),
+    (EXIT_USAGE, "bad arguments, an unreadable --rules/--faults file, or the port is taken"),
+)
+
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
@@ -21,15 +28,25 @@ def register(subparsers: Any) -> None:
         "emulator",
         help="run the local EMR / EMR Serverless / EMR on EKS emulator",
         description="Local AWS endpoint (moto) with EMR lifecycles, scripted outcomes and fault injection.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000, help="0 picks a free port (printed on start)")
     parser.add_argument(
-        "--time-scale", type=float, default=None, metavar="S",
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    parser.add_argument(
+        "--port",
+        action=checked(_port_or_zero),
+        default=5000,
+        help="port to listen on (default 5000); 0 picks a free port (printed on start)",
+    )
+    parser.add_argument(
+        "--time-scale", action=checked(number("--time-scale 1", inclusive=False)), default=None, metavar="S",
         help="real seconds per simulated minute (default 1.0: a cluster is ready in ~6 s)",
     )  # fmt: skip
     parser.add_argument(
-        "--idle-timeout-factor", type=float, default=None, metavar="F",
+        "--idle-timeout-factor", action=checked(number("--idle-timeout-factor 60", inclusive=False)),
+        default=None, metavar="F",
         help="multiply requested idle timeouts by F (default 1; 60/time-scale makes them count real time, "
         "so an idle cluster outlives Airflow's scheduling gaps as it does on AWS)",
     )  # fmt: skip
@@ -49,9 +66,21 @@ def register(subparsers: Any) -> None:
         help="where to write the admin token (mode 0600; default $EMR_DAGS_EMULATOR_TOKEN_FILE, else "
         "<state dir>/emulator_token). The token is $EMR_DAGS_EMULATOR_TOKEN if set, else a new random one",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=None, help="seed for fault injection")
+    parser.add_argument(
+        "--seed", action=checked(whole_number(0, "--seed 7")), default=None, help="seed for fault injection"
+    )
     parser.add_argument("--log-requests", action="store_true", help="log one line per AWS request")
     parser.set_defaults(func=run)
+
+
+def _port_or_zero(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise ValueError("not a port number; expected 1-65535, or 0 for a free port, e.g. --port 5055")
+    return value
 
 
 def _load(path: str) -> Any:

@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from emr_dags.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Progress,
+    checked,
+    exit_codes_epilog,
+    number,
+    port,
+    print_json,
+)
 from emr_dags.errors import EmrDagsError
 from emr_dags_devkit.layout import project
+
+UP_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "the stack is healthy"),
+    (EXIT_FAILED, "it could not start (a port in use, a service exited or was not healthy in time); "
+     "what was started was stopped again"),
+    (EXIT_USAGE, "bad arguments"),
+)  # fmt: skip
+DOWN_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "nothing of the stack is running any more (or there was no stack)"),
+    (EXIT_FAILED, "some process of the stack could not be stopped (listed on stderr)"),
+    (EXIT_USAGE, "bad arguments"),
+)
+STATUS_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "every component is running and healthy"),
+    (EXIT_FAILED, "no stack, or some component is stopped or unhealthy"),
+    (EXIT_USAGE, "bad arguments"),
+)
+ENV_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "exports printed"),
+    (EXIT_FAILED, "no stack in the state folder"),
+    (EXIT_USAGE, "bad arguments"),
+)
+DEMO_EXIT_CODES = exit_codes_epilog(
+    (EXIT_OK, "every example DAG run succeeded"),
+    (EXIT_FAILED, "a DAG run failed or timed out, no DAG carries the tag, or the stack could not start"),
+    (EXIT_USAGE, "bad arguments"),
+)
 
 
 def repo_root() -> Path:
@@ -38,49 +75,91 @@ def _state_dir(args: argparse.Namespace) -> Path:
     return Path(env).resolve() if env else default_state_dir()
 
 
+def _parser(subparsers: Any, name: str, help: str, epilog: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=help, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser
+
+
 def register(subparsers: Any) -> None:
-    up = subparsers.add_parser("up", help="start the local stack (emulator + Airflow) in the background")
+    up = _parser(
+        subparsers, "up", "start the local stack (emulator + Airflow) in the background", UP_EXIT_CODES
+    )
     _add_location_args(up)
     _add_up_args(up)
     up.set_defaults(func=cmd_up)
 
-    down = subparsers.add_parser("down", help="stop everything `up` started")
+    down = _parser(subparsers, "down", "stop everything `up` started", DOWN_EXIT_CODES)
     _add_location_args(down)
     down.set_defaults(func=cmd_down)
 
-    status = subparsers.add_parser("status", help="show each component of the local stack and its health")
+    status = _parser(
+        subparsers, "status", "show each component of the local stack and its health", STATUS_EXIT_CODES
+    )
     _add_location_args(status)
     status.add_argument(
         "--json", action="store_true", help="print one JSON object (URLs, AIRFLOW_HOME, components)"
     )
     status.set_defaults(func=cmd_status)
 
-    env = subparsers.add_parser(
-        "env", help="print `export` lines that point the `airflow` command at the running stack (eval them)"
+    env = _parser(
+        subparsers,
+        "env",
+        "print `export` lines that point the `airflow` command at the running stack (eval them)",
+        ENV_EXIT_CODES,
     )
     _add_location_args(env)
     env.set_defaults(func=cmd_env)
 
-    demo = subparsers.add_parser(
-        "demo", help="start the stack if needed and run the example pipelines to success"
+    demo = _parser(
+        subparsers,
+        "demo",
+        "start the stack if needed and run the example pipelines to success",
+        DEMO_EXIT_CODES,
     )
     _add_location_args(demo)
     _add_up_args(demo)
     demo.add_argument("--tag", default="demo", help="run the DAGs carrying this tag (default: demo)")
     demo.set_defaults(local_exec=True)
-    demo.add_argument("--run-timeout", type=float, default=900.0, help="seconds to wait for the DAG runs")
+    demo.add_argument(
+        "--run-timeout",
+        action=checked(number("--run-timeout 900", inclusive=False)),
+        default=900.0,
+        help="seconds to wait for each DAG run (default 900)",
+    )
     demo.set_defaults(func=cmd_demo)
 
 
 def _add_up_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--compose-file", type=Path, default=None, help="default: <repo>/docker-compose.yaml")
-    parser.add_argument("--api-port", type=int, default=8080)
-    parser.add_argument("--emulator-port", type=int, default=5055)
-    parser.add_argument("--scheduler-health-port", type=int, default=8974)
-    parser.add_argument("--pg-port", type=int, default=5433)
-    parser.add_argument("--worker-log-port", type=int, default=8793, help="Airflow's task log server")
-    parser.add_argument("--trigger-log-port", type=int, default=8794, help="Airflow's triggerer log server")
-    parser.add_argument("--time-scale", type=float, default=1.0, help="real seconds per simulated minute")
+    parser.add_argument(
+        "--compose-file",
+        type=Path,
+        default=None,
+        help="the compose file describing the services (default: <repo>/docker-compose.yaml)",
+    )
+    ports = (
+        ("--api-port", 8080, "Airflow's api-server and UI"),
+        ("--emulator-port", 5055, "the EMR emulator (boto3 endpoint_url)"),
+        ("--scheduler-health-port", 8974, "the scheduler's health check server"),
+        ("--pg-port", 5433, "PostgreSQL, with --postgres"),
+        ("--worker-log-port", 8793, "Airflow's task log server"),
+        ("--trigger-log-port", 8794, "Airflow's triggerer log server"),
+    )
+    for flag, default, what in ports:
+        parser.add_argument(
+            flag,
+            action=checked(port),
+            default=default,
+            metavar="PORT",
+            help=f"port of {what} (default {default})",
+        )
+    parser.add_argument(
+        "--time-scale",
+        action=checked(number("--time-scale 1", inclusive=False)),
+        default=1.0,
+        help="real seconds per simulated minute in the emulator (default 1: a cluster is ready in ~6 s)",
+    )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL 15 instead of SQLite")
     parser.add_argument(
         "--local-exec", action=argparse.BooleanOptionalAction, default=False,
@@ -88,7 +167,10 @@ def _add_up_args(parser: argparse.ArgumentParser) -> None:
         "root); off for `up`, on for `demo` (its word count runs this way)",
     )  # fmt: skip
     parser.add_argument(
-        "--timeout", type=float, default=300.0, help="seconds to wait for the stack to be healthy"
+        "--timeout",
+        action=checked(number("--timeout 300", inclusive=False)),
+        default=300.0,
+        help="seconds to wait for the stack to be healthy (default 300)",
     )
 
 
@@ -116,12 +198,12 @@ def _existing(args: argparse.Namespace) -> Any:
     from emr_dags_devkit.stack.runner import Stack, load_config
 
     config = load_config(_state_dir(args))
-    return Stack(config) if config else None
+    return Stack(config, progress=Progress(args.command or "stack")) if config else None
 
 
-def _fail(exc: Exception) -> int:
-    print(f"emr-dags: error: {exc}", file=sys.stderr)
-    return 1
+def _fail(exc: Exception, command: str) -> int:
+    print(f"emr-dags {command}: error: {exc}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _print_login(stack: Any) -> None:
@@ -142,10 +224,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     from emr_dags_devkit.stack.runner import Stack
 
     try:
-        stack = Stack(_config(args))
+        stack = Stack(_config(args), progress=Progress("up"))
         stack.up(timeout=args.timeout)
     except EmrDagsError as exc:
-        return _fail(exc)
+        return _fail(exc, "up")
     print("the local stack is healthy")
     _print_login(stack)
     return 0
@@ -158,7 +240,14 @@ def cmd_down(args: argparse.Namespace) -> int:
         return 0
     stopped = stack.down()
     print(f"stopped {len(stopped)} component(s)" if stopped else "nothing was running")
-    return 0
+    if stack.survivors:
+        print(
+            f"emr-dags down: error: {len(stack.survivors)} process(es) of the stack could not be stopped: "
+            f"{stack.survivors}; stop them by hand (kill -9 PID), then run `emr-dags down` again",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -168,7 +257,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         report = stack.status()
     if args.json:
-        print(json.dumps(report, indent=2))
+        print_json(report)
         return 0 if report["healthy"] else 1
     if stack is None:
         print(f"no stack in {report['state_dir']}; start one with `emr-dags up`")
@@ -192,7 +281,8 @@ def cmd_env(args: argparse.Namespace) -> int:
     stack = _existing(args)
     if stack is None:
         print(
-            f"emr-dags: error: no stack in {_state_dir(args)}; start one with `emr-dags up`", file=sys.stderr
+            f"emr-dags env: error: no stack in {_state_dir(args)}; start one with `emr-dags up`",
+            file=sys.stderr,
         )
         return 1
     env = stack.cli_env()
@@ -212,10 +302,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if stack is None or not stack.status()["healthy"]:
             if stack is not None:
                 stack.down(quiet=True)
-            stack = Stack(_config(args))
+            stack = Stack(_config(args), progress=Progress("demo"))
             stack.up(timeout=args.timeout)
-        ok = run_demo(stack, tag=args.tag, timeout=args.run_timeout)
+        ok = run_demo(stack, tag=args.tag, timeout=args.run_timeout, progress=Progress("demo"))
     except EmrDagsError as exc:
-        return _fail(exc)
+        return _fail(exc, "demo")
     _print_login(stack)
     return 0 if ok else 1

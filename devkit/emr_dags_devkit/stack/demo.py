@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from emr_dags import tags as tag_keys
+from emr_dags.console import Progress
 from emr_dags_devkit.stack.api import AirflowClient
 from emr_dags_devkit.stack.seed import DEMO_BUCKET, emulator_client
 
@@ -17,12 +18,25 @@ RESULTS_BUCKET = DEMO_BUCKET
 RESULTS_PREFIX = "results/"
 
 
-def _discover(client: AirflowClient, tag: str, settle: float = 6.0, timeout: float = 180.0) -> list[str]:
+def _discover(
+    client: AirflowClient,
+    tag: str,
+    settle: float = 6.0,
+    timeout: float = 180.0,
+    progress: Progress | None = None,
+) -> list[str]:
     """DAG ids carrying `tag`, once the dag-processor has parsed the folder (the list stops growing)."""
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     seen: list[str] = []
     stable_since = time.monotonic()
     while time.monotonic() < deadline:
+        if progress:
+            progress.tick(
+                f"waiting for the dag-processor to parse the DAGs tagged {tag!r} ({len(seen)} so far)",
+                budget=timeout,
+                started=started,
+            )
         ids = sorted(dag["dag_id"] for dag in client.dags(tags=[tag]))
         if ids != seen:
             seen, stable_since = ids, time.monotonic()
@@ -35,9 +49,12 @@ def _discover(client: AirflowClient, tag: str, settle: float = 6.0, timeout: flo
     return seen
 
 
-def run_demo(stack: Stack, *, tag: str = "demo", timeout: float = 900.0) -> bool:
+def run_demo(
+    stack: Stack, *, tag: str = "demo", timeout: float = 900.0, progress: Progress | None = None
+) -> bool:
+    progress = progress or Progress("demo")
     client = AirflowClient(stack.config.api_url, "admin", stack.admin_password())
-    dag_ids = _discover(client, tag)
+    dag_ids = _discover(client, tag, progress=progress)
     if not dag_ids:
         print(f"no DAG carries the tag {tag!r}; nothing to run")
         return False
@@ -51,7 +68,8 @@ def run_demo(stack: Stack, *, tag: str = "demo", timeout: float = 900.0) -> bool
     ok = True
     print()
     for dag_id, run_id in runs:
-        run = client.wait_for_run(dag_id, run_id, timeout=timeout)
+        with progress.during(f"waiting for {dag_id} run {run_id}", budget=timeout):
+            run = client.wait_for_run(dag_id, run_id, timeout=timeout)
         ok &= run["state"] == "success"
         tis = client.task_instances(dag_id, run_id)
         print(f"{dag_id}: {run['state'].upper()}   {stack.config.api_url}/dags/{dag_id}/runs/{run_id}")

@@ -2,8 +2,10 @@
 
 Every process we start carries ``EMR_DAGS_STACK_ID`` in its environment, and its children inherit it.
 ``down`` stops the scheduler first (Airflow 3.3's scheduler hangs when its whole process group gets
-SIGTERM at once), then every other service's process group, then sweeps ``/proc`` for anything that
-still carries our stack id and SIGKILLs it. No process may survive ``down``.
+SIGTERM at once), then every other service's process group and the descendants of its leader, then
+sweeps every process for anything that still carries our stack id and SIGKILLs it. No process may
+survive ``down``. Processes are found through ``psutil`` (environment, working folder, process groups,
+children), so the stack runs on Linux and macOS alike.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psutil
+
+from emr_dags.console import Progress
 from emr_dags.errors import EmrDagsError
 from emr_dags_devkit.layout import FIXTURE_DAGS, build_dag_folder
 from emr_dags_devkit.stack import postgres
@@ -158,9 +163,16 @@ def load_config(state_dir: Path) -> StackConfig | None:
 
 
 class Stack:
-    def __init__(self, config: StackConfig, *, echo: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, config: StackConfig, *, echo: Callable[[str], None] = print, progress: Progress | None = None
+    ) -> None:
         self.config = config
         self.echo = echo
+        # progress lines of long waits, on stderr: `[up] waiting for airflow-apiserver health (12 s of 300 s)`
+        self.progress = progress or Progress("stack")
+        self.survivors: list[int] = []  # what the last `down` could not stop (empty: nothing survived)
+        self._up_started = time.monotonic()
+        self._up_budget = 0.0
         self.state_dir = Path(config.state_dir)
         self.pid_dir = self.state_dir / "pids"
         self.log_dir = self.state_dir / "logs"
@@ -225,7 +237,8 @@ class Stack:
         self._build_folders()
         services = self.services_cache  # fails early on a compose file we cannot run
         config_path(self.state_dir).write_text(json.dumps(asdict(self.config), indent=2))
-        deadline = time.monotonic() + timeout
+        self._up_started, self._up_budget = time.monotonic(), timeout
+        deadline = self._up_started + timeout
         try:
             if self.config.postgres:
                 self._start_postgres()
@@ -315,9 +328,11 @@ class Stack:
         self.echo(f"running {service.name}: {' '.join(service.argv[1:])}")
         proc = self._start(service)
         try:
-            code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired as exc:
-            raise StackError(f"{service.name} did not finish in time; see {self._log(service.name)}") from exc
+            while (code := proc.poll()) is None:
+                if time.monotonic() > deadline:
+                    raise StackError(f"{service.name} did not finish in time; see {self._log(service.name)}")
+                self._tick(f"waiting for {service.name} to finish")
+                time.sleep(0.5)
         finally:
             (self.pid_dir / f"{service.name}.pid").unlink(missing_ok=True)
         if code != 0:
@@ -331,7 +346,8 @@ class Stack:
             log_path=self.log_dir / "postgres.log",
         )
         (self.pid_dir / "postgres.pid").write_text(str(proc.pid))
-        server.wait_ready(timeout=60)
+        with self.progress.during("waiting for postgres to accept connections", budget=60):
+            server.wait_ready(timeout=60)
         server.ensure_database("airflow")
 
     def _wait_for_dependencies(self, service: NativeService, deadline: float) -> None:
@@ -358,7 +374,12 @@ class Stack:
                 raise StackError(
                     f"{service.name} was not healthy in time ({detail}); see {self._log(service.name)}"
                 )
+            self._tick(f"waiting for {service.name} health")
             time.sleep(1.0)
+
+    def _tick(self, what: str) -> None:
+        """A progress line of `up`: elapsed since `up` began, of its whole budget."""
+        self.progress.tick(what, budget=self._up_budget, started=self._up_started)
 
     def cli_env(self) -> dict[str, str]:
         """The environment of the Airflow services, for running `airflow ...` commands against this stack."""
@@ -429,13 +450,18 @@ class Stack:
         for name in order:
             pid = pids[name]
             if _alive(pid):
-                _stop(pid, group=name != SCHEDULER, grace=grace)
+                with self.progress.during(f"waiting for {name} (pid {pid}) to stop", budget=grace + 5.0):
+                    _stop(pid, group=name != SCHEDULER, grace=grace)
                 stopped.append(name)
                 say(f"stopped {name} (pid {pid})")
             (self.pid_dir / f"{name}.pid").unlink(missing_ok=True)
-        leftovers = _sweep(self.config.stack_id, self.config.state_dir)
+        with self.progress.during("sweeping leftover processes of this stack"):
+            leftovers = _sweep(self.config.stack_id, self.config.state_dir)
+            self.survivors = _processes_with_stack_id(self.config.stack_id, self.config.state_dir)
         if leftovers:
             say(f"killed {len(leftovers)} leftover process(es) of this stack: {leftovers}")
+        if self.survivors:
+            self.echo(f"could not stop process(es) of this stack: {self.survivors} (permissions?)")
         return stopped
 
     # ------------------------------------------------------------------ helpers
@@ -462,19 +488,18 @@ def _alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            return True
+    except psutil.ZombieProcess:
+        pass
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    # A zombie is dead for our purposes.
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        if fields[0] == "Z":
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            return False
-    return True
+    # A zombie is dead for our purposes (reap it if it is our child).
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    return False
 
 
 def _wait_gone(pids: Callable[[], list[int]], timeout: float) -> bool:
@@ -488,17 +513,24 @@ def _wait_gone(pids: Callable[[], list[int]], timeout: float) -> bool:
 
 def _group_members(pgid: int) -> list[int]:
     members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) == pgid:
-                    members.append(int(entry.name))
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError):  # gone, or not ours to ask
+            if os.getpgid(pid) == pgid:
+                members.append(pid)
     return members
 
 
+def _descendants(pid: int) -> list[int]:
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
 def _stop(pid: int, *, group: bool, grace: float) -> None:
-    """SIGTERM, wait up to `grace` seconds, then SIGKILL the whole process group."""
+    """SIGTERM, wait up to `grace` seconds, then SIGKILL the whole process group and what the leader
+    started outside it (children that called setsid); the sweep of `down` catches the rest."""
+    children = _descendants(pid)
     with contextlib.suppress(ProcessLookupError):
         if group:
             os.killpg(pid, signal.SIGTERM)
@@ -510,31 +542,35 @@ def _stop(pid: int, *, group: bool, grace: float) -> None:
         _wait_gone(lambda: [pid], grace)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+    if group:
+        for child in children:
+            if _alive(child):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(child, signal.SIGKILL)
     _wait_gone(lambda: [pid, *_group_members(pid)], 5.0)
 
 
 def _processes_with_stack_id(stack_id: str, state_dir: str | None = None) -> list[int]:
     """Processes of this stack: they carry EMR_DAGS_STACK_ID in their environment.
 
-    Airflow renames its processes with setproctitle, which overwrites /proc/<pid>/environ; such a
-    process is recognised instead by its working directory, the stack's state folder, which every
-    process we start inherits. A process with an intact environment (a user's shell that happens to
-    be in that folder) is never taken for ours.
+    Airflow renames its processes with setproctitle, which on Linux overwrites the memory its
+    environment is read from; such a process is recognised instead by its working directory, the
+    stack's state folder, which every process we start inherits. A process with an intact
+    environment (a user's shell that happens to be in that folder) is never taken for ours.
     """
-    marker = f"EMR_DAGS_STACK_ID={stack_id}".encode()
     home = str(Path(state_dir).resolve()) if state_dir else None
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    for proc in psutil.process_iter():
+        if proc.pid == os.getpid():
             continue
-        with contextlib.suppress(OSError):
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            if marker in environ:
-                found.append(int(entry.name))
-            elif home and not any(item.startswith(b"PATH=") for item in environ):
-                cwd = os.readlink(entry / "cwd")
+        with contextlib.suppress(psutil.Error, OSError):
+            environ = proc.environ()
+            if environ.get("EMR_DAGS_STACK_ID") == stack_id:
+                found.append(proc.pid)
+            elif home and "PATH" not in environ:
+                cwd = str(Path(proc.cwd()).resolve())
                 if cwd == home or cwd.startswith(home + os.sep):
-                    found.append(int(entry.name))
+                    found.append(proc.pid)
     return [pid for pid in found if _alive(pid)]
 
 

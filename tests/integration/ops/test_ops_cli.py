@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 
+import pytest
 from ops_helpers import make_cluster, owned
 
 from emr_dags.ops import cli
@@ -72,3 +76,129 @@ def test_cost_steps_prices_each_step_as_a_share_of_its_cluster(clients, capsys):
         assert step["state"]
         if step["cost"] is not None:
             assert step["cost"]["estimate"] is True
+
+
+# ------------------------------------------------------------------------- a scriptable command
+_CHATTY = """
+import logging, sys
+# What Airflow's logging config does: a handler on the real stdout, botocore at INFO, so credential
+# discovery says "Found credentials in environment variables." before any JSON.
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(logging.Formatter("[info] %(message)s"))
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel(logging.INFO)
+logging.getLogger("botocore.credentials").setLevel(logging.INFO)
+from emr_dags.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _run(*argv: str, endpoint_url: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", _CHATTY, *argv, "--endpoint-url", endpoint_url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [["cost", "--json"], ["reap", "--json", "--airflow-url", "http://127.0.0.1:9"]]
+)
+def test_json_stdout_is_json_and_nothing_else_while_credentials_discovery_logs(
+    clients, endpoint_url, command
+):
+    make_cluster(clients, name="a", tag_set=owned(run_id="r1"))
+    result = _run(*command, endpoint_url=endpoint_url)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # the whole stdout: one JSON document
+    assert report["exit_code"] == 0
+    assert "Found credentials" in result.stderr  # the library still logged, just not on stdout
+
+
+def test_cost_and_reap_exit_1_when_every_aws_call_failed(clients, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # connection refused is retried otherwise
+    dead = argparse.Namespace(endpoint_url="http://127.0.0.1:9")
+    from emr_dags.ops.clients import AwsClients
+
+    unreachable = AwsClients(region="us-east-1", endpoint_url=dead.endpoint_url)
+    assert cli.run_cost(_args("cost", "--json"), clients=unreachable) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["exit_code"] == 1
+    assert len(report["warnings"]) == 3
+    assert cli.run_reap(_args("reap"), states=STATES, clients=unreachable) == 1
+    assert "warning: could not list EMR clusters" in capsys.readouterr().err
+
+
+def test_cost_and_reap_exit_3_when_some_aws_calls_failed(clients, capsys, monkeypatch):
+    make_cluster(clients, name="a", tag_set=owned(run_id="r1"))
+    from emr_dags.ops import inventory
+
+    def broken(*_a, **_k):
+        raise RuntimeError("AccessDenied: emr-containers:ListVirtualClusters")
+
+    monkeypatch.setattr(inventory, "list_eks_runs", broken)
+    assert cli.run_cost(_args("cost"), clients=clients) == 3
+    captured = capsys.readouterr()
+    assert "~" in captured.out  # the cluster is still priced
+    assert "warning: could not list EMR on EKS job runs: AccessDenied" in captured.err
+    assert "warning" not in captured.out
+    assert cli.run_reap(_args("reap", "--json"), states=STATES, clients=clients) == 3
+    assert json.loads(capsys.readouterr().out)["exit_code"] == 3
+
+
+def test_reap_exits_1_when_a_resource_could_not_be_stopped(clients, capsys, monkeypatch):
+    cid = make_cluster(clients, name="c", tag_set=owned(run_id="done"))
+    from emr_dags.ops import reaper
+    from emr_dags.ops.reaper import Outcome, Result
+
+    monkeypatch.setattr(
+        reaper,
+        "act_on",
+        lambda _c, d, **_k: Result(decision=d, outcome=Outcome.FAILED, detail="AccessDenied"),
+    )
+    assert cli.run_reap(_args("reap", "--yes"), states=STATES, clients=clients) == 1
+    assert f"terminate emr-cluster {cid}: AccessDenied" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["cost", "--price-file", "/nonexistent"],
+            "emr-dags cost: error: --price-file /nonexistent: no such file",
+        ),
+        (["cost", "--days", "0"], "emr-dags cost: error: --days 0: must be >= 1, e.g. --days 7"),
+        (["cost", "--days", "week"], "emr-dags cost: error: --days week: not a whole number"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_flag_without_a_traceback(argv, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "emr_dags", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unreadable_price_table_exits_2_naming_the_file(tmp_path, capsys):
+    bad = tmp_path / "prices.json"
+    bad.write_text("{not json")
+    assert cli.run_cost(_args("cost", "--price-file", str(bad)), clients=None) == 2
+    err = capsys.readouterr().err
+    assert f"emr-dags cost: error: --price-file {bad}: not a usable price table" in err

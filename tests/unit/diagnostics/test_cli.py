@@ -53,7 +53,6 @@ def test_success_logs_exit_zero_with_no_failure_found(
         (["--job-id", "0001"], "both --virtual-cluster-id and --job-id"),
         (["/nonexistent/stderr.gz"], "no such file or folder: /nonexistent/stderr.gz"),
         (["some/path", "--cluster-id", "j-1"], "choose one of"),
-        (["--cluster-id", "j-1", "--poll-seconds", "0"], "--poll-seconds > 0"),
     ],
 )
 def test_bad_usage_exits_2_naming_the_fix(
@@ -61,6 +60,68 @@ def test_bad_usage_exits_2_naming_the_fix(
 ) -> None:
     assert main(["diagnose", *argv]) == 2
     assert fix in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--cluster-id", "j-1", "--poll-seconds", "0"],
+            "--poll-seconds 0: must be > 0, e.g. --poll-seconds 10",
+        ),
+        (["--cluster-id", "j-1", "--wait-seconds", "-1"], "--wait-seconds -1: must be >= 0"),
+        (["--cluster-id", "j-1", "--wait-seconds", "soon"], "--wait-seconds soon: not a number"),
+    ],
+)
+def test_bad_numbers_exit_2_naming_the_flag_and_the_fix(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["diagnose", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"emr-dags diagnose: error: {message}" in err
+    assert "Traceback" not in err
+
+
+def test_an_empty_folder_exits_3_saying_nothing_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["diagnose", str(tmp_path), "--json"]) == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["category"] == "no_failure_found"
+    assert "no log line was read" in captured.err
+
+
+def test_json_stdout_is_only_json_while_libraries_log_to_stdout(
+    corpus_paths: dict[str, Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A handler bound to the real stdout (as Airflow's logging config installs) is moved to stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.__stdout__)
+    chatty = logging.getLogger("botocore.credentials")
+    chatty.addHandler(handler)
+    chatty.setLevel(logging.INFO)
+    try:
+        from emr_dags.diagnostics import api
+
+        original = api.diagnose_paths
+
+        def noisy(paths: Any, **kwargs: Any) -> Any:
+            chatty.info("Found credentials in environment variables.")
+            print("[info] something else on stdout")
+            return original(paths, **kwargs)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(api, "diagnose_paths", noisy)
+            assert main(["diagnose", str(corpus_paths["ok_hive"]), "--json"]) == 0
+    finally:
+        chatty.removeHandler(handler)
+    captured = capfd.readouterr()
+    assert json.loads(captured.out)["category"] == "no_failure_found"
+    assert "Found credentials" in captured.err
+    assert "[info] something else on stdout" in captured.err
 
 
 def test_cluster_and_step_from_aws(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
+from emr_dags_devkit.bench import procs
 from emr_dags_devkit.stack import runner
 from emr_dags_devkit.stack.runner import Stack, StackConfig, StackError
 
@@ -103,7 +106,7 @@ def test_status_of_a_stopped_stack_reports_unhealthy_components(tmp_path):
 
 
 def test_down_finds_a_renamed_process_whose_environment_was_overwritten(tmp_path):
-    """Airflow's setproctitle overwrites /proc/<pid>/environ; the state folder still identifies it."""
+    """Airflow's setproctitle overwrites the environment on Linux; the state folder still identifies it."""
     config = _config(tmp_path)
     stack = Stack(config, echo=lambda _m: None)
     stack.pid_dir.mkdir(parents=True)
@@ -117,7 +120,9 @@ def test_down_finds_a_renamed_process_whose_environment_was_overwritten(tmp_path
         [sys.executable, "-c", script], env=env, cwd=stack.state_dir, start_new_session=True
     )
     deadline = runner.time.monotonic() + 10
-    while b"EMR_DAGS_STACK_ID" in Path(f"/proc/{renamed.pid}/environ").read_bytes():
+    while "EMR_DAGS_STACK_ID" in psutil.Process(renamed.pid).environ():
+        if sys.platform != "linux":
+            break  # macOS keeps the environment readable: the marker itself finds the process
         assert runner.time.monotonic() < deadline, "setproctitle did not overwrite the environment"
         runner.time.sleep(0.1)
     assert runner._processes_with_stack_id(config.stack_id, config.state_dir) == [renamed.pid]
@@ -136,3 +141,80 @@ def test_a_shell_sitting_in_the_state_folder_is_not_taken_for_the_stack(tmp_path
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_process_control_never_reads_proc_directly():
+    """Processes are found through psutil, so the stack runs on macOS too."""
+    for module in (runner, procs):
+        assert '"/proc' not in Path(module.__file__).read_text()
+
+
+def test_stop_kills_a_child_that_left_the_process_group(tmp_path):
+    """A service's child that called setsid is outside the group SIGTERM reaches; `_stop` kills it too."""
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'], start_new_session=True)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    leader = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    child = int(leader.stdout.readline())
+    try:
+        runner._stop(leader.pid, group=True, grace=1.0)
+        leader.wait(timeout=5)
+        assert runner._wait_gone(lambda: [child], 5.0), "the child that left the group survived"
+    finally:
+        for pid in (leader.pid, child):
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
+
+
+def test_alive_treats_a_zombie_as_dead():
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = runner.time.monotonic() + 10
+    while psutil.Process(zombie.pid).status() != psutil.STATUS_ZOMBIE:
+        assert runner.time.monotonic() < deadline
+        runner.time.sleep(0.05)
+    assert runner._alive(zombie.pid) is False
+
+
+def test_down_reports_no_survivors_after_a_clean_stop(tmp_path):
+    config = _config(tmp_path)
+    stack = Stack(config, echo=lambda _m: None)
+    stack.pid_dir.mkdir(parents=True)
+    env = {**runner.os.environ, "EMR_DAGS_STACK_ID": config.stack_id}
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=env)
+    (stack.pid_dir / "emulator.pid").write_text(str(sleeper.pid))
+    assert stack.down(grace=2) == ["emulator"]
+    sleeper.wait(timeout=5)
+    assert stack.survivors == []
+
+
+def test_up_prints_progress_while_waiting_for_health(tmp_path, monkeypatch, capsys):
+    """`[up] waiting for <service> health (N s of BUDGET s)` on stderr, rate limited."""
+    from emr_dags.console import Progress
+    from emr_dags_devkit.stack.compose import HealthCheck, NativeService
+
+    now = [0.0]
+    monkeypatch.setattr(runner.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(runner.time, "monotonic", lambda: now[0])
+    stack = Stack(_config(tmp_path), echo=lambda _m: None, progress=Progress("up", clock=lambda: now[0]))
+    stack._up_started, stack._up_budget = 0.0, 30.0
+    checks = iter([(False, "HTTP 503")] * 12 + [(True, "HTTP 200")])
+    monkeypatch.setattr(stack, "check", lambda _hc: next(checks))
+    service = NativeService(
+        name="airflow-apiserver",
+        argv=("airflow",),
+        env={},
+        healthcheck=HealthCheck(kind="http", target="x"),
+        one_shot=False,
+    )
+    stack._wait_healthy(service, deadline=30.0)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "[up] waiting for airflow-apiserver health (3 s of 30 s)",
+        "[up] waiting for airflow-apiserver health (8 s of 30 s)",
+    ]

@@ -52,7 +52,7 @@ def test_an_operator_page_lists_parameters_template_fields_and_links(tmp_path):
     page = _generator().generate(tmp_path)["EmrStepOperator.md"]
     assert "| `cluster_id` | `Any` | required |" in page
     assert "| `poll_interval` | `float` | `30.0` | seconds between status checks" in page
-    assert "`cluster_id`, `step`, `generation`, `region_name`" in page
+    assert "`cluster_id`, `step`, `generation`, `aws_conn_id`, `region_name`, `verify`" in page
     assert "| Probable cause | `emr_dags.links.diagnosis.ProbableCauseLink` |" in page
 
 

@@ -23,6 +23,7 @@ right after it resumes (apache/airflow#66374 family) still has its Probable caus
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -196,8 +197,13 @@ class EmrWaitTrigger(BaseTrigger):
         if not failed:
             return {}
         loop = asyncio.get_running_loop()
+        # The triggerer routes a trigger's log lines to its task's log by contextvars (structlog's
+        # trigger_id, ...); run_in_executor does not carry them to the thread, so they are copied.
+        context = contextvars.copy_context()
         try:
-            return await loop.run_in_executor(_DIAGNOSIS_THREADS, self.diagnose_failure, failed[0])
+            return await loop.run_in_executor(
+                _DIAGNOSIS_THREADS, context.run, self.diagnose_failure, failed[0]
+            )
         except Exception as exc:  # noqa: BLE001 - the task diagnoses again when resumed
             self.log.warning("Could not diagnose %s in the triggerer: %s", failed[0], exc)
             return {}

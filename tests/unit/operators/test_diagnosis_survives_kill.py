@@ -202,3 +202,24 @@ def test_operators_ask_their_triggers_to_diagnose() -> None:
 
     for module in (emr, serverless, eks):
         assert "diagnose=True" in inspect.getsource(module), module.__name__
+
+
+def test_the_triggers_diagnosis_thread_keeps_the_log_context_that_routes_lines_to_the_task_log():
+    import contextvars
+
+    routed = contextvars.ContextVar("trigger_id", default=None)
+    seen: list[object] = []
+
+    class Probe(EmrStepsTrigger):
+        def diagnose_failure(self, resource_id: str) -> dict[str, Any]:
+            seen.append(routed.get())
+            return {"diagnosis": {"category": "x"}}
+
+    trigger = Probe(cluster_id=CLUSTER, step_ids=[STEP], poll_interval=0.01, diagnose=True)
+
+    async def main() -> dict[str, Any]:
+        routed.set(42)  # as the triggerer's bind_contextvars(trigger_id=...) does
+        return await trigger._diagnosis([STEP], {STEP: "FAILED"})
+
+    assert asyncio.run(main()) == {"diagnosis": {"category": "x"}}
+    assert seen == [42]

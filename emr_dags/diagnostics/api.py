@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from emr_dags.diagnostics.collect import (
     LogSource,
+    LogsUnreachable,
     Waiter,
+    application_ids,
     cloudwatch_source,
     is_log_file,
     join_prefix,
     list_s3,
+    list_s3_folders,
     list_streams,
     local_sources,
     ordered,
@@ -181,13 +184,14 @@ def diagnose_emr_step(
         step_logs.insert(0, log_file.replace("s3n://", "s3://").replace("s3a://", "s3://"))
     step_scans = run.scan([s3_source(s3_client, u) for u in step_logs])
 
-    app_ids = list(dict.fromkeys(a for s in step_scans for a in s.application_ids))
+    # The step's own stderr (and controller) name the YARN application(s) it ran: EMR keeps their container
+    # logs under containers/<that id>/, so that folder is listed directly, never searched for.
+    app_ids = application_ids(a for scan in step_scans for a in (*scan.application_ids, *scan.container_ids))
     if not app_ids:
         run.missing.append("no YARN application id in the step logs: container logs not searched")
-    for app_id in app_ids[-2:]:  # the last ones submitted are the ones that failed
-        _collect_containers(
-            run, s3_client, waiter, join_prefix(log_uri, cluster_id, "containers", app_id), max_executor_logs
-        )
+    else:
+        containers = join_prefix(log_uri, cluster_id, "containers")
+        _collect_containers(run, s3_client, waiter, containers, app_ids[-2:], max_executor_logs)
     return run.finish(state in _FAILED_STATES)
 
 
@@ -213,20 +217,54 @@ def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, 
     return state, details
 
 
-def _collect_containers(run: _Run, s3: S3Client, waiter: Waiter, prefix: str, max_executors: int) -> None:
-    listing = waiter.list_until(
-        lambda: [u for u in list_s3(s3, prefix) if is_log_file(u)],
-        lambda found: any(_DRIVER_CONTAINER.search(u) and "/stderr" in u for u in found),
-        f"YARN container logs under {prefix}",
-    )
-    if not listing:
-        run.missing.append(f"{prefix}: no container logs after {waiter.waited:.0f}s")
+def _collect_containers(
+    run: _Run, s3: S3Client, waiter: Waiter, containers: str, app_ids: Sequence[str], max_executors: int
+) -> None:
+    """Read the driver and some executors of each application in ``app_ids`` (the last one failed).
+
+    One wait covers them all: it ends when the last application's driver stderr is there (YARN
+    aggregates an application's logs when it ends, so the earlier ones are there by then) or when
+    every application's is.
+    """
+    prefixes = {app: join_prefix(containers, app) for app in app_ids}
+
+    def probe() -> dict[str, list[str]]:
+        return {app: [u for u in list_s3(s3, prefix) if is_log_file(u)] for app, prefix in prefixes.items()}
+
+    def has_driver(found: list[str]) -> bool:
+        return any(_DRIVER_CONTAINER.search(u) and "/stderr" in u for u in found)
+
+    try:
+        listings = waiter.until(
+            probe,
+            lambda found: has_driver(found[app_ids[-1]]) or all(has_driver(f) for f in found.values()),
+            f"YARN container logs under {', '.join(prefixes.values())}",
+        )
+    except LogsUnreachable as exc:
+        log.warning("Not waiting for container logs: %s", exc)
+        waiter.problems.append(str(exc))
         return
-    drivers = [u for u in listing if _DRIVER_CONTAINER.search(u) and re.search(r"/std(?:err|out)", u)]
-    if not drivers:
-        run.missing.append(f"{prefix}: no driver (container 000001) stderr/stdout")
-    driver_scans = run.scan([s3_source(s3, u) for u in ordered(drivers)])
-    run.scan(_executors(s3, listing, driver_scans, max_executors))
+    for app, listing in listings.items():
+        prefix = prefixes[app]
+        if not listing:
+            others = [a for a in _applications_under(s3, containers) if a not in prefixes]
+            elsewhere = f"; {containers} has logs of {', '.join(others[-5:])} only" if others else ""
+            run.missing.append(f"{prefix}: no container logs after {waiter.waited:.0f}s{elsewhere}")
+            continue
+        drivers = [u for u in listing if _DRIVER_CONTAINER.search(u) and re.search(r"/std(?:err|out)", u)]
+        if not drivers:
+            run.missing.append(f"{prefix}: no driver (container 000001) stderr/stdout")
+        driver_scans = run.scan([s3_source(s3, u) for u in ordered(drivers)])
+        run.scan(_executors(s3, listing, driver_scans, max_executors))
+
+
+def _applications_under(s3: S3Client, containers: str) -> list[str]:
+    """The application folders under ``containers`` (to say where logs are when not where named)."""
+    try:
+        return [p.rstrip("/").rsplit("/", 1)[-1] for p in list_s3_folders(s3, containers)]
+    except Exception as exc:  # noqa: BLE001 - only decorates a message
+        log.debug("Could not list %s: %s", containers, exc)
+        return []
 
 
 def _executors(

@@ -27,6 +27,8 @@ T = TypeVar("T")
 
 LOG_FILE_NAMES = ("stderr", "stdout", "controller", "syslog")
 _CONTAINER = re.compile(r"container_(?:e\d+_)?\d+_\d+_(\d+)_(\d+)")
+_APPLICATION_ID = re.compile(r"(?<![\w])application_(\d{10,})_(\d{4,})(?!\d)")
+_CONTAINER_OF_APP = re.compile(r"(?<![\w])container_(?:e\d+_)?(\d{10,})_(\d{4,})_\d+_\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,28 @@ class Waiter:
                 log.info("Waiting up to %.0fs for %s to be uploaded", self.deadline - now, what)
                 announced = True
             self.sleep(min(self.poll_seconds, self.deadline - now))
+
+
+# --- YARN application ids -------------------------------------------------------------------------
+
+
+def application_ids(lines: Iterable[str]) -> list[str]:
+    """The YARN application ids ``lines`` name, in order of first mention.
+
+    A step's stderr (the spark-submit / hive client) says ``Submitted application application_<ts>_<n>``
+    and its controller may quote the same id; a container id (``container_e05_<ts>_<n>_01_000001``)
+    names its application too. EMR keeps that application's container logs under
+    ``<LogUri>/<cluster-id>/containers/application_<ts>_<n>/``, so these ids say where to look.
+    """
+    found: dict[str, None] = {}
+    for line in lines:
+        if "application_" not in line and "container_" not in line:
+            continue
+        hits = [(m.start(), m.group(1), m.group(2)) for m in _APPLICATION_ID.finditer(line)]
+        hits += [(m.start(), m.group(1), m.group(2)) for m in _CONTAINER_OF_APP.finditer(line)]
+        for _, stamp, number in sorted(hits):
+            found.setdefault(f"application_{stamp}_{number}", None)
+    return list(found)
 
 
 # --- ordering -----------------------------------------------------------------------------------
@@ -195,6 +219,18 @@ def list_s3(s3: S3Client, uri_prefix: str, *, limit: int = 10_000) -> list[str]:
             raise LogsUnreachable(f"{uri_prefix}: cannot be listed ({code}); {fix}") from exc
         raise
     return found
+
+
+def list_s3_folders(s3: S3Client, uri_prefix: str, *, limit: int = 1_000) -> list[str]:
+    """The "folders" (common prefixes) right under ``uri_prefix``, as URIs ending with a slash."""
+    bucket, prefix = split_s3_uri(uri_prefix)
+    found: list[str] = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
+        found += [f"s3://{bucket}/{p['Prefix']}" for p in page.get("CommonPrefixes", [])]
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 def _error_code(exc: Exception) -> str:

@@ -318,14 +318,20 @@ def fill_date_macros(context: Any) -> None:
 
 # How long a failed task waits for EMR to upload the logs it diagnoses (EMR uploads them minutes late).
 DIAGNOSIS_WAIT_SECONDS = 120.0
+#: Keys of a failure event that carries the diagnosis the triggerer made (see EmrWaitTrigger.diagnose).
+EVENT_DIAGNOSIS = "diagnosis"
+EVENT_DIAGNOSIS_BLOCK = "diagnosis_block"
 
 
-def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
-    """Run emr_dags.diagnostics for a failed resource; never raises (must not mask the real failure).
+def run_diagnosis(
+    kind: str, *, logger: logging.Logger | Any = None, **kwargs: Any
+) -> tuple[dict[str, Any], str] | None:
+    """One ``emr_dags.diagnostics.diagnose_<kind>`` run: (redacted XCom payload, redacted log block).
 
-    The "Probable cause" block goes to the task log, and the diagnosis to XCom (key ``diagnosis``)
-    so the task's extra links and the on-call page can show it.
+    Logs the block (to ``logger``, default this module's: the task log). Never raises (a diagnosis
+    must not mask the real failure): None when the diagnosis could not be made.
     """
+    out = logger or log
     try:
         from emr_dags import diagnostics
         from emr_dags.diagnostics.redact import redact, redact_value
@@ -334,15 +340,66 @@ def diagnose(kind: str, **kwargs: Any) -> dict[str, Any] | None:
         kwargs.setdefault("wait_seconds", DIAGNOSIS_WAIT_SECONDS)
         result = fn(**kwargs)
         # a Diagnosis is redacted when built; redacted again here, the last stop before log and XCom
-        log.error("\n%s", redact(result.format_block()))
+        block = redact(result.format_block())
+        out.error("\n%s", block)
         payload: dict[str, Any] = redact_value(dict(result.to_dict()))
     except Exception as exc:
-        log.warning("Diagnosis unavailable: %s", exc)
+        out.warning("Diagnosis unavailable: %s", exc)
         return None
+    return payload, block
+
+
+def push_diagnosis(payload: dict[str, Any]) -> None:
+    """XCom ``diagnosis`` of the running task (a later push replaces an earlier one); never raises."""
     try:
         from airflow.sdk import get_current_context
 
         get_current_context()["ti"].xcom_push(key="diagnosis", value=payload)
     except Exception as exc:  # outside a running task (tests, scripts): nothing to push to
         log.debug("Diagnosis not pushed to XCom: %s", exc)
-    return payload
+
+
+def needs_refining(payload: dict[str, Any]) -> bool:
+    """Whether waiting for late logs could change a diagnosis: something it looked for was not there."""
+    return bool(payload.get("missing"))
+
+
+def diagnose(kind: str, *, event: Any = None, **kwargs: Any) -> dict[str, Any] | None:
+    """Diagnose a failed resource in two steps that each leave a complete result behind; never raises.
+
+    The "Probable cause" block goes to the task log, and the diagnosis to XCom (key ``diagnosis``)
+    so the task's extra links and the on-call page can show it.
+
+    Airflow can kill a task that just resumed from deferral ("Server indicated the task shouldn't be
+    running anymore"), so nothing here relies on the task living through a long log collection:
+
+    * a failure ``event`` from the triggerer that carries a diagnosis (the trigger diagnosed while
+      the task was deferred, and pushed it to XCom itself) is only logged and pushed again;
+    * otherwise a first diagnosis is made at once (``wait_seconds=0``: DescribeStep / GetJobRun
+      failure details and whatever logs are already uploaded), logged and pushed; then, if it says
+      something was missing, it is refined with the full wait for late logs and pushed again. A kill
+      during the wait leaves the first one in XCom and in the log.
+    """
+    carried = event.get(EVENT_DIAGNOSIS) if isinstance(event, dict) else None
+    if isinstance(carried, dict) and carried.get("category"):
+        from emr_dags.diagnostics.redact import redact, redact_value
+
+        payload: dict[str, Any] = redact_value(dict(carried))
+        block = event.get(EVENT_DIAGNOSIS_BLOCK) or ""
+        log.info("Diagnosed by the triggerer while the task was deferred")
+        if block:
+            log.error("\n%s", redact(str(block)))
+        push_diagnosis(payload)
+        return payload
+    wait = kwargs.pop("wait_seconds", DIAGNOSIS_WAIT_SECONDS)
+    first = run_diagnosis(kind, **kwargs, wait_seconds=0)
+    if first is not None:
+        push_diagnosis(first[0])
+        if not (wait > 0 and needs_refining(first[0])):
+            return first[0]
+        log.info("First diagnosis above; refining it while EMR uploads the missing logs (up to %.0fs)", wait)
+    refined = run_diagnosis(kind, **kwargs, wait_seconds=wait)
+    if refined is None:
+        return first[0] if first is not None else None
+    push_diagnosis(refined[0])
+    return refined[0]

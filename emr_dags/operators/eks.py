@@ -104,6 +104,7 @@ class EmrEksJobOperator(EmrBaseOperator):
                     **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill,
+                    diagnose=True,
                 ),
                 "execute_complete",
                 self.deadline(context),
@@ -129,9 +130,16 @@ class EmrEksJobOperator(EmrBaseOperator):
             raise EmrJobRunFailed(
                 f"Waiting for EKS job run {job_id} failed: {event.get('message')}", resource_id=job_id
             )
-        return self._finish(self.api(), job_id, event["status"], None)
+        return self._finish(self.api(), job_id, event["status"], None, event)
 
-    def _finish(self, api: EksApi, job_id: str, outcome: str, reattached: bool | None) -> dict[str, Any]:
+    def _finish(
+        self,
+        api: EksApi,
+        job_id: str,
+        outcome: str,
+        reattached: bool | None,
+        event: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if outcome == "timeout":
             if self.cancel_on_kill:
                 api.cancel_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
@@ -145,6 +153,7 @@ class EmrEksJobOperator(EmrBaseOperator):
 
         diagnose(
             "eks_job",
+            event=event,
             containers_client=api.client,
             s3_client=client_for("s3", self.target()),
             logs_client=client_for("logs", self.target()),

@@ -301,6 +301,7 @@ class EmrStepOperator(_EmrOperator):
                     cancel_on_kill=self.cancel_on_kill,
                     end_task_on_success=self.end_from_trigger,
                     reattached=reattached,
+                    diagnose=True,
                 ),
                 "execute_complete",
                 self.deadline(context),
@@ -332,10 +333,16 @@ class EmrStepOperator(_EmrOperator):
             raise EmrStepFailed(
                 f"Waiting for step {step_id} failed: {event.get('message')}", resource_id=step_id
             )
-        return self._finish(api, step_id, event["status"], step, None)
+        return self._finish(api, step_id, event["status"], step, None, event)
 
     def _finish(
-        self, api: EmrApi, step_id: str, outcome: str, step: dict[str, Any], reattached: bool | None
+        self,
+        api: EmrApi,
+        step_id: str,
+        outcome: str,
+        step: dict[str, Any],
+        reattached: bool | None,
+        event: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         from emr_dags.aws.emr import SUCCESS_STEP_STATES, step_state
 
@@ -355,6 +362,7 @@ class EmrStepOperator(_EmrOperator):
 
         diagnosis = diagnose(
             "emr_step",
+            event=event,
             emr_client=api.client,
             s3_client=client_for("s3", self.target()),
             cluster_id=self.cluster_id,

@@ -135,6 +135,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
                     **self.aws_kwargs(),
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_kill,
+                    diagnose=True,
                 ),
                 "execute_complete",
                 self.deadline(context),
@@ -158,10 +159,15 @@ class EmrServerlessJobOperator(_ServerlessOperator):
             raise EmrJobRunFailed(
                 f"Waiting for job run {run_id} failed: {event.get('message')}", resource_id=run_id
             )
-        return self._finish(self.api(), run_id, event["status"], None)
+        return self._finish(self.api(), run_id, event["status"], None, event)
 
     def _finish(
-        self, api: ServerlessApi, run_id: str, outcome: str, reattached: bool | None
+        self,
+        api: ServerlessApi,
+        run_id: str,
+        outcome: str,
+        reattached: bool | None,
+        event: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         from emr_dags.aws.serverless import SUCCESS_JOB_STATES
 
@@ -178,6 +184,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
 
         diagnose(
             "serverless_job",
+            event=event,
             serverless_client=api.client,
             s3_client=client_for("s3", self.target()),
             logs_client=client_for("logs", self.target()),

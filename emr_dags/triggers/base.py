@@ -11,12 +11,21 @@ itself, and it calls it late (seconds after a clear, when a new try may already 
 so before cancelling, ``on_kill`` asks the execution API for the task's current state and leaves
 the work alone when the task is queued, running or deferred again (it was resumed, not killed). ``cleanup``
 runs on every exit including a triggerer restart, so it deliberately never touches AWS.
+
+Diagnosis (``diagnose=True``, set by the step/job operators): when the wait ends in a failure, the
+trigger diagnoses the failed resource here, while the task is safely deferred, before it fires the
+event: a first diagnosis at once, pushed to the task's XCom ``diagnosis`` and logged (the triggerer's
+lines are part of the task's log), then, if logs were missing, one refined by waiting for them, pushed
+again. The event carries the result, so the resumed task only logs and pushes it: a task Airflow kills
+right after it resumes (apache/airflow#66374 family) still has its Probable cause.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -35,6 +44,9 @@ MISSING_POLLS_BEFORE_ERROR = 5
 #: same work (a clear noticed late by the triggerer: queued/running/deferred). Cancelling then would
 #: pull the work from under the task that now owns it.
 RESUMED_STATES = frozenset({"queued", "running", "deferred"})
+#: Diagnoses wait for late logs (up to minutes, blocking boto3 calls): their own few threads, so many
+#: failures at once never starve the default executor the shared pollers run their AWS calls in.
+_DIAGNOSIS_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="emr-dags-diagnosis")
 
 
 class EmrWaitTrigger(BaseTrigger):
@@ -57,8 +69,10 @@ class EmrWaitTrigger(BaseTrigger):
         deadline: str | None = None,
         cancel_on_kill: bool = True,
         fail_fast: bool = False,
+        diagnose: bool = False,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
+        self.diagnose = diagnose
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify
@@ -120,6 +134,7 @@ class EmrWaitTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,
                 "fail_fast": self.fail_fast,
+                "diagnose": self.diagnose,
             },
         )
 
@@ -163,7 +178,10 @@ class EmrWaitTrigger(BaseTrigger):
                     return
                 outcome = self._outcome(ids, states)
                 if outcome is not None:
-                    yield self.final_event(outcome, states, latest)
+                    event = self.final_event(outcome, states, latest)
+                    if outcome == "failed" and self.diagnose:
+                        event.payload.update(await self._diagnosis(ids, states))
+                    yield event
                     return
 
     def _outcome(self, ids: list[str], states: dict[str, str]) -> str | None:
@@ -180,6 +198,81 @@ class EmrWaitTrigger(BaseTrigger):
     def final_event(self, outcome: str, states: dict[str, str], latest: dict[str, Any]) -> TriggerEvent:
         """The event for a finished wait: by default it resumes the task on a worker."""
         return TriggerEvent(self._event(outcome, states, latest))  # type: ignore[no-untyped-call]
+
+    # -- diagnosis of a failure -----------------------------------------------------------
+    def diagnosis_request(self, resource_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(kind, kwargs) for ``emr_dags.diagnostics.diagnose_<kind>`` of a failed resource; None: none."""
+        return None
+
+    def client(self, service: str) -> Any:
+        from emr_dags.aws.clients import AwsTarget, client_for
+
+        return client_for(service, AwsTarget(self.aws_conn_id, self.region_name))
+
+    async def _diagnosis(self, ids: list[str], states: dict[str, str]) -> dict[str, Any]:
+        """The event keys carrying the first failed resource's diagnosis ({} when none could be made)."""
+        failed = [i for i in ids if states.get(i) not in self.ACTIVE + self.SUCCESS]
+        if not failed:
+            return {}
+        loop = asyncio.get_running_loop()
+        # The triggerer routes a trigger's log lines to its task's log by contextvars (structlog's
+        # trigger_id, ...); run_in_executor does not carry them to the thread, so they are copied.
+        context = contextvars.copy_context()
+        try:
+            return await loop.run_in_executor(
+                _DIAGNOSIS_THREADS, context.run, self.diagnose_failure, failed[0]
+            )
+        except Exception as exc:  # noqa: BLE001 - the task diagnoses again when resumed
+            self.log.warning("Could not diagnose %s in the triggerer: %s", failed[0], exc)
+            return {}
+
+    def diagnose_failure(self, resource_id: str) -> dict[str, Any]:
+        """Blocking: diagnose in two steps (first at once, then refined), pushing each to XCom."""
+        from emr_dags.operators._base import (
+            DIAGNOSIS_WAIT_SECONDS,
+            EVENT_DIAGNOSIS,
+            EVENT_DIAGNOSIS_BLOCK,
+            needs_refining,
+            run_diagnosis,
+        )
+
+        request = self.diagnosis_request(resource_id)
+        if request is None:
+            return {}
+        kind, kwargs = request
+        result = run_diagnosis(kind, logger=self.log, **kwargs, wait_seconds=0)
+        if result is not None:
+            self.push_diagnosis(result[0])
+            if needs_refining(result[0]):
+                self.log.info(
+                    "First diagnosis above; refining it while EMR uploads the missing logs (up to %.0fs)",
+                    DIAGNOSIS_WAIT_SECONDS,
+                )
+                result = run_diagnosis(kind, logger=self.log, **kwargs) or result
+                self.push_diagnosis(result[0])
+        if result is None:
+            return {}
+        return {EVENT_DIAGNOSIS: result[0], EVENT_DIAGNOSIS_BLOCK: result[1]}
+
+    def push_diagnosis(self, payload: dict[str, Any]) -> None:
+        """XCom ``diagnosis`` of the deferred task, from the triggerer (it survives a kill of the task)."""
+        ti = getattr(self, "task_instance", None)
+        if ti is None:
+            return
+        try:
+            from airflow.sdk.execution_time.xcom import XCom
+
+            map_index = -1 if ti.map_index is None else int(ti.map_index)
+            XCom.set(
+                key="diagnosis",
+                value=payload,
+                dag_id=ti.dag_id,
+                task_id=ti.task_id,
+                run_id=ti.run_id,
+                map_index=map_index,
+            )
+        except Exception as exc:  # noqa: BLE001 - the resumed task pushes it too
+            self.log.warning("Could not push the diagnosis to XCom from the triggerer: %s", exc)
 
     async def on_kill(self) -> None:
         if not self.cancel_on_kill:

@@ -47,6 +47,15 @@ class EmrEksJobTrigger(EmrWaitTrigger):
     def state_of(self, desc: dict[str, Any]) -> str:
         return str(desc.get("state", "UNKNOWN"))
 
+    def diagnosis_request(self, resource_id: str) -> tuple[str, dict[str, Any]] | None:
+        return "eks_job", {
+            "containers_client": self.client("emr-containers"),
+            "s3_client": self.client("s3"),
+            "logs_client": self.client("logs"),
+            "virtual_cluster_id": self.virtual_cluster_id,
+            "job_id": resource_id,
+        }
+
     def cancel(self) -> None:
         api = _api(self.target())
         for job_id in self.job_ids:

@@ -86,6 +86,14 @@ class EmrStepsTrigger(EmrWaitTrigger):
     def state_of(self, desc: dict[str, Any]) -> str:
         return str(desc.get("Status", {}).get("State", "UNKNOWN"))
 
+    def diagnosis_request(self, resource_id: str) -> tuple[str, dict[str, Any]] | None:
+        return "emr_step", {
+            "emr_client": self.client("emr"),
+            "s3_client": self.client("s3"),
+            "cluster_id": self.cluster_id,
+            "step_id": resource_id,
+        }
+
     def cancel(self) -> None:
         api = _emr_api(self.target())
         live = [

@@ -47,6 +47,15 @@ class EmrServerlessJobTrigger(EmrWaitTrigger):
     def state_of(self, desc: dict[str, Any]) -> str:
         return str(desc.get("state", "UNKNOWN"))
 
+    def diagnosis_request(self, resource_id: str) -> tuple[str, dict[str, Any]] | None:
+        return "serverless_job", {
+            "serverless_client": self.client("emr-serverless"),
+            "s3_client": self.client("s3"),
+            "logs_client": self.client("logs"),
+            "application_id": self.application_id,
+            "job_run_id": resource_id,
+        }
+
     def cancel(self) -> None:
         api = _api(self.target())
         for run_id in self.job_run_ids:

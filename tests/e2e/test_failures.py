@@ -150,3 +150,51 @@ def test_marking_a_deferred_step_failed_cancels_it_and_tears_down(stack, rule):
         120,
         "the teardown to terminate the cluster",
     )
+
+
+def test_the_probable_cause_survives_killing_the_task_while_it_waits_for_late_logs(stack, rule):
+    """Airflow can kill a task mid-diagnosis; the first diagnosis is already in XCom and in the log."""
+    admin = stack.admin()
+    before = admin.set_timings()
+    # EMR uploads logs minutes late: here 100 simulated minutes (100 s at the e2e time scale), so the
+    # diagnosis is still waiting for them, within its 120 s budget, when the task is killed.
+    admin.set_timings(log_upload_delay=100)
+    try:
+        date = "2031-07-03"
+        rule(name="e2e-fail-late-logs", match={"service": "emr", "arg": date}, outcome="fail", stderr=STDERR,
+             reason="Step failed", duration_minutes=1)  # fmt: skip
+        stack.api.wait_for_dags([DAG_ID])
+        stack.api.unpause(DAG_ID)
+        run_id = f"e2e_killed_diagnosis_{int(time.time())}"
+        stack.api.trigger(DAG_ID, conf={"input_date": date}, run_id=run_id)
+
+        def diagnosed_while_deferred():
+            if stack.api.get(_ti_path(run_id, STEP_TASK))["state"] != "deferred":
+                return None
+            try:
+                return stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/xcomEntries/diagnosis", deserialize=True)
+            except Exception:  # noqa: BLE001 - 404 until the triggerer pushed it
+                return None
+
+        first = wait_until(diagnosed_while_deferred, 300, "the triggerer's first diagnosis, task deferred")
+        assert "No module named 'pandas'" in first["value"]["summary"]
+        # the kill, while the triggerer still waits for the late logs
+        stack.api.set_task_state(DAG_ID, run_id, STEP_TASK, "failed")
+        run = stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
+        assert run["state"] == "failed"
+
+        xcom = stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/xcomEntries/diagnosis", deserialize=True)
+        assert "No module named 'pandas'" in xcom["value"]["summary"]
+        text = str(stack.api.get(f"{_ti_path(run_id, STEP_TASK)}/logs/1", full_content=True))
+        assert "emr-dags: Probable cause" in text
+        assert "No module named 'pandas'" in text
+        # A task killed while deferred never resumes, so Airflow stored no extra links for the try; the
+        # page the link would open answers anyway, from the XCom the triggerer pushed.
+        from emr_dags.links.diagnosis import diagnosis_page_url
+
+        url = diagnosis_page_url(dag_id=DAG_ID, run_id=run_id, task_id=STEP_TASK, try_number=1, base_url="")
+        status, page = _get_from_api_server(stack, url)
+        assert status == 200, page[:2000]
+        assert "No module named 'pandas'" in page
+    finally:
+        admin.set_timings(log_upload_delay=before["log_upload_delay"])

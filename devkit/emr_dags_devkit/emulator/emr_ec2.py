@@ -639,7 +639,9 @@ class EmrSim:
             self._end_step(step, at, "FAILED", None)
             cluster._emu.failed_step = True
             self._apply_action_on_failure(cluster, step, at)
-        self.engine.logs.schedule_emr_step_logs(cluster, step, at, stdout=stdout, stderr=stderr)
+        self.engine.logs.schedule_emr_step_logs(
+            cluster, step, at, stdout=stdout, stderr=stderr, container_stderr=decision.container_stderr
+        )
 
     def _apply_action_on_failure(self, cluster: EmulatedCluster, step: Any, at: float) -> None:
         action = step.action_on_failure or "TERMINATE_CLUSTER"

@@ -5,6 +5,8 @@ EMR on EC2 (cluster ``LogUri``)::
     <LogUri>/<cluster-id>/steps/<step-id>/{controller,stderr,stdout}.gz
     <LogUri>/<cluster-id>/containers/application_<ts>_<n>/container_<ts>_<n>_01_000001/{stderr,stdout}.gz
 
+    (application_<ts>_<n>: the id the step's stderr names, e.g. "Submitted application ...", as on EMR)
+
 EMR Serverless (``monitoringConfiguration.s3MonitoringConfiguration.logUri``)::
 
     <logUri>/applications/<app-id>/jobs/<job-run-id>/SPARK_DRIVER/{stderr,stdout}.gz
@@ -108,27 +110,51 @@ class LogWriter:
         return f"{base}/{cluster.id}/steps/{step.id}/{name}"
 
     def schedule_emr_step_logs(
-        self, cluster: Any, step: Any, at: float, *, stdout: str | None, stderr: str | None
+        self,
+        cluster: Any,
+        step: Any,
+        at: float,
+        *,
+        stdout: str | None,
+        stderr: str | None,
+        container_stderr: str | None = None,
     ) -> None:
+        """Write the step's logs and its YARN applications' container logs (after the upload delay).
+
+        Container logs go under the application id(s) the step's own stderr/stdout name
+        (``Submitted application application_<ts>_<n>``), as on EMR, where the collector looks for
+        them; only a step that names none gets a made-up id. The last application named is the one
+        that ended the step: its driver container (000001) gets ``container_stderr`` (default: the
+        step's stderr); any earlier one gets a line saying it finished.
+        """
+        from emr_dags.diagnostics.collect import application_ids
+
         if not cluster.log_uri:
             return
         account = cluster._emu.account
-        app_id = f"application_{int(time.time() * 1000)}_{next(self._app_seq):04d}"
-        container = f"container_{app_id.removeprefix('application_')}_01_000001"
         controller = self._controller_text(step, at)
         stdout_text = (
             stdout if stdout is not None else f"Step {step.name} ({step.id}) finished in state {step.state}\n"
         )
         stderr_text = stderr if stderr is not None else self._default_stderr(step)
+        named = application_ids([*stderr_text.splitlines(), *stdout_text.splitlines()])
+        app_ids = named or [f"application_{int(time.time() * 1000)}_{next(self._app_seq):04d}"]
+        driver_stderr = container_stderr if container_stderr is not None else stderr_text
 
         def write() -> None:
             base = f"{cluster.id}/steps/{step.id}"
             self.put_s3(account, cluster.log_uri, f"{base}/controller.gz", controller)
             self.put_s3(account, cluster.log_uri, f"{base}/stdout.gz", stdout_text)
             self.put_s3(account, cluster.log_uri, f"{base}/stderr.gz", stderr_text)
-            cbase = f"{cluster.id}/containers/{app_id}/{container}"
-            self.put_s3(account, cluster.log_uri, f"{cbase}/stderr.gz", stderr_text)
-            self.put_s3(account, cluster.log_uri, f"{cbase}/stdout.gz", stdout_text)
+            for app_id in app_ids:
+                container = f"container_{app_id.removeprefix('application_')}_01_000001"
+                cbase = f"{cluster.id}/containers/{app_id}/{container}"
+                last = app_id == app_ids[-1]
+                finished = f"INFO ApplicationMaster: Final app status: SUCCEEDED ({app_id}, emulated)\n"
+                self.put_s3(
+                    account, cluster.log_uri, f"{cbase}/stderr.gz", driver_stderr if last else finished
+                )
+                self.put_s3(account, cluster.log_uri, f"{cbase}/stdout.gz", stdout_text if last else "")
 
         self._later(at, write)
 

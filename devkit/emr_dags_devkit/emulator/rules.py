@@ -21,6 +21,8 @@ File/HTTP format::
         message: "Job aborted due to stage failure"
         stderr: "java.lang.OutOfMemoryError: Java heap space"
         stdout: ""
+        container_stderr: "..."     # EMR on EC2: the driver container's stderr (default: stderr), written
+                                    # under the application id stderr names ("Submitted application ...")
         times: 1                    # apply to the first N matching runs only (omit: always)
 """
 
@@ -62,6 +64,7 @@ _RULE_KEYS = {
     "message",
     "stderr",
     "stdout",
+    "container_stderr",
     "times",
 }
 _MATCH_KEYS = {"service", "step_name", "job_name", "name", "arg", "regex"}
@@ -95,6 +98,7 @@ class Rule:
     message: str | None = None
     stderr: str | None = None
     stdout: str | None = None
+    container_stderr: str | None = None
     times: int | None = None
     matched: int = field(default=0, compare=False)
 
@@ -156,6 +160,7 @@ class Rule:
             message=data.get("message"),
             stderr=data.get("stderr"),
             stdout=data.get("stdout"),
+            container_stderr=data.get("container_stderr"),
             times=None if times is None else int(times),
             matched=int(data.get("matched") or 0),
         )
@@ -212,6 +217,7 @@ class Decision:
     message: str | None = None
     stderr: str | None = None
     stdout: str | None = None
+    container_stderr: str | None = None
     rule: str | None = None
 
 
@@ -251,6 +257,7 @@ class RuleSet:
                         message=rule.message,
                         stderr=rule.stderr,
                         stdout=rule.stdout,
+                        container_stderr=rule.container_stderr,
                         rule=rule.name or None,
                     )
         return Decision(outcome=Outcome.SUCCEED, duration_minutes=default_minutes)

@@ -479,3 +479,45 @@ def test_an_access_denied_listing_names_the_permission_to_grant() -> None:
         LogsUnreachable, match=r"s3://logs/j-1/: cannot be listed \(AccessDenied\); grant s3:ListBucket"
     ):
         list_s3(Denied(), "s3://logs/j-1/")  # type: ignore[arg-type]
+
+
+# --- the YARN application ids a step's logs name ------------------------------------------------------
+
+
+def test_application_ids_come_from_submissions_tracking_urls_and_container_ids() -> None:
+    from emr_dags.diagnostics.collect import application_ids
+
+    lines = [
+        "25/11/25 05:00:01 INFO Client: Requesting a new application from cluster with 2 NodeManagers",
+        f"25/11/25 05:00:07 INFO YarnClientImpl: Submitted application {APP}",
+        f"\t tracking URL: http://ip-10-0-0-1:20888/proxy/{APP}/",
+        "Container container_e05_1732500000000_0013_01_000002 exited with exitCode: 137",
+        f'Exception in thread "main" org.apache.spark.SparkException: Application {APP} finished with failed status',
+        "appattempt_1732500000000_0012_000001 is not an application id; application_12_34 too short",
+    ]
+    assert application_ids(lines) == [APP, "application_1732500000000_0013"]
+
+
+def test_emr_step_lists_the_folder_of_the_application_its_stderr_names(aws: tuple[Any, Any]) -> None:
+    s3, _ = aws
+    upload_cluster_mode_step(s3)
+    other = f"elasticmapreduce/{CLUSTER}/containers/application_1732500000000_0099"
+    put(s3, f"{other}/container_1732500000000_0099_01_000001/stderr.gz", "ERROR unrelated\n")
+    clock = FakeTime()
+    result = diagnose_emr_step(
+        FakeEmr(f"s3://{BUCKET}/elasticmapreduce/", FAILED),  # type: ignore[arg-type]
+        s3,
+        CLUSTER,
+        STEP,
+        wait_seconds=60,
+        poll_seconds=15,
+        clock=clock.clock,
+        sleep=clock.sleep,
+    )
+    # the named application has no logs yet: the wait is for it; the message says where logs are instead
+    assert sum(clock.sleeps) == 60
+    assert any(
+        f"{APP}/: no container logs after 60s" in m and "application_1732500000000_0099" in m
+        for m in result.missing
+    ), result.missing
+    assert not any("0099/container" in s for s in result.searched)

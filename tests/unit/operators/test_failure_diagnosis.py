@@ -84,11 +84,27 @@ def test_a_failed_run_is_diagnosed_and_the_diagnosis_pushed(monkeypatch, pushed,
     op.virtual_cluster_id = "vc-1"
     with pytest.raises(EmrJobRunFailed):
         op._finish(FailedRunApi(), *finish_args)
+    # a first diagnosis at once; it missed nothing (no "missing"), so there is no wait for late logs
     assert spy.call_count == 1
     assert spy.call_args.kwargs["s3_client"] == "s3-client"
     assert spy.call_args.kwargs["logs_client"] == "logs-client"
-    assert spy.call_args.kwargs["wait_seconds"] == _base.DIAGNOSIS_WAIT_SECONDS
+    assert spy.call_args.kwargs["wait_seconds"] == 0
     assert pushed == [("diagnosis", {"category": "python_exception", "summary": "boom"})]
+
+
+class LateDiag(Diag):
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "missing": ["stderr.gz: not uploaded after 0s"]}
+
+
+def test_a_first_diagnosis_that_missed_logs_is_refined_with_the_full_wait(monkeypatch, pushed):
+    spy = mock.create_autospec(diagnostics.diagnose_serverless_job, side_effect=[LateDiag(), Diag()])
+    monkeypatch.setattr(diagnostics, "diagnose_serverless_job", spy)
+    op = EmrServerlessJobOperator(task_id="t", application_id="app-1", job=SERVERLESS_JOB)
+    with pytest.raises(EmrJobRunFailed):
+        op._finish(FailedRunApi(), "run-1", "success", False)
+    assert [c.kwargs["wait_seconds"] for c in spy.call_args_list] == [0, _base.DIAGNOSIS_WAIT_SECONDS]
+    assert [value.get("missing") for _, value in pushed] == [["stderr.gz: not uploaded after 0s"], None]
 
 
 # --- no credential reaches the task log's Probable cause block or the diagnosis XCom -----------------

@@ -21,11 +21,9 @@ DIAGNOSIS_KEY = "diagnosis"
 def api_base_url() -> str:
     """``[api] base_url`` (as Airflow's own log links use it); "" when unset, so the link is
     root-relative and the browser resolves it against the UI it was clicked in."""
-    try:
-        from airflow.sdk.configuration import conf
-    except ImportError:  # pragma: no cover - older task SDKs
-        from airflow.configuration import conf
-    return str(conf.get("api", "base_url", fallback="") or "").rstrip("/")
+    from emr_dags.compat import airflow_conf
+
+    return str(airflow_conf().get("api", "base_url", fallback="") or "").rstrip("/")
 
 
 def diagnosis_page_url(

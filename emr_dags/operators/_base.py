@@ -58,9 +58,9 @@ def aws_template_fields(*fields: str) -> tuple[str, ...]:
 
 def default_deferrable() -> bool:
     """Airflow's ``[operators] default_deferrable``, read when an operator is built (not at import)."""
-    from airflow.sdk.configuration import conf
+    from emr_dags.compat import airflow_conf
 
-    return conf.getboolean("operators", "default_deferrable", fallback=False)
+    return bool(airflow_conf().getboolean("operators", "default_deferrable", fallback=False))
 
 
 # Extra time the Airflow-side defer timeout allows beyond our own deadline: the trigger fires a

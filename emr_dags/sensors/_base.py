@@ -130,7 +130,9 @@ class BatchWaitSensor(EmrTaskMixin, BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, str]:
         states: dict[str, str] = dict(event.get("states") or {})
         if event["status"] == "timeout":
-            from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+            from emr_dags.compat import sensor_exceptions
+
+            AirflowSensorTimeout, AirflowSkipException = sensor_exceptions()  # noqa: N806
 
             message = f"{self.noun}s on {self.parent} not all ended within {self.timeout:.0f} s: {states}"
             if self.soft_fail:
@@ -166,7 +168,7 @@ class BatchWaitSensor(EmrTaskMixin, BaseSensorOperator):
             f"{bad or message or states}"
         )
         if self.soft_fail:
-            from airflow.sdk.exceptions import AirflowSkipException
+            from emr_dags.compat import sensor_exceptions
 
-            raise AirflowSkipException(text)
+            raise sensor_exceptions()[1](text)
         raise self.failure(text, resource_id=",".join(bad), state=status)

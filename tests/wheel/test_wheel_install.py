@@ -11,6 +11,7 @@ Slow (a venv per set; uv's cache makes a warm install take seconds). Needs the p
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,6 +117,16 @@ def venv(request: pytest.FixtureRequest, wheels: list[Path], tmp_path_factory: p
     return {"name": request.param, "bin": python.parent, "env": env, "root": root}
 
 
+def _json_out(stdout: str) -> Any:
+    """The JSON document in a CLI's stdout (Airflow may print log lines before it)."""
+    for line in reversed(stdout.strip().splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    raise AssertionError(f"no JSON line in:\n{stdout[-2000:]}")
+
+
 def _versions(venv) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
@@ -133,21 +145,58 @@ def test_installed_not_editable_with_the_sets_airflow(venv):
         assert versions["apache-airflow-providers-amazon"] == "9.15.0"
 
 
+def _airflow_imports() -> list[str]:
+    """Every ``from airflow... import ...`` in the product outside a ``try`` that handles ImportError."""
+    guarded: set[int] = set()
+    found: set[str] = set()
+    for path in (REPO / "emr_dags").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                for h in node.handlers
+            ):
+                guarded |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").split(".")[0] == "airflow"
+                and id(node) not in guarded
+            ):
+                found.add(f"from {node.module} import {', '.join(a.name for a in node.names)}")
+    return sorted(found)
+
+
+def test_every_airflow_import_of_the_product_exists_in_the_set(venv):
+    # Function-level imports run only on some paths (a sensor's timeout, a link): check them all here.
+    imports = _airflow_imports()
+    assert len(imports) > 10
+    code = "import importlib, sys\nbad = []\nfor line in sys.argv[1:]:\n    try:\n        exec(line)\n    except ImportError as e:\n        bad.append(f'{line}: {e}')\nprint('\\n'.join(bad))"
+    out = _run([str(venv["bin"] / "python"), "-I", "-c", code, *imports], env=venv["env"]).stdout
+    assert out.strip() == "", f"missing in the {venv['name']} set:\n{out}"
+
+
 def test_airflow_lists_the_provider_and_the_plugin(venv):
     airflow = str(venv["bin"] / "airflow")
-    providers = _run([airflow, "providers", "list", "-o", "json"], env=venv["env"]).stdout
-    assert "emr-dags" in [p["package_name"] for p in json.loads(providers[providers.index("[") :])]
-    plugins = _run([airflow, "plugins", "-o", "json"], env=venv["env"]).stdout
-    assert "emr_dags" in [p["name"] for p in json.loads(plugins[plugins.index("[") :])]
+    providers = _json_out(_run([airflow, "providers", "list", "-o", "json"], env=venv["env"]).stdout)
+    assert "emr-dags" in [p["package_name"] for p in providers]
+    plugins = _json_out(_run([airflow, "plugins", "-o", "json"], env=venv["env"]).stdout)
+    assert "emr_dags" in [p["name"] for p in plugins]
 
 
 def test_the_packaged_example_dags_parse(venv):
     airflow = str(venv["bin"] / "airflow")
     _run([airflow, "dags", "reserialize"], env=venv["env"])
-    errors = _run([airflow, "dags", "list-import-errors", "-o", "json"], env=venv["env"]).stdout
-    assert "[" not in errors or json.loads(errors[errors.index("[") :]) == []
-    listed = _run([airflow, "dags", "list", "-o", "json"], env=venv["env"]).stdout
-    dag_ids = {d["dag_id"] for d in json.loads(listed[listed.index("[") :])}
+    errors = subprocess.run(
+        [airflow, "dags", "list-import-errors", "-o", "json"],
+        env=venv["env"],
+        capture_output=True,
+        text=True,
+        cwd=NEUTRAL,
+    )
+    assert _json_out(errors.stdout) == [], errors.stdout[-3000:]
+    listed = _json_out(_run([airflow, "dags", "list", "-o", "json"], env=venv["env"]).stdout)
+    dag_ids = {d["dag_id"] for d in listed}
     assert dag_ids == set(EXAMPLES)  # one DAG per example file, and no bench/chaos fixture
 
 
@@ -220,7 +269,8 @@ def test_up_and_demo_work_from_the_wheel_in_an_empty_folder(venv):
     emr_dags = str(venv["bin"] / "emr-dags")
     env = {k: v for k, v in venv["env"].items() if not k.startswith("AIRFLOW")}
     try:
-        _run([emr_dags, "up", *ports], env=env, cwd=folder, timeout=600)
+        # Local execution on: the demo's word count really runs (as `emr-dags demo` alone would start it).
+        _run([emr_dags, "up", "--local-exec", *ports], env=env, cwd=folder, timeout=600)
         assert (folder / ".state" / "stack.json").exists()  # state in the empty folder, not site-packages
         demo = _run([emr_dags, "demo", *ports], env=env, cwd=folder, timeout=1500)
         assert "SUCCESS" in demo.stdout

@@ -47,7 +47,7 @@ RECOVERED, SYMPTOM, LIVE = 0, 1, 2
 _FACT_SOURCES = ("DescribeStep ", "DescribeCluster ", "GetJobRun ", "DescribeJobRun ")
 _SPECIFIC = 50  # rule priorities from here up name a cause; below are bare exceptions and wrappers
 # Rules whose lines say that something failed, not why (the cause is in what failed before them).
-_VAGUE_RULES = frozenset({"hive-execution-error", "failed-marker"})
+_VAGUE_RULES = frozenset({"hive-execution-error", "failed-marker", "container-exit"})
 # Python exceptions that only say the script or a command failed (sys.exit, check_call).
 _SAYS_IT_FAILED = re.compile(r"\s*(?:SystemExit|(?:subprocess\.)?CalledProcessError)\b")
 # A job that failed on lost shuffle data or lost executors failed because of that loss.

@@ -86,7 +86,7 @@ NEEDLES_NEAR: tuple[bytes, ...] = (
     b"sigsegv",
     b"sigbus",
     b"sigill",
-    b"no space left",
+    b"no space ",
     b"does not exist",
     b"not found",
     b"_not_found]",
@@ -206,7 +206,7 @@ RULES: tuple[Rule, ...] = (
         C.DISK_FULL,
         90,
         (
-            "No space left",
+            "No space",
             "DiskOutOfSpace",
             "local-dirs",
             "full",
@@ -214,8 +214,9 @@ RULES: tuple[Rule, ...] = (
             "QuotaExceeded",
             "quota of",
         ),
-        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
-        r"could only be (?:written|replicated) to 0 nodes instead of minReplication|DSQuotaExceededException|"
+        r"No space left on device|No space available in any of the local directories|DiskOutOfSpace|"
+        r"local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
+        r"could only be (?:written|replicated) to 0 (?:of the \d+ minReplication )?nodes|DSQuotaExceededException|"
         r"The DiskSpace quota of \S+ is exceeded",
         "java.io.IOException: No space left on device",
     ),
@@ -283,10 +284,11 @@ RULES: tuple[Rule, ...] = (
         "s3-not-found",
         C.S3_PATH_NOT_FOUND,
         83,
-        ("FileNotFoundException", "NoSuch", "does not exist", "404"),  # "Bucket x does not exist": S3A
+        ("FileNotFoundException", "NoSuch", "does not exist", "404", "Input Pattern"),  # S3A, input formats
         r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
         r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
-        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist",
+        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist|"
+        r"Input (?:path does not exist: |Pattern )s3[an]?://",
         "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'",
     ),
     R(
@@ -388,6 +390,18 @@ RULES: tuple[Rule, ...] = (
         Kind.EXCEPTION,
     ),
     # --- "it failed" without a reason ----------------------------------------------------------------
+    # A container's or application master's exit statement (which container, which status) says more
+    # than any other marker; the best marker is quoted when the category is ``unknown``.
+    R(
+        "container-exit",
+        C.UNKNOWN,
+        3,
+        ("Exit status", "exitCode", "exit code"),
+        r"Exit status: -?\d+\. Diagnostics: |exited with\s+exitCode: -?\d+|"
+        r"Container exited with a non-zero exit code -?\d+",
+        "Container marked as failed: container_1_0001_01_000005 on host: ip-1. Exit status: 1. Diagnostics: Exception from container-launch.",
+        Kind.FAILED,
+    ),
     R(
         "failed-marker",
         C.UNKNOWN,
@@ -397,7 +411,7 @@ RULES: tuple[Rule, ...] = (
         r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
         r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)|"
         r"Error initializing SparkContext|Task \d+ in stage [\d.]+ failed \d+ times",
-        "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
+        "INFO waitProcessCompletion ended with exit code 1 : hadoop jar /var/lib/aws/emr/step-runner/hadoop-...",
         Kind.FAILED,
     ),
     # --- success -------------------------------------------------------------------------------------
@@ -438,6 +452,8 @@ WRAPPERS: tuple[str, ...] = (
     r"PythonException:\s*$",
     r"ExitCodeException",
     r"ApplicationMaster: User class threw exception",
+    r"Yarn application has already ended",
+    r"SparkException: Application application_\d+_\d+ failed \d+ times due to AM Container",
 )
 WRAPPER_RX = re.compile("|".join(WRAPPERS))
 WRAPPER_PRIORITY = 10

@@ -21,6 +21,8 @@ MAX_EVIDENCE = 12
 
 def _where(hit: Hit) -> str:
     return f"{hit.file.rsplit('/', 1)[-1]}:{hit.line}"
+
+
 SUMMARY_CHARS = 240
 
 
@@ -153,7 +155,9 @@ def _without_cause(
         others = [h for h in (*wrappers, *failed) if h is not marker][: MAX_EVIDENCE - 1]
         why = ["a failure marker without a recognised cause"]
         if wrappers:
-            why.append(f"{_where(wrappers[0])} only wraps the failure (a framework wrapper), it names no cause")
+            why.append(
+                f"{_where(wrappers[0])} only wraps the failure (a framework wrapper), it names no cause"
+            )
         return Diagnosis(
             category=FailureCategory.UNKNOWN,
             summary=_summary(FailureCategory.UNKNOWN, marker) + "; no known cause in the logs",

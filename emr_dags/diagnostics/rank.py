@@ -250,6 +250,15 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
     best = _explained_by_earlier(best, competitors)
     context = None
     if best.hit.category is FailureCategory.BOOTSTRAP_FAILURE:
+        # the service's statement names the action and the instance; the action's controller only its code
+        stated = [
+            r
+            for r in competitors
+            if r.hit.category is FailureCategory.BOOTSTRAP_FAILURE
+            and _is_fact(r.hit)
+            and r.status == best.status
+        ]
+        best = max(stated, key=Ranked.key) if stated else best
         context = best.hit
         best = _bootstrap_cause(best, competitors, scans)
         if best.hit is context:

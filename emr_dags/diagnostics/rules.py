@@ -136,6 +136,16 @@ RULES: tuple[Rule, ...] = (
         "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
     ),
     R(
+        # the instance controller's own record of a bootstrap action that failed; scan.py only applies
+        # it to logs under node/<instance>/bootstrap-actions/<n>/ (a step controller never says this)
+        "bootstrap-execution-failed",
+        C.BOOTSTRAP_FAILURE,
+        96,
+        ("Execution failed with code", "Execution ended with ret val"),
+        r"Execution failed with code '-?[1-9]\d*'|Execution ended with ret val -?[1-9]",
+        "2025-11-25T03:02:44.118Z WARN Execution failed with code '1'",
+    ),
+    R(
         "step-cancelled",
         C.TIMEOUT_OR_CANCELLED,
         95,
@@ -456,6 +466,9 @@ WRAPPERS: tuple[str, ...] = (
     r"SparkException: Application application_\d+_\d+ failed \d+ times due to AM Container",
 )
 WRAPPER_RX = re.compile("|".join(WRAPPERS))
+# Rules that mean something only in a bootstrap action's own logs (node/<instance>/bootstrap-actions/<n>/).
+BOOTSTRAP_ONLY = frozenset({"bootstrap-execution-failed"})
+BOOTSTRAP_LOG = "bootstrap-actions/"
 WRAPPER_PRIORITY = 10
 
 # Exception lines that are known noise on healthy EMR clusters; they never count as a cause.

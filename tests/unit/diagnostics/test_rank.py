@@ -267,3 +267,25 @@ def test_an_s3_input_pattern_matching_no_files_is_a_missing_s3_path() -> None:
     diagnosis = diagnose_text("stderr", [line])
     assert diagnosis.category is FailureCategory.S3_PATH_NOT_FOUND
     assert "matches 0 files" in diagnosis.summary
+
+
+def test_a_bootstrap_actions_own_controller_is_enough_to_say_bootstrap_failure(tmp_path: Path) -> None:
+    action = tmp_path / "node" / "i-0abc" / "bootstrap-actions" / "1"
+    action.mkdir(parents=True)
+    (action / "controller").write_text(
+        "2025-11-25T03:02:11.102Z INFO Fetching file 's3://acme/bootstrap/b.py'\n"
+        "2025-11-25T03:02:40.377Z INFO Execution ended with ret val 1\n"
+        "2025-11-25T03:02:40.378Z WARN Execution failed with code '1'\n"
+    )
+    (action / "stderr").write_text("")
+    diagnosis = diagnose_paths([tmp_path])
+    assert diagnosis.category is FailureCategory.BOOTSTRAP_FAILURE
+    assert diagnosis.decisive_line is not None
+    assert "Execution" in diagnosis.decisive_line.text
+
+
+def test_a_step_controller_saying_execution_failed_is_not_a_bootstrap_failure() -> None:
+    diagnosis = diagnose_text(
+        "steps/s-1/controller", ["2025-11-25T03:02:40.378Z WARN Execution failed with code '1'"]
+    )
+    assert diagnosis.category is not FailureCategory.BOOTSTRAP_FAILURE

@@ -10,8 +10,9 @@ Priorities, from most to least decisive:
 
 * 96 a bootstrap action failed (the steps' cancellation is its consequence);
 * 95 the run was cancelled or timed out: nothing else matters;
-* 89-93 permission problems and full disks: always decisive when they appear;
-* 80-88 specific causes (analysis errors, missing classes/modules, out of memory, missing S3 paths,
+* 89-93 permission problems, full disks and classes that cannot be loaded: always decisive when they
+  appear (a query that fails analysis because its UDF class is missing failed on the class);
+* 80-88 specific causes (analysis errors, missing modules, out of memory, missing S3 paths,
   lost nodes);
 * 70-79 query engines' own "query failed" lines (Hive, Trino/Presto);
 * 50-60 bare exit codes (137 = SIGKILL, usually the OOM killer; 143 = SIGTERM);
@@ -232,6 +233,26 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- specific causes -------------------------------------------------------------------------
     R(
+        # above the analysis and Hive rules: a query that fails because a class (a UDF, a data source)
+        # cannot be loaded failed on the missing class, however the engine words it
+        "class-not-found",
+        C.CLASS_NOT_FOUND,
+        89,
+        (
+            "ClassNotFound",
+            "NoClassDefFound",
+            "Failed to find data source",
+            "main class",
+            "DATA_SOURCE_NOT_FOUND",
+            "load class",
+            "Class ",
+        ),
+        r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
+        r"Could not find or load main class|DATA_SOURCE_NOT_FOUND|Can ?not load class '|"
+        r"FAILED: Class [\w.$]+ not found",
+        "java.lang.ClassNotFoundException: com.example.etl.DailyJob",
+    ),
+    R(
         "spark-analysis",
         C.SPARK_ANALYSIS_ERROR,
         88,
@@ -248,21 +269,6 @@ RULES: tuple[Rule, ...] = (
         r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)|"
         r"^ERROR: (?:Could not find a version that satisfies the requirement|No matching distribution found for)",
         "ModuleNotFoundError: No module named 'pandas'",
-    ),
-    R(
-        "class-not-found",
-        C.CLASS_NOT_FOUND,
-        87,
-        (
-            "ClassNotFound",
-            "NoClassDefFound",
-            "Failed to find data source",
-            "main class",
-            "DATA_SOURCE_NOT_FOUND",
-        ),
-        r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
-        r"Could not find or load main class|DATA_SOURCE_NOT_FOUND",
-        "java.lang.ClassNotFoundException: com.example.etl.DailyJob",
     ),
     R(
         "yarn-memory-kill",

@@ -289,3 +289,24 @@ def test_a_step_controller_saying_execution_failed_is_not_a_bootstrap_failure() 
         "steps/s-1/controller", ["2025-11-25T03:02:40.378Z WARN Execution failed with code '1'"]
     )
     assert diagnosis.category is not FailureCategory.BOOTSTRAP_FAILURE
+
+
+def test_a_udf_class_spark_cannot_load_is_class_not_found_not_an_analysis_error() -> None:
+    line = (
+        "pyspark.sql.utils.AnalysisException: Can not load class 'com.acme.udf.Mask' when registering the "
+        "function 'mask', please make sure it is on the classpath;"
+    )
+    diagnosis = diagnose_text(
+        "stdout", ["Traceback (most recent call last):", '  File "/tmp/job.py", line 3', line]
+    )
+    assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
+
+
+def test_a_hive_udf_class_not_found_is_class_not_found_not_a_query_error() -> None:
+    lines = [
+        "FAILED: Class com.acme.hive.udf.GeoIP not found",
+        "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.FunctionTask",
+    ]
+    diagnosis = diagnose_text("stderr", lines)
+    assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
+    assert "Class com.acme.hive.udf.GeoIP not found" in diagnosis.summary

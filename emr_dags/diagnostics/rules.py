@@ -406,15 +406,16 @@ RULES: tuple[Rule, ...] = (
         Kind.EXCEPTION,
     ),
     # --- "it failed" without a reason ----------------------------------------------------------------
-    # A container's or application master's exit statement (which container, which status) says more
-    # than any other marker; the best marker is quoted when the category is ``unknown``.
+    # A container's, application master's or job run's exit statement (which container, which status;
+    # Serverless/EKS ``stateDetails: ... ExitCode: 1``) says more than any other marker; the best
+    # marker is quoted when the category is ``unknown``.
     R(
         "container-exit",
         C.UNKNOWN,
         3,
-        ("Exit status", "exitCode", "exit code"),
+        ("Exit status", "exitCode", "exit code", "ExitCode"),
         r"Exit status: -?\d+\. Diagnostics: |exited with\s+exitCode: -?\d+|"
-        r"Container exited with a non-zero exit code -?\d+",
+        r"Container exited with a non-zero exit code -?\d+|ExitCode: -?[1-9]\d*",
         "Container marked as failed: container_1_0001_01_000005 on host: ip-1. Exit status: 1. Diagnostics: Exception from container-launch.",
         Kind.FAILED,
     ),

@@ -310,3 +310,16 @@ def test_a_hive_udf_class_not_found_is_class_not_found_not_a_query_error() -> No
     diagnosis = diagnose_text("stderr", lines)
     assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
     assert "Class com.acme.hive.udf.GeoIP not found" in diagnosis.summary
+
+
+def test_a_job_run_that_failed_without_a_cause_quotes_its_exit_code_not_its_state(tmp_path: Path) -> None:
+    driver = tmp_path / "SPARK_DRIVER"
+    driver.mkdir()
+    (driver / "stderr").write_text("25/11/25 03:10:02 INFO SparkContext: Running Spark version 3.5.1\n")
+    (tmp_path / "get_job_run.json").write_text(
+        '{\n    "jobRun": {\n        "state": "FAILED",\n        "stateDetails": "Job failed, please check complete '
+        'logs in configured logging destination. ExitCode: 1. Last few exceptions: "\n    }\n}\n'
+    )
+    diagnosis = diagnose_paths([tmp_path])
+    assert diagnosis.category is FailureCategory.UNKNOWN
+    assert "ExitCode: 1" in diagnosis.summary

@@ -8,6 +8,7 @@ from emr_dags.diagnostics.categories import FailureCategory
 from emr_dags.diagnostics.clause import shorten, strip_prefix
 from emr_dags.diagnostics.model import Diagnosis, Evidence, clip
 from emr_dags.diagnostics.rank import LIVE, rank
+from emr_dags.diagnostics.rules import WRAPPER_PRIORITY
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
     from emr_dags.diagnostics.scan import Hit, SourceScan
 
 MAX_EVIDENCE = 12
+
+
+def _where(hit: Hit) -> str:
+    return f"{hit.file.rsplit('/', 1)[-1]}:{hit.line}"
+
+
 SUMMARY_CHARS = 240
 
 
@@ -87,8 +94,13 @@ def explain(
             incomplete=incomplete_t,
         )
     best = ranking.best
-    if best is None:
-        return _without_cause(scans, failed, known_failed, searched_t, missing_t, total_lines, incomplete_t)
+    if best is None or (best.hit.priority <= WRAPPER_PRIORITY and ranking.context is None and failed):
+        # nothing names a cause; a framework wrapper ("Job aborted", "Yarn application has already
+        # ended") only says that something failed, so the failure markers speak for the run
+        wrappers = (best.hit,) if best is not None else ()
+        return _without_cause(
+            scans, failed, known_failed, searched_t, missing_t, total_lines, incomplete_t, wrappers
+        )
 
     hit = best.hit
     picked: list[Hit] = [hit]
@@ -122,6 +134,12 @@ def explain(
     )
 
 
+def _best_marker(failed: Sequence[Hit]) -> Hit:
+    """The failure marker that says most: a container's or application master's exit statement (which
+    container, which status) over a bare "it failed"; the earliest of equals."""
+    return max(failed, key=lambda h: (h.priority, -h.source_index, -h.line))
+
+
 def _without_cause(
     scans: Sequence[SourceScan],
     failed: Sequence[Hit],
@@ -130,19 +148,26 @@ def _without_cause(
     missing: tuple[str, ...],
     total_lines: int,
     incomplete: tuple[str, ...],
+    wrappers: Sequence[Hit] = (),
 ) -> Diagnosis:
     if failed:
-        marker = failed[0]
+        marker = _best_marker(failed)
+        others = [h for h in (*wrappers, *failed) if h is not marker][: MAX_EVIDENCE - 1]
+        why = ["a failure marker without a recognised cause"]
+        if wrappers:
+            why.append(
+                f"{_where(wrappers[0])} only wraps the failure (a framework wrapper), it names no cause"
+            )
         return Diagnosis(
             category=FailureCategory.UNKNOWN,
             summary=_summary(FailureCategory.UNKNOWN, marker) + "; no known cause in the logs",
             decisive_line=_evidence(marker),
-            evidence=tuple(_evidence(h) for h in failed[:MAX_EVIDENCE]),
+            evidence=tuple(_evidence(h) for h in [marker, *others]),
             source=marker.file,
             searched=searched,
             missing=missing,
             rule=marker.rule.name,
-            why=("a failure marker without a recognised cause",),
+            why=tuple(why),
             incomplete=incomplete,
         )
     if known_failed:

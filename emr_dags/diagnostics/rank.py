@@ -47,7 +47,7 @@ RECOVERED, SYMPTOM, LIVE = 0, 1, 2
 _FACT_SOURCES = ("DescribeStep ", "DescribeCluster ", "GetJobRun ", "DescribeJobRun ")
 _SPECIFIC = 50  # rule priorities from here up name a cause; below are bare exceptions and wrappers
 # Rules whose lines say that something failed, not why (the cause is in what failed before them).
-_VAGUE_RULES = frozenset({"hive-execution-error", "failed-marker"})
+_VAGUE_RULES = frozenset({"hive-execution-error", "failed-marker", "container-exit"})
 # Python exceptions that only say the script or a command failed (sys.exit, check_call).
 _SAYS_IT_FAILED = re.compile(r"\s*(?:SystemExit|(?:subprocess\.)?CalledProcessError)\b")
 # A job that failed on lost shuffle data or lost executors failed because of that loss.
@@ -250,6 +250,15 @@ def rank(scans: Sequence[SourceScan], *, known_failed: bool = False) -> Ranking:
     best = _explained_by_earlier(best, competitors)
     context = None
     if best.hit.category is FailureCategory.BOOTSTRAP_FAILURE:
+        # the service's statement names the action and the instance; the action's controller only its code
+        stated = [
+            r
+            for r in competitors
+            if r.hit.category is FailureCategory.BOOTSTRAP_FAILURE
+            and _is_fact(r.hit)
+            and r.status == best.status
+        ]
+        best = max(stated, key=Ranked.key) if stated else best
         context = best.hit
         best = _bootstrap_cause(best, competitors, scans)
         if best.hit is context:

@@ -10,8 +10,9 @@ Priorities, from most to least decisive:
 
 * 96 a bootstrap action failed (the steps' cancellation is its consequence);
 * 95 the run was cancelled or timed out: nothing else matters;
-* 89-93 permission problems and full disks: always decisive when they appear;
-* 80-88 specific causes (analysis errors, missing classes/modules, out of memory, missing S3 paths,
+* 89-93 permission problems, full disks and classes that cannot be loaded: always decisive when they
+  appear (a query that fails analysis because its UDF class is missing failed on the class);
+* 80-88 specific causes (analysis errors, missing modules, out of memory, missing S3 paths,
   lost nodes);
 * 70-79 query engines' own "query failed" lines (Hive, Trino/Presto);
 * 50-60 bare exit codes (137 = SIGKILL, usually the OOM killer; 143 = SIGTERM);
@@ -86,7 +87,7 @@ NEEDLES_NEAR: tuple[bytes, ...] = (
     b"sigsegv",
     b"sigbus",
     b"sigill",
-    b"no space left",
+    b"no space ",
     b"does not exist",
     b"not found",
     b"_not_found]",
@@ -134,6 +135,16 @@ RULES: tuple[Rule, ...] = (
         r"(?i)bootstrap action \d+ (?:returned a non-zero return code|failed)|BOOTSTRAP_FAILURE|"
         r"bootstrap action .*(?:failed|non-zero)|failed attempting to download bootstrap action",
         "On the master instance (i-0abc), bootstrap action 1 returned a non-zero return code",
+    ),
+    R(
+        # the instance controller's own record of a bootstrap action that failed; scan.py only applies
+        # it to logs under node/<instance>/bootstrap-actions/<n>/ (a step controller never says this)
+        "bootstrap-execution-failed",
+        C.BOOTSTRAP_FAILURE,
+        96,
+        ("Execution failed with code", "Execution ended with ret val"),
+        r"Execution failed with code '-?[1-9]\d*'|Execution ended with ret val -?[1-9]",
+        "2025-11-25T03:02:44.118Z WARN Execution failed with code '1'",
     ),
     R(
         "step-cancelled",
@@ -206,7 +217,7 @@ RULES: tuple[Rule, ...] = (
         C.DISK_FULL,
         90,
         (
-            "No space left",
+            "No space",
             "DiskOutOfSpace",
             "local-dirs",
             "full",
@@ -214,12 +225,33 @@ RULES: tuple[Rule, ...] = (
             "QuotaExceeded",
             "quota of",
         ),
-        r"No space left on device|DiskOutOfSpace|local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
-        r"could only be (?:written|replicated) to 0 nodes instead of minReplication|DSQuotaExceededException|"
+        r"No space left on device|No space available in any of the local directories|DiskOutOfSpace|"
+        r"local-dirs (?:usable space is below|are bad)|disk(?:s)? (?:is |are )?full|"
+        r"could only be (?:written|replicated) to 0 (?:of the \d+ minReplication )?nodes|DSQuotaExceededException|"
         r"The DiskSpace quota of \S+ is exceeded",
         "java.io.IOException: No space left on device",
     ),
     # --- specific causes -------------------------------------------------------------------------
+    R(
+        # above the analysis and Hive rules: a query that fails because a class (a UDF, a data source)
+        # cannot be loaded failed on the missing class, however the engine words it
+        "class-not-found",
+        C.CLASS_NOT_FOUND,
+        89,
+        (
+            "ClassNotFound",
+            "NoClassDefFound",
+            "Failed to find data source",
+            "main class",
+            "DATA_SOURCE_NOT_FOUND",
+            "load class",
+            "Class ",
+        ),
+        r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
+        r"Could not find or load main class|DATA_SOURCE_NOT_FOUND|Can ?not load class '|"
+        r"FAILED: Class [\w.$]+ not found",
+        "java.lang.ClassNotFoundException: com.example.etl.DailyJob",
+    ),
     R(
         "spark-analysis",
         C.SPARK_ANALYSIS_ERROR,
@@ -237,21 +269,6 @@ RULES: tuple[Rule, ...] = (
         r"ModuleNotFoundError: |ImportError: (?:No module named|cannot import name)|"
         r"^ERROR: (?:Could not find a version that satisfies the requirement|No matching distribution found for)",
         "ModuleNotFoundError: No module named 'pandas'",
-    ),
-    R(
-        "class-not-found",
-        C.CLASS_NOT_FOUND,
-        87,
-        (
-            "ClassNotFound",
-            "NoClassDefFound",
-            "Failed to find data source",
-            "main class",
-            "DATA_SOURCE_NOT_FOUND",
-        ),
-        r"ClassNotFoundException|NoClassDefFoundError|Failed to find data source: |Cannot load main class|"
-        r"Could not find or load main class|DATA_SOURCE_NOT_FOUND",
-        "java.lang.ClassNotFoundException: com.example.etl.DailyJob",
     ),
     R(
         "yarn-memory-kill",
@@ -283,10 +300,11 @@ RULES: tuple[Rule, ...] = (
         "s3-not-found",
         C.S3_PATH_NOT_FOUND,
         83,
-        ("FileNotFoundException", "NoSuch", "does not exist", "404"),  # "Bucket x does not exist": S3A
+        ("FileNotFoundException", "NoSuch", "does not exist", "404", "Input Pattern"),  # S3A, input formats
         r"FileNotFoundException: (?:No such file or directory:? )?'?s3[an]?://|FileNotFoundException: File s3[an]?://|"
         r"NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|\(404\) when calling the \w+ operation|"
-        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist",
+        r"s3[an]?://\S+ does not exist|Status Code: 404|IOException: Bucket \S+ does not exist|"
+        r"Input (?:path does not exist: |Pattern )s3[an]?://",
         "java.io.FileNotFoundException: No such file or directory 's3://acme-data/raw/2025-11-24/part-0000.parquet'",
     ),
     R(
@@ -388,6 +406,19 @@ RULES: tuple[Rule, ...] = (
         Kind.EXCEPTION,
     ),
     # --- "it failed" without a reason ----------------------------------------------------------------
+    # A container's, application master's or job run's exit statement (which container, which status;
+    # Serverless/EKS ``stateDetails: ... ExitCode: 1``) says more than any other marker; the best
+    # marker is quoted when the category is ``unknown``.
+    R(
+        "container-exit",
+        C.UNKNOWN,
+        3,
+        ("Exit status", "exitCode", "exit code", "ExitCode"),
+        r"Exit status: -?\d+\. Diagnostics: |exited with\s+exitCode: -?\d+|"
+        r"Container exited with a non-zero exit code -?\d+|ExitCode: -?[1-9]\d*",
+        "Container marked as failed: container_1_0001_01_000005 on host: ip-1. Exit status: 1. Diagnostics: Exception from container-launch.",
+        Kind.FAILED,
+    ),
     R(
         "failed-marker",
         C.UNKNOWN,
@@ -397,7 +428,7 @@ RULES: tuple[Rule, ...] = (
         r"final status: FAILED|Job run failed|job failed with|JobRunState\.FAILED|state: FAILED|"
         r"waitProcessCompletion ended with exit code [1-9]|exited with (?:a )?non-zero (?:exit )?(?:code|status)|"
         r"Error initializing SparkContext|Task \d+ in stage [\d.]+ failed \d+ times",
-        "2025-11-25T03:11:17.882Z WARN Step failed with exitCode 1 and took 75 seconds",
+        "INFO waitProcessCompletion ended with exit code 1 : hadoop jar /var/lib/aws/emr/step-runner/hadoop-...",
         Kind.FAILED,
     ),
     # --- success -------------------------------------------------------------------------------------
@@ -438,8 +469,13 @@ WRAPPERS: tuple[str, ...] = (
     r"PythonException:\s*$",
     r"ExitCodeException",
     r"ApplicationMaster: User class threw exception",
+    r"Yarn application has already ended",
+    r"SparkException: Application application_\d+_\d+ failed \d+ times due to AM Container",
 )
 WRAPPER_RX = re.compile("|".join(WRAPPERS))
+# Rules that mean something only in a bootstrap action's own logs (node/<instance>/bootstrap-actions/<n>/).
+BOOTSTRAP_ONLY = frozenset({"bootstrap-execution-failed"})
+BOOTSTRAP_LOG = "bootstrap-actions/"
 WRAPPER_PRIORITY = 10
 
 # Exception lines that are known noise on healthy EMR clusters; they never count as a cause.

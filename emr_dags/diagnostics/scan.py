@@ -32,6 +32,8 @@ from emr_dags.diagnostics.categories import FailureCategory
 from emr_dags.diagnostics.rules import (
     _EXC,
     BENIGN_RX,
+    BOOTSTRAP_LOG,
+    BOOTSTRAP_ONLY,
     LEVEL_RX,
     NEEDLES,
     NEEDLES_NEAR,
@@ -562,9 +564,12 @@ def classify(text: str, *, line_no: int, scan: SourceScan, traceback_line: int) 
     level = level_match.group(1) if level_match else None
     stripped = text.lstrip()
     best: tuple[int, Rule, FailureCategory] | None = None
+    in_bootstrap_log = BOOTSTRAP_LOG in scan.name
     for rule in RULES:
         if best is not None and rule.priority <= best[0]:
             continue  # RULES is sorted by priority: nothing below can win
+        if rule.name in BOOTSTRAP_ONLY and not in_bootstrap_log:
+            continue
         scored = _score(rule, text, stripped, level, line_no - traceback_line)
         if scored is not None and (best is None or scored[0] > best[0]):
             best = (scored[0], rule, scored[1])

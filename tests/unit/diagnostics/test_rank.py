@@ -191,3 +191,135 @@ def test_an_oomkilled_executor_pod_is_an_executor_oom() -> None:
     assert diagnose_text(name, ["    Reason: OOMKilled", "    Exit Code: 137"]).category is (
         FailureCategory.EXECUTOR_OUT_OF_MEMORY
     )
+
+
+def test_a_job_aborted_by_executors_that_failed_to_launch_is_unknown_quoting_the_container_exit() -> None:
+    lines = [
+        "25/11/25 03:12:40 WARN YarnSchedulerBackend$YarnSchedulerEndpoint: Container marked as failed: "
+        "container_1_0001_01_000003 on host: ip-10-0-1-7. Exit status: 1. Diagnostics: Exception from container-launch.",
+        "Container exited with a non-zero exit code 1",
+        "25/11/25 03:12:51 ERROR TaskSetManager: Task 4 in stage 1.0 failed 4 times; aborting job",
+        'Exception in thread "main" org.apache.spark.SparkException: Job aborted due to stage failure: Task 4 in '
+        "stage 1.0 failed 4 times, most recent failure: Lost task 4.3 in stage 1.0 (TID 19) (ip-10-0-1-7 executor 2): "
+        "ExecutorLostFailure (executor 2 exited caused by one of the running tasks) Reason: Container marked as "
+        "failed: container_1_0001_01_000003 on host: ip-10-0-1-7. Exit status: 1. Diagnostics: Exception from "
+        "container-launch.",
+        "\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:2898)",
+    ]
+    diagnosis = diagnose_text("stderr", lines)
+    assert diagnosis.category is FailureCategory.UNKNOWN
+    assert diagnosis.decisive_line is not None
+    assert diagnosis.decisive_line.line == 1  # the first, most specific exit statement, not the wrapper
+    assert any("framework wrapper" in w for w in diagnosis.why)
+
+
+def test_an_application_master_that_never_launched_is_unknown_not_a_jvm_exception() -> None:
+    lines = [
+        "\t diagnostics: Application application_1_0007 failed 2 times due to AM Container for "
+        "appattempt_1_0007_000002 exited with  exitCode: 127",
+        "Container exited with a non-zero exit code 127",
+        "25/11/25 03:10:31 ERROR SparkContext: Error initializing SparkContext.",
+        "org.apache.spark.SparkException: Yarn application has already ended! It might have been killed or unable "
+        "to launch application master.",
+    ]
+    diagnosis = diagnose_text("stderr", lines)
+    assert diagnosis.category is FailureCategory.UNKNOWN
+    assert "exited with exitCode: 127" in diagnosis.summary
+
+
+def test_a_wrapper_with_a_named_cause_elsewhere_still_yields_that_cause() -> None:
+    lines = [
+        "25/11/25 03:01:00 WARN TaskSetManager: Lost task 0.3 in stage 2.0 (TID 9) (ip-1 executor 1): "
+        "java.io.IOException: No space left on device",
+        "25/11/25 03:01:01 ERROR TaskSetManager: Task 0 in stage 2.0 failed 4 times; aborting job",
+        'Exception in thread "main" org.apache.spark.SparkException: Job aborted due to stage failure: Task 0 in '
+        "stage 2.0 failed 4 times",
+    ]
+    assert diagnose_text("stderr", lines).category is FailureCategory.DISK_FULL
+
+
+def test_hdfs_written_to_0_of_the_minreplication_nodes_is_disk_full() -> None:
+    line = (
+        "org.apache.hadoop.ipc.RemoteException(java.io.IOException): File /user/hadoop/out/part-00007 could only "
+        "be written to 0 of the 1 minReplication nodes. There are 3 datanode(s) running and 3 node(s) are excluded "
+        "in this operation."
+    )
+    diagnosis = diagnose_text("stderr", [line])
+    assert diagnosis.category is FailureCategory.DISK_FULL
+    assert "written to 0 of the 1 minReplication nodes" in diagnosis.summary
+
+
+def test_no_space_in_any_local_directory_is_disk_full() -> None:
+    lines = [
+        "\t diagnostics: Application application_1_0007 failed 2 times due to AM Container for "
+        "appattempt_1_0007_000002 exited with  exitCode: -1000",
+        "Failing this attempt.Diagnostics: [2025-11-25 03:11:30.121]No space available in any of the local "
+        "directories.[2025-11-25 03:11:30.122]",
+    ]
+    assert diagnose_text("stderr", lines).category is FailureCategory.DISK_FULL
+
+
+def test_an_s3_input_pattern_matching_no_files_is_a_missing_s3_path() -> None:
+    line = (
+        "25/11/25 03:16:35 ERROR ApplicationMaster: User class threw exception: org.apache.hadoop.mapred."
+        "InvalidInputException: Input Pattern s3a://acme/enriched/run=2025-11-24/part-* matches 0 files"
+    )
+    diagnosis = diagnose_text("stderr", [line])
+    assert diagnosis.category is FailureCategory.S3_PATH_NOT_FOUND
+    assert "matches 0 files" in diagnosis.summary
+
+
+def test_a_bootstrap_actions_own_controller_is_enough_to_say_bootstrap_failure(tmp_path: Path) -> None:
+    action = tmp_path / "node" / "i-0abc" / "bootstrap-actions" / "1"
+    action.mkdir(parents=True)
+    (action / "controller").write_text(
+        "2025-11-25T03:02:11.102Z INFO Fetching file 's3://acme/bootstrap/b.py'\n"
+        "2025-11-25T03:02:40.377Z INFO Execution ended with ret val 1\n"
+        "2025-11-25T03:02:40.378Z WARN Execution failed with code '1'\n"
+    )
+    (action / "stderr").write_text("")
+    diagnosis = diagnose_paths([tmp_path])
+    assert diagnosis.category is FailureCategory.BOOTSTRAP_FAILURE
+    assert diagnosis.decisive_line is not None
+    assert "Execution" in diagnosis.decisive_line.text
+
+
+def test_a_step_controller_saying_execution_failed_is_not_a_bootstrap_failure() -> None:
+    diagnosis = diagnose_text(
+        "steps/s-1/controller", ["2025-11-25T03:02:40.378Z WARN Execution failed with code '1'"]
+    )
+    assert diagnosis.category is not FailureCategory.BOOTSTRAP_FAILURE
+
+
+def test_a_udf_class_spark_cannot_load_is_class_not_found_not_an_analysis_error() -> None:
+    line = (
+        "pyspark.sql.utils.AnalysisException: Can not load class 'com.acme.udf.Mask' when registering the "
+        "function 'mask', please make sure it is on the classpath;"
+    )
+    diagnosis = diagnose_text(
+        "stdout", ["Traceback (most recent call last):", '  File "/tmp/job.py", line 3', line]
+    )
+    assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
+
+
+def test_a_hive_udf_class_not_found_is_class_not_found_not_a_query_error() -> None:
+    lines = [
+        "FAILED: Class com.acme.hive.udf.GeoIP not found",
+        "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.FunctionTask",
+    ]
+    diagnosis = diagnose_text("stderr", lines)
+    assert diagnosis.category is FailureCategory.CLASS_NOT_FOUND
+    assert "Class com.acme.hive.udf.GeoIP not found" in diagnosis.summary
+
+
+def test_a_job_run_that_failed_without_a_cause_quotes_its_exit_code_not_its_state(tmp_path: Path) -> None:
+    driver = tmp_path / "SPARK_DRIVER"
+    driver.mkdir()
+    (driver / "stderr").write_text("25/11/25 03:10:02 INFO SparkContext: Running Spark version 3.5.1\n")
+    (tmp_path / "get_job_run.json").write_text(
+        '{\n    "jobRun": {\n        "state": "FAILED",\n        "stateDetails": "Job failed, please check complete '
+        'logs in configured logging destination. ExitCode: 1. Last few exceptions: "\n    }\n}\n'
+    )
+    diagnosis = diagnose_paths([tmp_path])
+    assert diagnosis.category is FailureCategory.UNKNOWN
+    assert "ExitCode: 1" in diagnosis.summary

@@ -54,6 +54,10 @@ def test_rule_names_are_unique_and_table_is_sorted_by_priority() -> None:
         "py4j.protocol.Py4JJavaError: An error occurred while calling o123.save.",
         "org.apache.spark.SparkException: Job aborted due to stage failure: Task 1 in stage 2.0 failed 4 times",
         "org.apache.spark.SparkException: Application application_1732500000000_0012 finished with failed status",
+        "org.apache.spark.SparkException: Yarn application has already ended! It might have been killed or unable "
+        "to launch application master.",
+        "org.apache.spark.SparkException: Application application_1_0007 failed 2 times due to AM Container for "
+        "appattempt_1_0007_000002 exited with  exitCode: 13",
     ],
 )
 def test_framework_wrappers_are_recognised(text: str) -> None:

@@ -9,14 +9,10 @@ from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token
 from emr_dags.aws.requests import validate
+from emr_dags.aws.states import EKS_JOB_ACTIVE, EKS_JOB_FAILED, EKS_JOB_SUCCESS, EKS_VIRTUAL_CLUSTER_RUNNING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-ACTIVE_JOB_STATES = ("PENDING", "SUBMITTED", "RUNNING", "CANCEL_PENDING")
-SUCCESS_JOB_STATES = ("COMPLETED",)
-FAILED_JOB_STATES = ("FAILED", "CANCELLED")
-TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
 
 
 class EksApi:
@@ -38,7 +34,9 @@ class EksApi:
 
     def find_virtual_cluster_id(self, name: str) -> str | None:
         """The RUNNING virtual cluster named exactly ``name`` (names are matched as given), or None."""
-        for vc in self._pages("list_virtual_clusters", "virtualClusters", states=["RUNNING"]):
+        for vc in self._pages(
+            "list_virtual_clusters", "virtualClusters", states=list(EKS_VIRTUAL_CLUSTER_RUNNING)
+        ):
             if vc.get("name") == name:
                 return str(vc["id"])
         return None
@@ -67,9 +65,9 @@ class EksApi:
         vc = str(request["virtualClusterId"])
         deployment = tags.get(tagmod.DEPLOYMENT)
         runs = self.runs_with_key(vc, key, request.get("name"), deployment)
-        if runs and runs[0].get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES:
+        if runs and runs[0].get("state") in EKS_JOB_ACTIVE + EKS_JOB_SUCCESS:
             return str(runs[0]["id"]), True
-        failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
+        failed = sum(1 for r in runs if r.get("state") in EKS_JOB_FAILED)
         req = dict(request)
         req["tags"] = {**(req.get("tags") or {}), **tags}
         req["clientToken"] = client_token(key, failed, deployment)

@@ -13,19 +13,12 @@ from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
 from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
 from emr_dags.aws.requests import validate
+from emr_dags.aws.states import CLUSTER_ACTIVE, STEP_ACTIVE, STEP_SUCCESS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
 log = logging.getLogger(__name__)
-
-ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
-READY_CLUSTER_STATES = ("RUNNING", "WAITING")
-ENDED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
-ACTIVE_STEP_STATES = ("PENDING", "CANCEL_PENDING", "RUNNING")
-SUCCESS_STEP_STATES = ("COMPLETED",)
-FAILED_STEP_STATES = ("CANCELLED", "FAILED", "INTERRUPTED")
-TERMINAL_STEP_STATES = SUCCESS_STEP_STATES + FAILED_STEP_STATES
 
 
 def iso_ts(value: Any) -> str | None:
@@ -81,7 +74,7 @@ def reusable_step(step: dict[str, Any] | None) -> bool:
     A step that failed, was cancelled or interrupted is not reused: the new try adds a fresh one
     (that is what a task retry is for).
     """
-    return step is not None and step_state(step) in ACTIVE_STEP_STATES + SUCCESS_STEP_STATES
+    return step is not None and step_state(step) in STEP_ACTIVE + STEP_SUCCESS
 
 
 class EmrApi:
@@ -125,7 +118,7 @@ class EmrApi:
     ) -> list[dict[str, Any]]:
         """Active cluster summaries carrying ``key`` by tag (plus the cluster ``also``, just created)."""
         found = []
-        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES)):
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(CLUSTER_ACTIVE)):
             if name is not None and summary.get("Name") != name and summary["Id"] != also:
                 continue
             if summary["Id"] == also or tagmod.is_keyed(
@@ -139,9 +132,7 @@ class EmrApi:
     ) -> str | None:
         """An active cluster by exact name and/or tags (newest first); None when nothing matches."""
         wanted_tags = dict(tags or {})
-        for summary in self._pages(
-            "list_clusters", "Clusters", ClusterStates=list(states or ACTIVE_CLUSTER_STATES)
-        ):
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(states or CLUSTER_ACTIVE)):
             if name is not None and summary.get("Name") != name:
                 continue
             if wanted_tags:

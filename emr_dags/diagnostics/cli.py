@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emr_dags.aws.states import CLUSTER_FAILED, STEP_FAILED
+
 if TYPE_CHECKING:
     from emr_dags.diagnostics.model import Diagnosis
 
@@ -162,9 +164,7 @@ def _from_aws(args: argparse.Namespace) -> Diagnosis:
 
 
 def _latest_failed_step(emr: Any, cluster_id: str) -> str | None:
-    steps = emr.list_steps(ClusterId=cluster_id, StepStates=["FAILED", "CANCELLED", "INTERRUPTED"]).get(
-        "Steps", []
-    )
+    steps = emr.list_steps(ClusterId=cluster_id, StepStates=list(STEP_FAILED)).get("Steps", [])
     if steps:
         return str(steps[0]["Id"])  # ListSteps returns the most recent first
     everything = emr.list_steps(ClusterId=cluster_id).get("Steps", [])
@@ -181,5 +181,5 @@ def _cluster_only(emr: Any, cluster_id: str) -> Diagnosis:
         f"Cluster {cluster_id} state: {status.get('State')}",
         f"Cluster state change reason: {reason.get('Code', '')}: {reason.get('Message', '')}",
     ]
-    failed = status.get("State") == "TERMINATED_WITH_ERRORS"
+    failed = status.get("State") in CLUSTER_FAILED
     return diagnose_text(f"DescribeCluster {cluster_id}", lines, known_failed=failed)

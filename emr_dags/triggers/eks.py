@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emr_dags.aws.eks import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
+from emr_dags.aws.states import EKS_JOB_ACTIVE, EKS_JOB_SUCCESS
 from emr_dags.triggers.base import EmrWaitTrigger
 
 if TYPE_CHECKING:
@@ -21,8 +21,8 @@ def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
 
 
 class EmrEksJobTrigger(EmrWaitTrigger):
-    ACTIVE = ACTIVE_JOB_STATES
-    SUCCESS = SUCCESS_JOB_STATES
+    ACTIVE = EKS_JOB_ACTIVE
+    SUCCESS = EKS_JOB_SUCCESS
 
     def __init__(self, *, virtual_cluster_id: str, job_ids: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

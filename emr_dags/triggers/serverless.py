@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emr_dags.aws.serverless import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
+from emr_dags.aws.states import SERVERLESS_JOB_ACTIVE, SERVERLESS_JOB_SUCCESS
 from emr_dags.triggers.base import EmrWaitTrigger
 
 if TYPE_CHECKING:
@@ -21,8 +21,8 @@ def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
 
 
 class EmrServerlessJobTrigger(EmrWaitTrigger):
-    ACTIVE = ACTIVE_JOB_STATES
-    SUCCESS = SUCCESS_JOB_STATES
+    ACTIVE = SERVERLESS_JOB_ACTIVE
+    SUCCESS = SERVERLESS_JOB_SUCCESS
 
     def __init__(self, *, application_id: str, job_run_ids: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -6,17 +6,19 @@ Every method takes and returns plain dicts; the client is injected so unit tests
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
-from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
+from emr_dags.aws.backoff import is_retryable
 from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
+from emr_dags.aws.paging import pages
 from emr_dags.aws.requests import validate
 from emr_dags.aws.states import CLUSTER_ACTIVE, STEP_ACTIVE, STEP_SUCCESS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
+
+    from mypy_boto3_emr import EMRClient
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +80,20 @@ def reusable_step(step: dict[str, Any] | None) -> bool:
 
 
 class EmrApi:
-    """Idempotent EMR on EC2 operations. ``client`` is a boto3 ``emr`` client (or a fake)."""
+    """Idempotent EMR on EC2 operations. ``client`` is a boto3 ``emr`` client (or a fake).
 
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    Single calls are retried by botocore (the client's ``standard`` retry mode, see
+    :mod:`emr_dags.aws.clients`), never again here: attempts do not multiply.
+    """
+
+    def __init__(self, client: EMRClient | Any) -> None:
         self.client = client
-        self._sleep = sleep
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+        return dict(getattr(self.client, operation)(**params))
 
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
-        marker: str | None = None
-        while True:
-            page = self._call(operation, **params, **({"Marker": marker} if marker else {}))
-            yield from page.get(items, [])
-            marker = page.get("Marker")
-            if not marker:
-                return
+        return pages(self.client, operation, items, **params)
 
     # -- clusters ---------------------------------------------------------------------------
     def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
@@ -153,20 +152,18 @@ class EmrApi:
         req["Tags"] = tag_list(tags, req.get("Tags"))
         validate("emr", "RunJobFlow", req)
         name, deployment = req.get("Name"), tags.get(tagmod.DEPLOYMENT)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                created = str(self.client.run_job_flow(**req)["JobFlowId"])
-            except Exception as exc:
-                if attempt >= 8 or not is_retryable(exc):
-                    raise
-                self._sleep(backoff_delay(attempt))
-                found = self.find_cluster(key, name, deployment)
-                if found is not None:
-                    return str(found["Id"])
-            else:
-                return self._settle_cluster(key, created, name, deployment)
+        try:
+            created = str(self.client.run_job_flow(**req)["JobFlowId"])
+        except Exception as exc:
+            # botocore has retried already. After a 5xx or a lost reply the cluster may exist all
+            # the same: look once before failing, so the task's retry does not start a second one.
+            if not is_retryable(exc):
+                raise
+            found = self.find_cluster(key, name, deployment)
+            if found is None:
+                raise
+            return str(found["Id"])
+        return self._settle_cluster(key, created, name, deployment)
 
     def _settle_cluster(
         self, key: str, created: str, name: str | None = None, deployment: str | None = None
@@ -227,20 +224,17 @@ class EmrApi:
         req = dict(step)
         req["Name"] = with_marker(str(req.get("Name", "step")), key)
         validate("emr", "AddJobFlowSteps", {"JobFlowId": cluster_id, "Steps": [req]})
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
-            except Exception as exc:
-                if attempt >= 8 or not is_retryable(exc):
-                    raise
-                self._sleep(backoff_delay(attempt))
-                found = self.find_step(cluster_id, key)
-                if reusable_step(found):
-                    return str(found["Id"])  # type: ignore[index]
-            else:
-                return self._settle_step(cluster_id, key, added)
+        try:
+            added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
+        except Exception as exc:
+            # as in create_cluster: botocore has retried; the step may have been added all the same
+            if not is_retryable(exc):
+                raise
+            found = self.find_step(cluster_id, key)
+            if found is None or not reusable_step(found):
+                raise
+            return str(found["Id"])
+        return self._settle_step(cluster_id, key, added)
 
     def _settle_step(self, cluster_id: str, key: str, added: str) -> str:
         """The step twin of :meth:`_settle_cluster`: the oldest live step with ``key`` wins, a loser

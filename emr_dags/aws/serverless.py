@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
-from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token, scoped_key
+from emr_dags.aws.paging import PAGE_SIZE, pages
 from emr_dags.aws.requests import validate
 from emr_dags.aws.states import (
     SERVERLESS_APP_LIVE,
@@ -17,7 +16,9 @@ from emr_dags.aws.states import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
+
+    from mypy_boto3_emr_serverless import EMRServerlessClient
 
 
 def _error_code(exc: BaseException) -> str:
@@ -30,31 +31,24 @@ def reusable_run(run: dict[str, Any] | None) -> bool:
 
 
 class ServerlessApi:
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Idempotent EMR Serverless operations; single calls are retried by botocore only."""
+
+    def __init__(self, client: EMRServerlessClient | Any) -> None:
         self.client = client
-        self._sleep = sleep
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+        return dict(getattr(self.client, operation)(**params))
 
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            try:
-                page = self._call(
-                    operation, maxResults=50, **params, **({"nextToken": token} if token else {})
-                )
-            except Exception as exc:
-                # moto (and so the emulator) answers ListJobRuns for an application without runs
-                # with ResourceNotFound; AWS returns an empty list. A missing application still
-                # fails loudly at GetApplication / StartJobRun.
-                if operation == "list_job_runs" and _error_code(exc) == "ResourceNotFoundException":
-                    return
-                raise
-            yield from page.get(items, [])
-            token = page.get("nextToken")
-            if not token:
+        try:
+            yield from pages(self.client, operation, items, page_size=PAGE_SIZE, **params)
+        except Exception as exc:
+            # moto (and so the emulator) answers ListJobRuns for an application without runs
+            # with ResourceNotFound; AWS returns an empty list. A missing application still
+            # fails loudly at GetApplication / StartJobRun.
+            if operation == "list_job_runs" and _error_code(exc) == "ResourceNotFoundException":
                 return
+            raise
 
     # -- applications ---------------------------------------------------------------------
     def get_application(self, application_id: str) -> dict[str, Any]:

@@ -133,14 +133,14 @@ def _print(diagnosis: Diagnosis, *, as_json: bool) -> None:
 
 
 def _from_aws(args: argparse.Namespace) -> Diagnosis:
-    import boto3  # only here: `emr-dags diagnose PATH` and --help never import it
-
+    # only here: `emr-dags diagnose PATH` and --help never import boto3
+    from emr_dags.aws.clients import AwsTarget, client_for
     from emr_dags.diagnostics import api
 
-    session = boto3.session.Session(region_name=args.region)
+    target = AwsTarget(aws_conn_id=None, region_name=args.region, endpoint_url=args.endpoint_url)
 
     def client(name: str) -> Any:
-        return session.client(name, endpoint_url=args.endpoint_url)
+        return client_for(name, target)
 
     wait = {"wait_seconds": args.wait_seconds, "poll_seconds": args.poll_seconds}
     if args.cluster_id:

@@ -154,7 +154,13 @@ class EmrBaseOperator(BaseOperator):
     def target(self) -> Any:
         from emr_dags.aws.clients import AwsTarget
 
-        return AwsTarget(self.aws_conn_id, self.region_name)
+        # verify / botocore_config are read when an operator carries them (the provider conventions)
+        return AwsTarget(
+            self.aws_conn_id,
+            self.region_name,
+            verify=getattr(self, "verify", None),
+            botocore_config=getattr(self, "botocore_config", None),
+        )
 
     # -- wait budget ------------------------------------------------------------------------
     def deadline(self, context: Context) -> dt.datetime | None:

@@ -4,7 +4,7 @@ One function per EMR flavour, each returning :class:`ManagedResource` records th
 ``emr-dags cost`` command and the reaper share. Only resources tagged ``emr-dags:managed=true`` are
 returned; everything else in the account is invisible to on-call tooling by construction.
 
-Clients are passed in (see :mod:`emr_dags.ops.clients`), so tests can hand over moto- or
+Clients are passed in (see :mod:`emr_dags.aws.clients`), so tests can hand over moto- or
 emulator-backed boto3 clients.
 """
 
@@ -32,8 +32,8 @@ from emr_dags.cost.model import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from emr_dags.aws.clients import AwsClients
     from emr_dags.cost.prices import PriceTable
-    from emr_dags.ops.clients import AwsClients
 
 log = logging.getLogger(__name__)
 

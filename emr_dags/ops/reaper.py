@@ -37,7 +37,7 @@ from emr_dags.ops.run_state import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients
 
 log = logging.getLogger(__name__)
 

@@ -110,7 +110,7 @@ def venv(request: pytest.FixtureRequest, wheels: list[Path], tmp_path_factory: p
         }
     )
     _run([str(python.parent / "airflow"), "db", "migrate"], env=env)
-    yield {"name": request.param, "bin": python.parent, "env": env, "root": root}
+    return {"name": request.param, "bin": python.parent, "env": env, "root": root}
 
 
 def _versions(venv) -> dict[str, str]:

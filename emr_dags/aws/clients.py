@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from emr_dags.errors import EmrDagsError
 
@@ -96,7 +96,7 @@ def merge_config(*layers: Config | Mapping[str, Any] | None) -> Config:
     from botocore.config import Config
 
     merged = default_config()
-    retries: dict[str, Any] = dict(merged.retries or {})
+    retries: dict[str, Any] = dict(getattr(merged, "retries", None) or {})
     for layer in layers:
         if layer is None:
             continue
@@ -107,7 +107,7 @@ def merge_config(*layers: Config | Mapping[str, Any] | None) -> Config:
             retries.pop("total_max_attempts", None)
         retries.update(wanted)
         merged = merged.merge(cfg)
-    return merged.merge(Config(retries=retries))
+    return merged.merge(Config(retries=cast("Any", retries)))
 
 
 def hook_for(service: str, target: AwsTarget) -> AwsBaseHook:

@@ -6,7 +6,7 @@ Every method takes and returns plain dicts; the client is injected so unit tests
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.backoff import is_retryable
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from mypy_boto3_emr import EMRClient
+    from mypy_boto3_emr.type_defs import StepConfigTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,8 @@ class EmrApi:
         req["Name"] = with_marker(str(req.get("Name", "step")), key)
         validate("emr", "AddJobFlowSteps", {"JobFlowId": cluster_id, "Steps": [req]})
         try:
-            added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
+            steps = [cast("StepConfigTypeDef", req)]  # validated against botocore's model above
+            added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=steps)["StepIds"][0])
         except Exception as exc:
             # as in create_cluster: botocore has retried; the step may have been added all the same
             if not is_retryable(exc):

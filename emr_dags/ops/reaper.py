@@ -180,11 +180,11 @@ def _current(clients: AwsClients, r: ManagedResource) -> tuple[dict[str, str], s
         if t is None:
             t = clients.serverless.list_tags_for_resource(resourceArn=j["arn"]).get("tags", {})
         return dict(t), j["state"], SERVERLESS_JOB_CANCELLABLE
-    j = clients.containers.describe_job_run(id=r.id, virtualClusterId=r.parent_id)["jobRun"]
-    t = j.get("tags")
-    if t is None:
-        t = clients.containers.list_tags_for_resource(resourceArn=j["arn"]).get("tags", {})
-    return dict(t), j["state"], EKS_JOB_CANCELLABLE
+    eks = clients.containers.describe_job_run(id=r.id, virtualClusterId=r.parent_id)["jobRun"]
+    eks_tags = eks.get("tags")
+    if eks_tags is None:
+        eks_tags = clients.containers.list_tags_for_resource(resourceArn=eks["arn"]).get("tags", {})
+    return dict(eks_tags), eks["state"], EKS_JOB_CANCELLABLE
 
 
 def _stop(clients: AwsClients, r: ManagedResource) -> None:

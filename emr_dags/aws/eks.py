@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class EksApi:
     """Idempotent EMR on EKS operations; single calls are retried by botocore only."""
 
-    def __init__(self, client: EMRContainersClient | Any) -> None:
+    def __init__(self, client: EMRContainersClient) -> None:
         self.client = client
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:

@@ -87,7 +87,7 @@ class EmrApi:
     :mod:`emr_dags.aws.clients`), never again here: attempts do not multiply.
     """
 
-    def __init__(self, client: EMRClient | Any) -> None:
+    def __init__(self, client: EMRClient) -> None:
         self.client = client
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def reusable_run(run: dict[str, Any] | None) -> bool:
 class ServerlessApi:
     """Idempotent EMR Serverless operations; single calls are retried by botocore only."""
 
-    def __init__(self, client: EMRServerlessClient | Any) -> None:
+    def __init__(self, client: EMRServerlessClient) -> None:
         self.client = client
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:

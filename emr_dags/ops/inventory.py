@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags
+from emr_dags.aws.paging import pages as _paginate
 
 # States in which a resource still costs money and can be stopped.
 from emr_dags.aws.states import CLUSTER_ACTIVE, CLUSTER_ALL, EKS_JOB_CANCELLABLE, SERVERLESS_JOB_CANCELLABLE
@@ -30,7 +31,7 @@ from emr_dags.cost.model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Mapping
 
     from emr_dags.aws.clients import AwsClients
     from emr_dags.cost.prices import PriceTable
@@ -157,17 +158,6 @@ def _hours(start: datetime | None, end: datetime | None, now: datetime) -> float
     if start is None:
         return None
     return max(0.0, ((end or now) - start).total_seconds() / 3600.0)
-
-
-def _paginate(
-    client: Any, operation: str, key: str, *, page_size: int | None = None, **kwargs: Any
-) -> Iterator[Mapping[str, Any]]:
-    if client.can_paginate(operation):
-        config = {"PageSize": page_size} if page_size else {}
-        for page in client.get_paginator(operation).paginate(**kwargs, PaginationConfig=config):
-            yield from page.get(key, [])
-    else:  # pragma: no cover - every operation used here paginates in botocore
-        yield from getattr(client, operation)(**kwargs).get(key, [])
 
 
 # --- EMR on EC2 -----------------------------------------------------------------------------------

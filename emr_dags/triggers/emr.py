@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
     from airflow.triggers.base import TriggerEvent
 
+    from emr_dags.aws.emr import EmrApi
     from emr_dags.triggers._poller import Fetch
 
 
-def _emr_api(aws_conn_id: str | None, region_name: str | None) -> Any:
+def _emr_api(aws_conn_id: str | None, region_name: str | None) -> EmrApi:
     from emr_dags.aws.clients import AwsTarget, client_for
     from emr_dags.aws.emr import EmrApi
 

@@ -10,10 +10,11 @@ from emr_dags.triggers.base import EmrWaitTrigger
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
+    from emr_dags.aws.serverless import ServerlessApi
     from emr_dags.triggers._poller import Fetch
 
 
-def _api(aws_conn_id: str | None, region_name: str | None) -> Any:
+def _api(aws_conn_id: str | None, region_name: str | None) -> ServerlessApi:
     from emr_dags.aws.clients import AwsTarget, client_for
     from emr_dags.aws.serverless import ServerlessApi
 

@@ -17,8 +17,10 @@ the throttled ones included); logical calls by the layer. Scenarios:
 * ``throttle-30``  30% ThrottlingException on every EMR action (the measurement asked for).
 * ``throttle-100-describe``  one DescribeCluster, always throttled: how far one call's attempts
   multiply before it gives up (old: 10 x 5; new: 5).
+* ``unreachable`` (opt-in: slow for ``old``)  one DescribeCluster against a closed port: the time
+  until the call fails, and with what message.
 
-Run:  .venv/bin/python benchmarks/throttling_calls.py [--scenario throttle-30 ...] [--seed 7]
+Run:  .venv/bin/python benchmarks/throttling_calls.py [--scenario throttle-30 ...] [--seed 7] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -177,7 +179,11 @@ def long_poll(check: Any, deadline_s: float = 120.0) -> Any:
     raise TimeoutError("workload did not finish in time")
 
 
-def workload(api: Any, tag: str) -> str:
+def workload(api: Any, tag: str, rounds: int) -> str:
+    return "; ".join(one_round(api, f"{tag}-{i}") for i in range(rounds))
+
+
+def one_round(api: Any, tag: str) -> str:
     from emr_dags.aws.states import CLUSTER_READY, STEP_TERMINAL
 
     cid = api.create_cluster(dict(REQUEST, Name=f"bench-{tag}"), f"key-{tag}", {"emr-dags:key": f"key-{tag}"})
@@ -205,7 +211,9 @@ def one_describe(api: Any, tag: str, admin: Any, rules: list[dict[str, Any]], se
     return "described"
 
 
-def run_variant(name: str, endpoint: str, admin: Any, scenario: str, seed: int) -> dict[str, Any]:
+def run_variant(
+    name: str, endpoint: str, admin: Any, scenario: str, seed: int, rounds: int
+) -> dict[str, Any]:
     rules = SCENARIOS[scenario]
     random.seed(seed)  # the backoff jitter
     admin.reset()
@@ -219,7 +227,7 @@ def run_variant(name: str, endpoint: str, admin: Any, scenario: str, seed: int) 
         if scenario == "throttle-100-describe":
             outcome = "ok: " + one_describe(api, name, admin, rules, seed)
         else:
-            outcome = "ok: " + workload(api, name)
+            outcome = "ok: " + workload(api, name, rounds)
     except Exception as exc:
         outcome = f"FAILED: {type(exc).__name__}: {str(exc)[:120]}"
     seconds = time.monotonic() - started
@@ -232,6 +240,30 @@ def run_variant(name: str, endpoint: str, admin: Any, scenario: str, seed: int) 
         "logical": dict(counter),
         "attempts": snap["services"].get("emr", {}),
         "throttled": snap["errors"].get("emr", {}),
+    }
+
+
+def run_unreachable(name: str) -> dict[str, Any]:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    counter: Counter[str] = Counter()
+    api = (old_api if name == "old" else new_api)(endpoint, counter)
+    started = time.monotonic()
+    try:
+        api.describe_cluster("j-unreachable")
+        outcome = "ok?"
+    except Exception as exc:
+        outcome = f"FAILED: {type(exc).__name__}: {str(exc)[:200]}"
+    return {
+        "variant": name,
+        "outcome": outcome,
+        "seconds": round(time.monotonic() - started, 1),
+        "logical": dict(counter),
+        "attempts": {},
+        "throttled": {},
     }
 
 
@@ -302,17 +334,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scenario", nargs="+", choices=sorted(SCENARIOS), default=sorted(SCENARIOS))
+    parser.add_argument(
+        "--scenario", nargs="+", choices=[*sorted(SCENARIOS), "unreachable"], default=sorted(SCENARIOS)
+    )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3, help="workload rounds (clusters) per variant")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     emu = Emulator()
     out = {}
     try:
         for scenario in args.scenario:
-            results = [
-                run_variant(v, emu.endpoint_url, emu.admin, scenario, args.seed) for v in ("old", "new")
-            ]
+            if scenario == "unreachable":
+                results = [run_unreachable(v) for v in ("old", "new")]
+            else:
+                results = [
+                    run_variant(v, emu.endpoint_url, emu.admin, scenario, args.seed, args.rounds)
+                    for v in ("old", "new")
+                ]
             out[scenario] = results
             print_table(scenario, results)
     finally:

@@ -45,7 +45,7 @@ DEFAULT_MAX_ATTEMPTS = 5
 default is 3). botocore's own ``max_attempts`` key counts retries only, the first call excluded."""
 DEFAULT_CONNECT_TIMEOUT = 5.0
 """Seconds to open a connection; botocore's default is 60."""
-DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_READ_TIMEOUT = 15.0
 """Seconds to wait for a reply; every EMR API call answers in well under this."""
 
 

@@ -287,7 +287,7 @@ class EmrSim:
                     f"ActionOnFailure {action} is not valid for step '{step.get('Name')}': the cluster's "
                     f"StepConcurrencyLevel is {level}; only CONTINUE is supported when steps run concurrently.",
                 )
-        active = sum(1 for s in _steps(cluster) if s.state in ("PENDING", "RUNNING", "CANCEL_PENDING"))
+        active = sum(1 for s in _steps(cluster) if s.state in states.STEP_ACTIVE)
         if active + len(steps) > MAX_ACTIVE_STEPS:
             raise AwsError(
                 "ValidationException",
@@ -567,7 +567,7 @@ class EmrSim:
         emu = cluster._emu
         if cluster.state not in states.CLUSTER_READY:
             return
-        busy = any(s.state in ("PENDING", "RUNNING", "CANCEL_PENDING") for s in _steps(cluster))
+        busy = any(s.state in states.STEP_ACTIVE for s in _steps(cluster))
         if busy:
             cluster.state = "RUNNING"
             emu.idle_since = None

@@ -28,10 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from typing import Any
@@ -295,41 +291,6 @@ def print_table(scenario: str, results: list[dict[str, Any]]) -> None:
         print(f"  {r['variant']}: {r['outcome']} ({r['seconds']} s)")
 
 
-class Emulator:
-    def __init__(self) -> None:
-        from emr_dags_devkit.emulator.client import EmulatorAdmin
-
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "emr_dags_devkit.emulator",
-                "--port",
-                "0",
-                "--time-scale",
-                str(TIME_SCALE),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            found = re.search(r"listening on (http://\S+)", line)
-            if found:
-                self.endpoint_url = found.group(1)
-                break
-        else:
-            raise RuntimeError("emulator did not start")
-        self.admin = EmulatorAdmin(self.endpoint_url)
-        # keep reading its log, or a full pipe would block the emulator
-        threading.Thread(target=lambda: [None for _ in self.proc.stdout or ()], daemon=True).start()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -341,7 +302,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="workload rounds (clusters) per variant")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    emu = Emulator()
+    from emr_dags_devkit.emulator import start_emulator
+
+    emu = start_emulator(port=0, time_scale=TIME_SCALE)  # in this process: nothing here uses moto
     out = {}
     try:
         for scenario in args.scenario:

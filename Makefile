@@ -46,6 +46,7 @@ status:
 lint: install
 	$(BIN)/ruff check emr_dags devkit dags tests benchmarks
 	$(BIN)/ruff format --check emr_dags devkit dags tests benchmarks
+	$(BIN)/mypy emr_dags
 
 clean: down
 	rm -rf .state $(VENV)

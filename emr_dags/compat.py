@@ -22,5 +22,5 @@ def sensor_exceptions() -> tuple[type[BaseException], type[BaseException]]:
     try:
         from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException  # Airflow >= 3.2
     except ImportError:  # Airflow 3.1
-        from airflow.exceptions import AirflowSensorTimeout, AirflowSkipException
+        from airflow.exceptions import AirflowSensorTimeout, AirflowSkipException  # type: ignore[no-redef]
     return AirflowSensorTimeout, AirflowSkipException

@@ -1,24 +1,22 @@
-"""Bounded exponential backoff with full jitter for throttling and server-side errors.
+"""Which AWS errors are worth waiting out, and how long to wait, for the long-poll loops only.
 
-botocore's own retry handler already retries a few times; this layer sits above it so that a long
-wait (hours of polling) survives a throttling storm or a flaky endpoint without failing the task,
-while a real client error (bad request, access denied, not found) still fails immediately.
+A single API call is retried by botocore itself (``standard`` retry mode, configured on every client
+by :mod:`emr_dags.aws.clients`); nothing here retries a call again, so attempts never multiply. What
+stays here is for the loops that wait for a step or job run to finish (hours of polling, see
+:mod:`emr_dags.triggers._poller`): a throttling storm or a 5xx after botocore's retries makes the
+loop back off and keep waiting, while a real client error (bad request, access denied, not found)
+or an unreachable endpoint (:class:`~emr_dags.aws.clients.AwsEndpointUnreachable`) fails at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
-import time
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
+
+from emr_dags.errors import EmrDagsError
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
+    from collections.abc import Callable
 
 THROTTLING_CODES = frozenset(
     {
@@ -48,13 +46,15 @@ TRANSIENT_CODES = frozenset(
     }
 )
 
-DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_BASE_SECONDS = 0.5
 DEFAULT_CAP_SECONDS = 30.0
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True for throttling, HTTP 5xx and connection-level errors; False for every other client error."""
+    """True for throttling, HTTP 5xx and connection-level errors; False for every other client error
+    and for emr-dags' own errors (an unreachable endpoint has been retried by botocore already)."""
+    if isinstance(exc, EmrDagsError):
+        return False
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         code = str(response.get("Error", {}).get("Code", ""))
@@ -86,49 +86,3 @@ def backoff_delay(
 ) -> float:
     """Full-jitter delay before retry number ``attempt`` (1-based): uniform in [0, min(cap, base*2**attempt)]."""
     return float(rng() * min(cap, base * (2 ** max(0, attempt - 1))))
-
-
-def call_with_backoff(
-    fn: Callable[..., T],
-    *args: object,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    base: float = DEFAULT_BASE_SECONDS,
-    cap: float = DEFAULT_CAP_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
-    **kwargs: object,
-) -> T:
-    """Call ``fn``; retry retryable errors up to ``max_attempts`` times with jittered backoff."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            if attempt >= max_attempts or not is_retryable(exc):
-                raise
-            delay = backoff_delay(attempt, base=base, cap=cap)
-            log.debug("Retryable AWS error (%s); retry %d in %.2fs", exc, attempt, delay)
-            sleep(delay)
-
-
-async def acall_with_backoff(
-    fn: Callable[..., T],
-    *args: object,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    base: float = DEFAULT_BASE_SECONDS,
-    cap: float = DEFAULT_CAP_SECONDS,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    **kwargs: object,
-) -> T:
-    """Async twin of :func:`call_with_backoff`: runs the blocking boto3 call in a worker thread."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        except Exception as exc:
-            if attempt >= max_attempts or not is_retryable(exc):
-                raise
-            delay = backoff_delay(attempt, base=base, cap=cap)
-            log.debug("Retryable AWS error (%s); retry %d in %.2fs", exc, attempt, delay)
-            await sleep(delay)

@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
-from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token
+from emr_dags.aws.paging import PAGE_SIZE, pages
 from emr_dags.aws.requests import validate
+from emr_dags.aws.states import EKS_JOB_ACTIVE, EKS_JOB_FAILED, EKS_JOB_SUCCESS, EKS_VIRTUAL_CLUSTER_RUNNING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
-ACTIVE_JOB_STATES = ("PENDING", "SUBMITTED", "RUNNING", "CANCEL_PENDING")
-SUCCESS_JOB_STATES = ("COMPLETED",)
-FAILED_JOB_STATES = ("FAILED", "CANCELLED")
-TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
+    from mypy_boto3_emr_containers import EMRContainersClient
 
 
 class EksApi:
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Idempotent EMR on EKS operations; single calls are retried by botocore only."""
+
+    def __init__(self, client: EMRContainersClient) -> None:
         self.client = client
-        self._sleep = sleep
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+        return dict(getattr(self.client, operation)(**params))
 
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            page = self._call(operation, maxResults=50, **params, **({"nextToken": token} if token else {}))
-            yield from page.get(items, [])
-            token = page.get("nextToken")
-            if not token:
-                return
+        return pages(self.client, operation, items, page_size=PAGE_SIZE, **params)
 
     def find_virtual_cluster_id(self, name: str) -> str | None:
         """The RUNNING virtual cluster named exactly ``name`` (names are matched as given), or None."""
-        for vc in self._pages("list_virtual_clusters", "virtualClusters", states=["RUNNING"]):
+        for vc in self._pages(
+            "list_virtual_clusters", "virtualClusters", states=list(EKS_VIRTUAL_CLUSTER_RUNNING)
+        ):
             if vc.get("name") == name:
                 return str(vc["id"])
         return None
@@ -67,9 +61,9 @@ class EksApi:
         vc = str(request["virtualClusterId"])
         deployment = tags.get(tagmod.DEPLOYMENT)
         runs = self.runs_with_key(vc, key, request.get("name"), deployment)
-        if runs and runs[0].get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES:
+        if runs and runs[0].get("state") in EKS_JOB_ACTIVE + EKS_JOB_SUCCESS:
             return str(runs[0]["id"]), True
-        failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
+        failed = sum(1 for r in runs if r.get("state") in EKS_JOB_FAILED)
         req = dict(request)
         req["tags"] = {**(req.get("tags") or {}), **tags}
         req["clientToken"] = client_token(key, failed, deployment)

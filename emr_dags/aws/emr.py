@@ -6,26 +6,22 @@ Every method takes and returns plain dicts; the client is injected so unit tests
 from __future__ import annotations
 
 import logging
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from emr_dags import tags as tagmod
-from emr_dags.aws.backoff import backoff_delay, call_with_backoff, is_retryable
+from emr_dags.aws.backoff import is_retryable
 from emr_dags.aws.naming import has_marker, tag_dict, tag_list, with_marker
+from emr_dags.aws.paging import pages
 from emr_dags.aws.requests import validate
+from emr_dags.aws.states import CLUSTER_ACTIVE, STEP_ACTIVE, STEP_SUCCESS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
+
+    from mypy_boto3_emr import EMRClient
+    from mypy_boto3_emr.type_defs import StepConfigTypeDef
 
 log = logging.getLogger(__name__)
-
-ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
-READY_CLUSTER_STATES = ("RUNNING", "WAITING")
-ENDED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
-ACTIVE_STEP_STATES = ("PENDING", "CANCEL_PENDING", "RUNNING")
-SUCCESS_STEP_STATES = ("COMPLETED",)
-FAILED_STEP_STATES = ("CANCELLED", "FAILED", "INTERRUPTED")
-TERMINAL_STEP_STATES = SUCCESS_STEP_STATES + FAILED_STEP_STATES
 
 
 def iso_ts(value: Any) -> str | None:
@@ -81,27 +77,24 @@ def reusable_step(step: dict[str, Any] | None) -> bool:
     A step that failed, was cancelled or interrupted is not reused: the new try adds a fresh one
     (that is what a task retry is for).
     """
-    return step is not None and step_state(step) in ACTIVE_STEP_STATES + SUCCESS_STEP_STATES
+    return step is not None and step_state(step) in STEP_ACTIVE + STEP_SUCCESS
 
 
 class EmrApi:
-    """Idempotent EMR on EC2 operations. ``client`` is a boto3 ``emr`` client (or a fake)."""
+    """Idempotent EMR on EC2 operations. ``client`` is a boto3 ``emr`` client (or a fake).
 
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    Single calls are retried by botocore (the client's ``standard`` retry mode, see
+    :mod:`emr_dags.aws.clients`), never again here: attempts do not multiply.
+    """
+
+    def __init__(self, client: EMRClient) -> None:
         self.client = client
-        self._sleep = sleep
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+        return dict(getattr(self.client, operation)(**params))
 
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
-        marker: str | None = None
-        while True:
-            page = self._call(operation, **params, **({"Marker": marker} if marker else {}))
-            yield from page.get(items, [])
-            marker = page.get("Marker")
-            if not marker:
-                return
+        return pages(self.client, operation, items, **params)
 
     # -- clusters ---------------------------------------------------------------------------
     def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
@@ -125,7 +118,7 @@ class EmrApi:
     ) -> list[dict[str, Any]]:
         """Active cluster summaries carrying ``key`` by tag (plus the cluster ``also``, just created)."""
         found = []
-        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(ACTIVE_CLUSTER_STATES)):
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(CLUSTER_ACTIVE)):
             if name is not None and summary.get("Name") != name and summary["Id"] != also:
                 continue
             if summary["Id"] == also or tagmod.is_keyed(
@@ -139,9 +132,7 @@ class EmrApi:
     ) -> str | None:
         """An active cluster by exact name and/or tags (newest first); None when nothing matches."""
         wanted_tags = dict(tags or {})
-        for summary in self._pages(
-            "list_clusters", "Clusters", ClusterStates=list(states or ACTIVE_CLUSTER_STATES)
-        ):
+        for summary in self._pages("list_clusters", "Clusters", ClusterStates=list(states or CLUSTER_ACTIVE)):
             if name is not None and summary.get("Name") != name:
                 continue
             if wanted_tags:
@@ -162,20 +153,18 @@ class EmrApi:
         req["Tags"] = tag_list(tags, req.get("Tags"))
         validate("emr", "RunJobFlow", req)
         name, deployment = req.get("Name"), tags.get(tagmod.DEPLOYMENT)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                created = str(self.client.run_job_flow(**req)["JobFlowId"])
-            except Exception as exc:
-                if attempt >= 8 or not is_retryable(exc):
-                    raise
-                self._sleep(backoff_delay(attempt))
-                found = self.find_cluster(key, name, deployment)
-                if found is not None:
-                    return str(found["Id"])
-            else:
-                return self._settle_cluster(key, created, name, deployment)
+        try:
+            created = str(self.client.run_job_flow(**req)["JobFlowId"])
+        except Exception as exc:
+            # botocore has retried already. After a 5xx or a lost reply the cluster may exist all
+            # the same: look once before failing, so the task's retry does not start a second one.
+            if not is_retryable(exc):
+                raise
+            found = self.find_cluster(key, name, deployment)
+            if found is None:
+                raise
+            return str(found["Id"])
+        return self._settle_cluster(key, created, name, deployment)
 
     def _settle_cluster(
         self, key: str, created: str, name: str | None = None, deployment: str | None = None
@@ -236,20 +225,18 @@ class EmrApi:
         req = dict(step)
         req["Name"] = with_marker(str(req.get("Name", "step")), key)
         validate("emr", "AddJobFlowSteps", {"JobFlowId": cluster_id, "Steps": [req]})
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=[req])["StepIds"][0])
-            except Exception as exc:
-                if attempt >= 8 or not is_retryable(exc):
-                    raise
-                self._sleep(backoff_delay(attempt))
-                found = self.find_step(cluster_id, key)
-                if reusable_step(found):
-                    return str(found["Id"])  # type: ignore[index]
-            else:
-                return self._settle_step(cluster_id, key, added)
+        try:
+            steps = [cast("StepConfigTypeDef", req)]  # validated against botocore's model above
+            added = str(self.client.add_job_flow_steps(JobFlowId=cluster_id, Steps=steps)["StepIds"][0])
+        except Exception as exc:
+            # as in create_cluster: botocore has retried; the step may have been added all the same
+            if not is_retryable(exc):
+                raise
+            found = self.find_step(cluster_id, key)
+            if found is None or not reusable_step(found):
+                raise
+            return str(found["Id"])
+        return self._settle_step(cluster_id, key, added)
 
     def _settle_step(self, cluster_id: str, key: str, added: str) -> str:
         """The step twin of :meth:`_settle_cluster`: the oldest live step with ``key`` wins, a loser

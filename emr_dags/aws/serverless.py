@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags as tagmod
-from emr_dags.aws.backoff import call_with_backoff
 from emr_dags.aws.naming import client_token, scoped_key
+from emr_dags.aws.paging import PAGE_SIZE, pages
 from emr_dags.aws.requests import validate
+from emr_dags.aws.states import (
+    SERVERLESS_APP_LIVE,
+    SERVERLESS_JOB_ACTIVE,
+    SERVERLESS_JOB_FAILED,
+    SERVERLESS_JOB_SUCCESS,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
-LIVE_APP_STATES = ("CREATING", "CREATED", "STARTING", "STARTED", "STOPPING", "STOPPED")
-READY_APP_STATES = ("CREATED", "STARTED", "STOPPED")  # StartJobRun auto-starts a stopped app
-ACTIVE_JOB_STATES = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED", "CANCELLING")
-SUCCESS_JOB_STATES = ("SUCCESS",)
-FAILED_JOB_STATES = ("FAILED", "CANCELLED")
-TERMINAL_JOB_STATES = SUCCESS_JOB_STATES + FAILED_JOB_STATES
+    from mypy_boto3_emr_serverless import EMRServerlessClient
 
 
 def _error_code(exc: BaseException) -> str:
@@ -27,35 +27,28 @@ def _error_code(exc: BaseException) -> str:
 
 
 def reusable_run(run: dict[str, Any] | None) -> bool:
-    return run is not None and run.get("state") in ACTIVE_JOB_STATES + SUCCESS_JOB_STATES
+    return run is not None and run.get("state") in SERVERLESS_JOB_ACTIVE + SERVERLESS_JOB_SUCCESS
 
 
 class ServerlessApi:
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Idempotent EMR Serverless operations; single calls are retried by botocore only."""
+
+    def __init__(self, client: EMRServerlessClient) -> None:
         self.client = client
-        self._sleep = sleep
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return call_with_backoff(getattr(self.client, operation), sleep=self._sleep, **params)
+        return dict(getattr(self.client, operation)(**params))
 
     def _pages(self, operation: str, items: str, **params: Any) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            try:
-                page = self._call(
-                    operation, maxResults=50, **params, **({"nextToken": token} if token else {})
-                )
-            except Exception as exc:
-                # moto (and so the emulator) answers ListJobRuns for an application without runs
-                # with ResourceNotFound; AWS returns an empty list. A missing application still
-                # fails loudly at GetApplication / StartJobRun.
-                if operation == "list_job_runs" and _error_code(exc) == "ResourceNotFoundException":
-                    return
-                raise
-            yield from page.get(items, [])
-            token = page.get("nextToken")
-            if not token:
+        try:
+            yield from pages(self.client, operation, items, page_size=PAGE_SIZE, **params)
+        except Exception as exc:
+            # moto (and so the emulator) answers ListJobRuns for an application without runs
+            # with ResourceNotFound; AWS returns an empty list. A missing application still
+            # fails loudly at GetApplication / StartJobRun.
+            if operation == "list_job_runs" and _error_code(exc) == "ResourceNotFoundException":
                 return
+            raise
 
     # -- applications ---------------------------------------------------------------------
     def get_application(self, application_id: str) -> dict[str, Any]:
@@ -63,7 +56,7 @@ class ServerlessApi:
 
     def find_application(self, name: str) -> dict[str, Any] | None:
         """The live application named exactly ``name`` (names are matched as given), or None."""
-        for app in self._pages("list_applications", "applications", states=list(LIVE_APP_STATES)):
+        for app in self._pages("list_applications", "applications", states=list(SERVERLESS_APP_LIVE)):
             if app.get("name") == name:
                 return app
         return None
@@ -117,7 +110,7 @@ class ServerlessApi:
         runs = self.runs_with_key(application_id, key, request.get("name"), deployment)
         if runs and reusable_run(runs[0]):
             return str(runs[0]["id"]), True
-        failed = sum(1 for r in runs if r.get("state") in FAILED_JOB_STATES)
+        failed = sum(1 for r in runs if r.get("state") in SERVERLESS_JOB_FAILED)
         req = dict(request)
         req["applicationId"] = application_id
         req["tags"] = {**(req.get("tags") or {}), **tags}
@@ -141,7 +134,7 @@ class ServerlessApi:
         return [
             r["id"]
             for r in self._pages(
-                "list_job_runs", "jobRuns", applicationId=application_id, states=list(ACTIVE_JOB_STATES)
+                "list_job_runs", "jobRuns", applicationId=application_id, states=list(SERVERLESS_JOB_ACTIVE)
             )
         ]
 

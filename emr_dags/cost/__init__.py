@@ -17,10 +17,10 @@ from emr_dags.cost.model import (
     estimate_emr_step,
     estimate_from_result,
     estimate_serverless,
-    normalization_factor,
     rollup,
 )
 from emr_dags.cost.prices import PriceTable, load_price_table
+from emr_dags.cost.weights import normalization_factor
 
 __all__ = [
     "CostEstimate",

@@ -20,27 +20,16 @@ EMR on EKS
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from emr_dags.cost.weights import normalization_factor
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from emr_dags.cost.prices import PriceTable
-
-# EMR's normalization factors by instance size (AWS EMR management guide, "Normalized instance hours").
-_SIZE_FACTOR: dict[str, float] = {
-    "nano": 0.25,
-    "micro": 0.5,
-    "small": 1,
-    "medium": 2,
-    "large": 4,
-    "xlarge": 8,
-    "metal": 192,
-}
-_NXL = re.compile(r"([0-9]+)xlarge", re.ASCII)
 
 
 class Market(StrEnum):
@@ -55,15 +44,6 @@ class Method(StrEnum):
     EKS_REQUESTED = "eks-requested-resources-x-runtime"
     SUM = "sum"
     NONE = "none"
-
-
-def normalization_factor(instance_type: str) -> float | None:
-    """EMR's NIH weight of ``instance_type`` (``m5.xlarge`` -> 8), or None if the size is unknown."""
-    size = instance_type.rsplit(".", 1)[-1]
-    if size in _SIZE_FACTOR:
-        return _SIZE_FACTOR[size]
-    m = _NXL.fullmatch(size)
-    return 8.0 * int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

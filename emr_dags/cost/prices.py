@@ -198,11 +198,11 @@ def refresh_from_pricing_api(
         return table
     try:
         if client is None:
-            import boto3
-            from botocore.config import Config
+            from emr_dags.aws.clients import AwsTarget, client_for
 
-            cfg = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1})
-            client = boto3.client("pricing", region_name="us-east-1", config=cfg)
+            quick = {"connect_timeout": 2, "read_timeout": 3, "retries": {"total_max_attempts": 1}}
+            target = AwsTarget(aws_conn_id=None, region_name="us-east-1", botocore_config=quick)
+            client = client_for("pricing", target)
         ec2 = dict(table.ec2)
         factor, _ = table.regional(region)
         for instance_type in sorted(set(instance_types)):

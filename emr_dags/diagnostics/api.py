@@ -8,6 +8,7 @@ import time
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
+from emr_dags.aws.states import FAILED_OR_CANCELLING, STEP_CANCELLED
 from emr_dags.diagnostics.collect import (
     LogSource,
     LogsUnreachable,
@@ -45,7 +46,6 @@ DEFAULT_WAIT_SECONDS = 300.0
 DEFAULT_POLL_SECONDS = 15.0
 MAX_EXECUTOR_LOGS = 6  # executor containers/pods whose stderr+stdout are read, besides the driver
 DEFAULT_SERVERLESS_LOG_GROUP = "/aws/emr-serverless"
-_FAILED_STATES = frozenset({"FAILED", "CANCELLED", "CANCEL_PENDING", "INTERRUPTED", "CANCELLING"})
 _DRIVER_CONTAINER = re.compile(r"container_(?:e\d+_)?\d+_\d+_\d+_0*1/")
 
 
@@ -166,7 +166,7 @@ def diagnose_emr_step(
     log_uri = cluster.get("LogUri")
     if not log_uri:
         run.missing.append(f"cluster {cluster_id} has no LogUri: only DescribeStep FailureDetails were used")
-        return run.finish(state in _FAILED_STATES)
+        return run.finish(state in FAILED_OR_CANCELLING)
 
     step_prefix = join_prefix(log_uri, cluster_id, "steps", step_id)
     listing = waiter.list_until(
@@ -192,7 +192,7 @@ def diagnose_emr_step(
     else:
         containers = join_prefix(log_uri, cluster_id, "containers")
         _collect_containers(run, s3_client, waiter, containers, app_ids[-2:], max_executor_logs)
-    return run.finish(state in _FAILED_STATES)
+    return run.finish(state in FAILED_OR_CANCELLING)
 
 
 def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, Any]:
@@ -206,7 +206,7 @@ def _step_facts(run: _Run, cluster: Any, step: Any, step_id: str) -> tuple[str, 
     if cluster_failed:
         # steps of a cluster that failed are cancelled as a consequence: the cluster's reason is the cause
         run.facts.append(f"Cluster state change reason: {reason.get('Code')}: {reason.get('Message', '')}")
-    elif state in ("CANCELLED", "CANCEL_PENDING"):
+    elif state in STEP_CANCELLED:
         run.facts.append(
             f"Step {step_id} was cancelled: {status.get('StateChangeReason', {}).get('Message', '')}"
         )
@@ -358,7 +358,7 @@ def diagnose_serverless_job(
             "job run has neither s3MonitoringConfiguration.logUri nor CloudWatch logging: its logs are only in "
             "EMR Serverless managed storage (open them from the console or get_dashboard_for_job_run)"
         )
-    return run.finish(state in _FAILED_STATES)
+    return run.finish(state in FAILED_OR_CANCELLING)
 
 
 def diagnose_eks_job(
@@ -402,4 +402,4 @@ def diagnose_eks_job(
         )
     if not log_uri and not cloudwatch.get("logGroupName"):
         run.missing.append("job run has no S3 or CloudWatch monitoringConfiguration: pod logs were not kept")
-    return run.finish(state in _FAILED_STATES)
+    return run.finish(state in FAILED_OR_CANCELLING)

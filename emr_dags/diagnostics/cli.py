@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emr_dags.aws.states import CLUSTER_FAILED, STEP_FAILED
 from emr_dags.console import EXIT_PARTIAL, Progress, checked, number, print_json
 
 if TYPE_CHECKING:
@@ -162,14 +163,14 @@ def _print(diagnosis: Diagnosis, *, as_json: bool) -> None:
 
 
 def _from_aws(args: argparse.Namespace) -> Diagnosis:
-    import boto3  # only here: `emr-dags diagnose PATH` and --help never import it
-
+    # only here: `emr-dags diagnose PATH` and --help never import boto3
+    from emr_dags.aws.clients import AwsTarget, client_for
     from emr_dags.diagnostics import api
 
-    session = boto3.session.Session(region_name=args.region)
+    target = AwsTarget(aws_conn_id=None, region_name=args.region, endpoint_url=args.endpoint_url)
 
     def client(name: str) -> Any:
-        return session.client(name, endpoint_url=args.endpoint_url)
+        return client_for(name, target)
 
     wait = {"wait_seconds": args.wait_seconds, "poll_seconds": args.poll_seconds}
     if args.cluster_id:
@@ -193,9 +194,7 @@ def _from_aws(args: argparse.Namespace) -> Diagnosis:
 
 
 def _latest_failed_step(emr: Any, cluster_id: str) -> str | None:
-    steps = emr.list_steps(ClusterId=cluster_id, StepStates=["FAILED", "CANCELLED", "INTERRUPTED"]).get(
-        "Steps", []
-    )
+    steps = emr.list_steps(ClusterId=cluster_id, StepStates=list(STEP_FAILED)).get("Steps", [])
     if steps:
         return str(steps[0]["Id"])  # ListSteps returns the most recent first
     everything = emr.list_steps(ClusterId=cluster_id).get("Steps", [])
@@ -212,5 +211,5 @@ def _cluster_only(emr: Any, cluster_id: str) -> Diagnosis:
         f"Cluster {cluster_id} state: {status.get('State')}",
         f"Cluster state change reason: {reason.get('Code', '')}: {reason.get('Message', '')}",
     ]
-    failed = status.get("State") == "TERMINATED_WITH_ERRORS"
+    failed = status.get("State") in CLUSTER_FAILED
     return diagnose_text(f"DescribeCluster {cluster_id}", lines, known_failed=failed)

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -242,8 +242,8 @@ def s3_source(s3: S3Client, uri: str) -> LogSource:
     bucket, key = split_s3_uri(uri)
 
     def open_raw() -> IO[bytes]:
-        body: IO[bytes] = s3.get_object(Bucket=bucket, Key=key)["Body"]
-        return body
+        # botocore's StreamingBody reads like a binary file; its stub does not say IO[bytes]
+        return cast("IO[bytes]", s3.get_object(Bucket=bucket, Key=key)["Body"])
 
     return LogSource(name=uri, open_raw=open_raw)
 

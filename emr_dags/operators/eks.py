@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.aws.states import EKS_JOB_ACTIVE, EKS_JOB_SUCCESS
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.eks import EKS_KEY, EmrEksJobLink
@@ -63,7 +64,6 @@ class EmrEksJobOperator(EmrBaseOperator):
         return EksApi(client_for("emr-containers", self.target()))
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from emr_dags.aws.eks import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
 
         key, tags = self.ownership(context)
         api = self.api()
@@ -92,7 +92,7 @@ class EmrEksJobOperator(EmrBaseOperator):
         context["ti"].xcom_push(key="virtual_cluster_id", value=self.virtual_cluster_id)
         self._persist_link(context, job_id)
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
-        if not self.wait_for_completion or run["state"] in SUCCESS_JOB_STATES:
+        if not self.wait_for_completion or run["state"] in EKS_JOB_SUCCESS:
             return self._result(run, reattached)
         if self.deferrable:
             from emr_dags.triggers.eks import EmrEksJobTrigger
@@ -111,7 +111,7 @@ class EmrEksJobOperator(EmrBaseOperator):
             )
         outcome, _ = self.wait_sync(
             lambda: {job_id: api.describe_job_run(self.virtual_cluster_id, job_id)["state"]},  # type: ignore[arg-type]
-            ACTIVE_JOB_STATES,
+            EKS_JOB_ACTIVE,
             self.deadline(context),
             "EKS job run",
         )
@@ -147,7 +147,7 @@ class EmrEksJobOperator(EmrBaseOperator):
                 f"EKS job run {job_id} did not finish within the wait budget; cancelled", resource_id=job_id
             )
         run = api.describe_job_run(self.virtual_cluster_id, job_id)  # type: ignore[arg-type]
-        if run["state"] == "COMPLETED":
+        if run["state"] in EKS_JOB_SUCCESS:
             return self._result(run, reattached)
         from emr_dags.aws.clients import client_for
 

@@ -11,6 +11,15 @@ from emr_dags import tags as tagmod
 from emr_dags.aws.emr import iso_ts, step_result, step_summary_line
 from emr_dags.aws.errors import EmrClusterFailed, EmrStepFailed
 from emr_dags.aws.naming import check_step_name
+from emr_dags.aws.states import (
+    CLUSTER_ENDED,
+    CLUSTER_NOT_ENDED,
+    CLUSTER_READY,
+    CLUSTER_STARTING,
+    STEP_ACTIVE,
+    STEP_FAILED,
+    STEP_SUCCESS,
+)
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.emr import (
@@ -33,8 +42,8 @@ if TYPE_CHECKING:
 
     from emr_dags.aws.emr import EmrApi
 
-READY = ("RUNNING", "WAITING")
-STARTING = ("STARTING", "BOOTSTRAPPING")
+READY = CLUSTER_READY
+STARTING = CLUSTER_STARTING
 
 
 def _cluster_reason(cluster: dict[str, Any]) -> str:
@@ -165,7 +174,7 @@ class EmrCreateClusterOperator(_EmrOperator):
     def _fail(self, api: EmrApi, cluster: dict[str, Any]) -> dict[str, Any]:
         reason = _cluster_reason(cluster)
         state = cluster["Status"]["State"]
-        if self.terminate_on_failure and state not in ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"):
+        if self.terminate_on_failure and state not in CLUSTER_ENDED:
             api.terminate(cluster["Id"])
         raise EmrClusterFailed(
             f"Cluster {cluster['Id']} ended {state} before it was ready: {reason}",
@@ -254,14 +263,14 @@ class EmrStepOperator(_EmrOperator):
         api = self.api()
         key, _ = self.ownership(context)
 
-        from emr_dags.aws.emr import ENDED_CLUSTER_STATES, SUCCESS_STEP_STATES, reusable_step, step_state
+        from emr_dags.aws.emr import reusable_step, step_state
 
         existing = api.find_step(self.cluster_id, key)
         cluster = api.describe_cluster(self.cluster_id)
         if reusable_step(existing):
             step_id, reattached = str(existing["Id"]), True  # type: ignore[index]
             self.log.info("Re-attached to step %s (%s) from an earlier try", step_id, step_state(existing))  # type: ignore[arg-type]
-        elif cluster["Status"]["State"] in ENDED_CLUSTER_STATES:
+        elif cluster["Status"]["State"] in CLUSTER_ENDED:
             # E.g. a bootstrap action failed while the step waited for a cluster that was not ready
             # (the pipeline adds steps as soon as RunJobFlow returns): say so, not "may not be modified".
             state = cluster["Status"]["State"]
@@ -287,7 +296,7 @@ class EmrStepOperator(_EmrOperator):
                 "state": "PENDING",
                 "reattached": reattached,
             }
-        if reattached and step_state(existing) in SUCCESS_STEP_STATES:  # type: ignore[arg-type]
+        if reattached and step_state(existing) in STEP_SUCCESS:  # type: ignore[arg-type]
             return self._result(existing, reattached)  # type: ignore[arg-type]
         if self.deferrable:
             from emr_dags.triggers.emr import EmrStepsTrigger
@@ -306,11 +315,10 @@ class EmrStepOperator(_EmrOperator):
                 "execute_complete",
                 self.deadline(context),
             )
-        from emr_dags.aws.emr import ACTIVE_STEP_STATES
 
         outcome, _ = self.wait_sync(
             lambda: {step_id: step_state(api.describe_step(self.cluster_id, step_id))},
-            ACTIVE_STEP_STATES,
+            STEP_ACTIVE,
             self.deadline(context),
             "Step",
         )
@@ -344,7 +352,7 @@ class EmrStepOperator(_EmrOperator):
         reattached: bool | None,
         event: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        from emr_dags.aws.emr import SUCCESS_STEP_STATES, step_state
+        from emr_dags.aws.emr import step_state
 
         if outcome == "timeout":
             if self.cancel_on_kill:
@@ -354,7 +362,7 @@ class EmrStepOperator(_EmrOperator):
                 resource_id=step_id,
                 state=step_state(step),
             )
-        if step_state(step) in SUCCESS_STEP_STATES:
+        if step_state(step) in STEP_SUCCESS:
             return self._result(step, reattached)
         failure = step.get("Status", {}).get("FailureDetails", {}) or {}
         reason = " ".join(str(failure.get(k, "")) for k in ("Reason", "Message", "LogFile")).strip()
@@ -425,7 +433,7 @@ class EmrTerminateClusterOperator(_EmrOperator):
         self.wait_for_termination = wait_for_termination
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from emr_dags.aws.emr import ENDED_CLUSTER_STATES, FAILED_STEP_STATES, step_state
+        from emr_dags.aws.emr import step_state
         from emr_dags.aws.naming import tag_dict
 
         api = self.api()
@@ -446,16 +454,14 @@ class EmrTerminateClusterOperator(_EmrOperator):
         cluster = api.describe_cluster(self.cluster_id)
         self.persist_link(context, CLUSTER_KEY, cluster_id=self.cluster_id, log_uri=cluster.get("LogUri"))
         state = cluster["Status"]["State"]
-        if state not in ENDED_CLUSTER_STATES:
+        if state not in CLUSTER_ENDED:
             if self.require_managed and tag_dict(cluster.get("Tags")).get(tagmod.MANAGED) != "true":
                 raise EmrConfigError(
                     f"{type(self).__name__}: cluster {self.cluster_id} has no {tagmod.MANAGED}=true tag; "
                     "it was not created by emr-dags. Pass require_managed=False to terminate it anyway."
                 )
             failed = [
-                s["Id"]
-                for s in api.list_steps(self.cluster_id).values()
-                if step_state(s) in FAILED_STEP_STATES
+                s["Id"] for s in api.list_steps(self.cluster_id).values() if step_state(s) in STEP_FAILED
             ]
             if failed and self.keep_cluster_on_failure:
                 api.keep_alive_with_idle_timeout(self.cluster_id, self.idle_timeout_seconds)
@@ -472,7 +478,7 @@ class EmrTerminateClusterOperator(_EmrOperator):
         if self.wait_for_termination:
             self.wait_sync(
                 lambda: {cluster_id: api.describe_cluster(cluster_id)["Status"]["State"]},
-                ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"),
+                CLUSTER_NOT_ENDED,
                 self.deadline(context),
                 "Cluster",
             )

@@ -9,6 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emr_dags.aws.errors import EmrJobRunFailed
+from emr_dags.aws.states import (
+    SERVERLESS_APP_IDLE,
+    SERVERLESS_APP_READY,
+    SERVERLESS_APP_STARTING,
+    SERVERLESS_APP_STOPPING,
+    SERVERLESS_JOB_ACTIVE,
+    SERVERLESS_JOB_SUCCESS,
+)
 from emr_dags.errors import EmrConfigError
 from emr_dags.links.diagnosis import ProbableCauseLink
 from emr_dags.links.serverless import SERVERLESS_KEY, EmrServerlessJobLink, EmrServerlessLogsLink
@@ -60,7 +68,6 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
         self.reject_reserved_tags(self.application_request, "tags", "application")
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from emr_dags.aws.serverless import READY_APP_STATES
 
         key, tags = self.ownership(context)
         api = self.api()
@@ -73,7 +80,7 @@ class EmrServerlessApplicationOperator(_ServerlessOperator):
             "Application",
         )
         state = states.get(app_id)
-        if outcome == "timeout" or state not in READY_APP_STATES + ("STARTING", "STARTED"):
+        if outcome == "timeout" or state not in SERVERLESS_APP_READY + SERVERLESS_APP_STARTING:
             raise EmrJobRunFailed(f"Application {app_id} is {state}", resource_id=app_id, state=str(state))
         context["ti"].xcom_push(key="application_id", value=app_id)
         context["ti"].xcom_push(key="owned", value=owned)
@@ -109,7 +116,6 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         self._job_run_id: str | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from emr_dags.aws.serverless import SUCCESS_JOB_STATES
 
         key, tags = self.ownership(context)
         request = {**self.job_run_request, "applicationId": self.application_id}
@@ -123,7 +129,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         self._persist_link(context, run_id, _s3_log_uri(request))
 
         run = api.get_job_run(self.application_id, run_id)
-        if not self.wait_for_completion or run["state"] in SUCCESS_JOB_STATES:
+        if not self.wait_for_completion or run["state"] in SERVERLESS_JOB_SUCCESS:
             return self._result(run, reattached)
         if self.deferrable:
             from emr_dags.triggers.serverless import EmrServerlessJobTrigger
@@ -140,11 +146,10 @@ class EmrServerlessJobOperator(_ServerlessOperator):
                 "execute_complete",
                 self.deadline(context),
             )
-        from emr_dags.aws.serverless import ACTIVE_JOB_STATES
 
         outcome, _ = self.wait_sync(
             lambda: {run_id: api.get_job_run(self.application_id, run_id)["state"]},
-            ACTIVE_JOB_STATES,
+            SERVERLESS_JOB_ACTIVE,
             self.deadline(context),
             "Job run",
         )
@@ -169,7 +174,6 @@ class EmrServerlessJobOperator(_ServerlessOperator):
         reattached: bool | None,
         event: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        from emr_dags.aws.serverless import SUCCESS_JOB_STATES
 
         if outcome == "timeout":
             if self.cancel_on_kill:
@@ -178,7 +182,7 @@ class EmrServerlessJobOperator(_ServerlessOperator):
                 f"Job run {run_id} did not finish within the wait budget; cancelled", resource_id=run_id
             )
         run = api.get_job_run(self.application_id, run_id)
-        if run["state"] in SUCCESS_JOB_STATES:
+        if run["state"] in SERVERLESS_JOB_SUCCESS:
             return self._result(run, reattached)
         from emr_dags.aws.clients import client_for
 
@@ -315,13 +319,13 @@ class EmrServerlessStopApplicationOperator(_ServerlessOperator):
                 "other_owners_live_runs": others,
             }
         self.log.info("Application %s: no live job run of another owner", self.application_id)
-        if app["state"] not in ("STOPPED", "TERMINATED", "CREATED"):
+        if app["state"] not in SERVERLESS_APP_IDLE:
             api.stop_application(self.application_id)
             deadline = self.deadline(context)
             app_id = self.application_id
             self.wait_sync(
                 lambda: {app_id: api.get_application(app_id)["state"]},
-                ("STARTING", "STARTED", "STOPPING"),
+                SERVERLESS_APP_STOPPING,
                 deadline,
                 "Application",
             )

@@ -29,7 +29,7 @@ from emr_dags.console import (
 )
 
 if TYPE_CHECKING:
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients
     from emr_dags.ops.run_state import RunStateSource
 
 
@@ -143,9 +143,11 @@ def _listing_exit(warnings: Any) -> int:
 
 
 def _clients(args: argparse.Namespace) -> AwsClients:
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients, AwsTarget
 
-    return AwsClients(region=args.region, endpoint_url=args.endpoint_url, aws_conn_id=args.aws_conn_id)
+    return AwsClients(
+        AwsTarget(aws_conn_id=args.aws_conn_id, region_name=args.region, endpoint_url=args.endpoint_url)
+    )
 
 
 def _state_source(args: argparse.Namespace) -> RunStateSource:

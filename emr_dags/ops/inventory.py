@@ -4,7 +4,7 @@ One function per EMR flavour, each returning :class:`ManagedResource` records th
 ``emr-dags cost`` command and the reaper share. Only resources tagged ``emr-dags:managed=true`` are
 returned; everything else in the account is invisible to on-call tooling by construction.
 
-Clients are passed in (see :mod:`emr_dags.ops.clients`), so tests can hand over moto- or
+Clients are passed in (see :mod:`emr_dags.aws.clients`), so tests can hand over moto- or
 emulator-backed boto3 clients.
 """
 
@@ -18,6 +18,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags
+from emr_dags.aws.paging import pages as _paginate
+
+# States in which a resource still costs money and can be stopped.
+from emr_dags.aws.states import CLUSTER_ACTIVE, CLUSTER_ALL, EKS_JOB_CANCELLABLE, SERVERLESS_JOB_CANCELLABLE
 from emr_dags.cost.model import (
     CostEstimate,
     estimate_emr_on_ec2,
@@ -27,10 +31,10 @@ from emr_dags.cost.model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Mapping
 
+    from emr_dags.aws.clients import AwsClients
     from emr_dags.cost.prices import PriceTable
-    from emr_dags.ops.clients import AwsClients
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +43,6 @@ class Kind(StrEnum):
     CLUSTER = "emr-cluster"
     SERVERLESS = "serverless-job-run"
     EKS = "eks-job-run"
-
-
-# States in which a resource still costs money and can be stopped.
-ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
-ALL_CLUSTER_STATES = (*ACTIVE_CLUSTER_STATES, "TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
-ACTIVE_SERVERLESS_STATES = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED")
-ACTIVE_EKS_STATES = ("PENDING", "SUBMITTED", "RUNNING")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -163,17 +160,6 @@ def _hours(start: datetime | None, end: datetime | None, now: datetime) -> float
     return max(0.0, ((end or now) - start).total_seconds() / 3600.0)
 
 
-def _paginate(
-    client: Any, operation: str, key: str, *, page_size: int | None = None, **kwargs: Any
-) -> Iterator[Mapping[str, Any]]:
-    if client.can_paginate(operation):
-        config = {"PageSize": page_size} if page_size else {}
-        for page in client.get_paginator(operation).paginate(**kwargs, PaginationConfig=config):
-            yield from page.get(key, [])
-    else:  # pragma: no cover - every operation used here paginates in botocore
-        yield from getattr(client, operation)(**kwargs).get(key, [])
-
-
 # --- EMR on EC2 -----------------------------------------------------------------------------------
 
 
@@ -201,9 +187,7 @@ def list_clusters(
 ) -> list[ManagedResource]:
     """EMR clusters tagged as ours, newest first, with a cost estimate when ``table`` is given."""
     now = now or datetime.now(UTC)
-    kwargs: dict[str, Any] = {
-        "ClusterStates": list(ACTIVE_CLUSTER_STATES if active_only else ALL_CLUSTER_STATES)
-    }
+    kwargs: dict[str, Any] = {"ClusterStates": list(CLUSTER_ACTIVE if active_only else CLUSTER_ALL)}
     if created_after:
         kwargs["CreatedAfter"] = created_after
     out = []
@@ -227,7 +211,7 @@ def list_clusters(
                 region=region,
                 groups=groups,
                 # A running cluster's NIH lags (hourly); price its runtime until it has ended.
-                normalized_instance_hours=float(nih) if nih and state not in ACTIVE_CLUSTER_STATES else None,
+                normalized_instance_hours=float(nih) if nih and state not in CLUSTER_ACTIVE else None,
                 runtime_hours=_hours(created, ended, now),
             )
         out.append(
@@ -236,7 +220,7 @@ def list_clusters(
                 id=cluster["Id"],
                 name=cluster.get("Name", ""),
                 state=state,
-                active=state in ACTIVE_CLUSTER_STATES,
+                active=state in CLUSTER_ACTIVE,
                 region=region,
                 tags=resource_tags,
                 created_at=created,
@@ -317,7 +301,7 @@ def list_serverless_runs(
         if created_after:
             kwargs["createdAtAfter"] = created_after
         if active_only:
-            kwargs["states"] = list(ACTIVE_SERVERLESS_STATES)
+            kwargs["states"] = list(SERVERLESS_JOB_CANCELLABLE)
         for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs, page_size=50):
             job = client.get_job_run(applicationId=app["id"], jobRunId=summary["id"])["jobRun"]
             resource_tags = _job_tags(client, job)
@@ -332,7 +316,7 @@ def list_serverless_runs(
                     architecture=str(app.get("architecture", "X86_64")),
                 )
             state = job["state"]
-            active = state in ACTIVE_SERVERLESS_STATES
+            active = state in SERVERLESS_JOB_CANCELLABLE
             monitoring = (job.get("configurationOverrides") or {}).get("monitoringConfiguration", {})
             out.append(
                 ManagedResource(
@@ -395,7 +379,7 @@ def list_eks_runs(
         if created_after:
             kwargs["createdAfter"] = created_after
         if active_only:
-            kwargs["states"] = list(ACTIVE_EKS_STATES)
+            kwargs["states"] = list(EKS_JOB_CANCELLABLE)
         for summary in _paginate(client, "list_job_runs", "jobRuns", **kwargs, page_size=50):
             job = client.describe_job_run(id=summary["id"], virtualClusterId=vc["id"])["jobRun"]
             resource_tags = _job_tags(client, job)
@@ -424,7 +408,7 @@ def list_eks_runs(
                     parent_id=vc["id"],
                     name=job.get("name") or "",
                     state=state,
-                    active=state in ACTIVE_EKS_STATES,
+                    active=state in EKS_JOB_CANCELLABLE,
                     region=region,
                     tags=resource_tags,
                     created_at=created,

@@ -24,13 +24,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from emr_dags import tags
-from emr_dags.ops.inventory import (
-    ACTIVE_CLUSTER_STATES,
-    ACTIVE_EKS_STATES,
-    ACTIVE_SERVERLESS_STATES,
-    Kind,
-    ManagedResource,
-)
+from emr_dags.aws.states import CLUSTER_ACTIVE, EKS_JOB_CANCELLABLE, SERVERLESS_JOB_CANCELLABLE
+from emr_dags.ops.inventory import Kind, ManagedResource
 from emr_dags.ops.run_state import (
     FINISHED_STATES,
     CachedRunStates,
@@ -42,7 +37,7 @@ from emr_dags.ops.run_state import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients
 
 log = logging.getLogger(__name__)
 
@@ -177,19 +172,19 @@ def _current(clients: AwsClients, r: ManagedResource) -> tuple[dict[str, str], s
         return (
             {t["Key"]: t.get("Value", "") for t in c.get("Tags", [])},
             c["Status"]["State"],
-            ACTIVE_CLUSTER_STATES,
+            CLUSTER_ACTIVE,
         )
     if r.kind is Kind.SERVERLESS:
         j = clients.serverless.get_job_run(applicationId=r.parent_id, jobRunId=r.id)["jobRun"]
         t = j.get("tags")
         if t is None:
             t = clients.serverless.list_tags_for_resource(resourceArn=j["arn"]).get("tags", {})
-        return dict(t), j["state"], ACTIVE_SERVERLESS_STATES
-    j = clients.containers.describe_job_run(id=r.id, virtualClusterId=r.parent_id)["jobRun"]
-    t = j.get("tags")
-    if t is None:
-        t = clients.containers.list_tags_for_resource(resourceArn=j["arn"]).get("tags", {})
-    return dict(t), j["state"], ACTIVE_EKS_STATES
+        return dict(t), j["state"], SERVERLESS_JOB_CANCELLABLE
+    eks = clients.containers.describe_job_run(id=r.id, virtualClusterId=r.parent_id)["jobRun"]
+    eks_tags = eks.get("tags")
+    if eks_tags is None:
+        eks_tags = clients.containers.list_tags_for_resource(resourceArn=eks["arn"]).get("tags", {})
+    return dict(eks_tags), eks["state"], EKS_JOB_CANCELLABLE
 
 
 def _stop(clients: AwsClients, r: ManagedResource) -> None:

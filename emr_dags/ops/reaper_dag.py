@@ -66,13 +66,15 @@ def reaper_dag(
 
 def run_reap(params: dict[str, Any]) -> dict[str, Any]:
     """The task's body: one reap pass with the run's params."""
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients, AwsTarget
     from emr_dags.ops.reaper import Action
     from emr_dags.ops.reaper import reap as reap_pass
     from emr_dags.ops.run_state import TaskSdkRunStates
 
     dry_run = bool(params.get("dry_run", True))
-    clients = AwsClients(aws_conn_id=params.get("aws_conn_id") or "aws_default", region=params.get("region"))
+    clients = AwsClients(
+        AwsTarget(aws_conn_id=params.get("aws_conn_id") or "aws_default", region_name=params.get("region"))
+    )
     decisions, results, warnings = reap_pass(
         clients,
         TaskSdkRunStates(),  # Airflow 3 tasks ask the execution API, not the metadata DB

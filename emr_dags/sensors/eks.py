@@ -36,7 +36,8 @@ class EmrEksJobsSensor(BatchWaitSensor):
 
     def sync_poller(self, ids: list[str]) -> tuple[Callable[[], dict[str, str]], tuple[str, ...]]:
         from emr_dags.aws.clients import client_for
-        from emr_dags.aws.eks import ACTIVE_JOB_STATES, EksApi
+        from emr_dags.aws.eks import EksApi
+        from emr_dags.aws.states import EKS_JOB_ACTIVE
 
         api = EksApi(client_for("emr-containers", self.target()))
 
@@ -45,4 +46,4 @@ class EmrEksJobsSensor(BatchWaitSensor):
                 i: str(r["state"]) for i, r in api.list_job_runs(self.virtual_cluster_id, set(ids)).items()
             }
 
-        return fetch, ACTIVE_JOB_STATES
+        return fetch, EKS_JOB_ACTIVE

@@ -43,11 +43,12 @@ class EmrStepsSensor(BatchWaitSensor):
 
     def sync_poller(self, ids: list[str]) -> tuple[Callable[[], dict[str, str]], tuple[str, ...]]:
         from emr_dags.aws.clients import client_for
-        from emr_dags.aws.emr import ACTIVE_STEP_STATES, EmrApi, step_state
+        from emr_dags.aws.emr import EmrApi, step_state
+        from emr_dags.aws.states import STEP_ACTIVE
 
         api = EmrApi(client_for("emr", self.target()))
 
         def fetch() -> dict[str, str]:
             return {i: step_state(s) for i, s in api.list_steps(self.cluster_id, ids).items()}
 
-        return fetch, ACTIVE_STEP_STATES
+        return fetch, STEP_ACTIVE

@@ -36,11 +36,12 @@ class EmrServerlessJobsSensor(BatchWaitSensor):
 
     def sync_poller(self, ids: list[str]) -> tuple[Callable[[], dict[str, str]], tuple[str, ...]]:
         from emr_dags.aws.clients import client_for
-        from emr_dags.aws.serverless import ACTIVE_JOB_STATES, ServerlessApi
+        from emr_dags.aws.serverless import ServerlessApi
+        from emr_dags.aws.states import SERVERLESS_JOB_ACTIVE
 
         api = ServerlessApi(client_for("emr-serverless", self.target()))
 
         def fetch() -> dict[str, str]:
             return {i: str(r["state"]) for i, r in api.list_job_runs(self.application_id, set(ids)).items()}
 
-        return fetch, ACTIVE_JOB_STATES
+        return fetch, SERVERLESS_JOB_ACTIVE

@@ -15,12 +15,12 @@ import copy
 import functools
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from emr_dags.errors import EmrConfigError
 
 if TYPE_CHECKING:
-    from botocore.model import OperationModel, Shape
+    from botocore.model import ListShape, MapShape, OperationModel, Shape, StringShape, StructureShape
 
 SERVICES = ("emr", "emr-serverless", "emr-containers")
 _IDEMPOTENCY_PLACEHOLDER = "emr-dags-validation-token"
@@ -30,7 +30,7 @@ _IDEMPOTENCY_PLACEHOLDER = "emr-dags-validation-token"
 def _operation_model(service: str, operation: str) -> OperationModel:
     model = _service_model(service)
     try:
-        return model.operation_model(operation)
+        return cast("OperationModel", model.operation_model(operation))
     except Exception:  # botocore raises OperationNotFoundError
         ops = ", ".join(sorted(model.operation_names))
         raise EmrConfigError(
@@ -68,6 +68,10 @@ def validate_request(
 
     op = _operation_model(service, operation)
     shape = op.input_shape
+    if shape is None:  # every operation validated here takes input; a model without one is a bug
+        raise EmrConfigError(
+            f"validate_request: {service} {operation} has no input shape", spec="validate_request"
+        )
     checked = _with_idempotency_placeholders(params, shape)
     problems: list[str] = []
     report = ParamValidator().validate(checked, shape)
@@ -129,7 +133,7 @@ def _first_field(problems: list[str]) -> str | None:
     return None
 
 
-def _with_idempotency_placeholders(params: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+def _with_idempotency_placeholders(params: Mapping[str, Any], shape: StructureShape) -> dict[str, Any]:
     checked = copy.deepcopy(dict(params)) if isinstance(params, Mapping) else params
     if isinstance(checked, dict):
         for name, member in shape.members.items():
@@ -144,24 +148,27 @@ def _check_constraints(value: Any, shape: Shape, path: str, problems: list[str])
     type_name = shape.type_name
     if type_name == "structure" and isinstance(value, Mapping):
         for key, item in value.items():
-            member = shape.members.get(key)
+            member = cast("StructureShape", shape).members.get(key)
             if member is not None:
                 _check_constraints(item, member, f"{path}.{key}" if path else key, problems)
     elif type_name == "list" and isinstance(value, list | tuple):
-        _check_list(value, shape, where, problems)
+        _check_list(value, cast("ListShape", shape), where, problems)
     elif type_name == "map" and isinstance(value, Mapping):
+        map_shape = cast("MapShape", shape)
         for key, item in value.items():
-            _check_constraints(key, shape.key, f"{where}.<key {key!r}>", problems)
-            _check_constraints(item, shape.value, f"{where}[{key!r}]", problems)
+            _check_constraints(key, map_shape.key, f"{where}.<key {key!r}>", problems)
+            _check_constraints(item, map_shape.value, f"{where}[{key!r}]", problems)
     elif type_name == "string" and isinstance(value, str):
-        _check_string(value, shape, where, problems)
+        _check_string(value, cast("StringShape", shape), where, problems)
     elif type_name in ("integer", "long", "double", "float") and isinstance(value, int | float):
         limit = shape.metadata.get("max")
         if limit is not None and not isinstance(value, bool) and value > limit:
             problems.append(f"Invalid value for parameter {where}, value: {value}, valid max value: {limit}")
 
 
-def _check_list(value: list[Any] | tuple[Any, ...], shape: Shape, where: str, problems: list[str]) -> None:
+def _check_list(
+    value: list[Any] | tuple[Any, ...], shape: ListShape, where: str, problems: list[str]
+) -> None:
     limit = shape.metadata.get("max")
     if limit is not None and len(value) > limit:
         problems.append(f"Too many items for parameter {where}: {len(value)}, valid max items: {limit}")
@@ -169,7 +176,7 @@ def _check_list(value: list[Any] | tuple[Any, ...], shape: Shape, where: str, pr
         _check_constraints(item, shape.member, f"{where}[{i}]", problems)
 
 
-def _check_string(value: str, shape: Shape, where: str, problems: list[str]) -> None:
+def _check_string(value: str, shape: StringShape, where: str, problems: list[str]) -> None:
     shown = value if len(value) <= 80 else f"{value[:77]}..."
     limit = shape.metadata.get("max")
     if limit is not None and len(value) > limit:

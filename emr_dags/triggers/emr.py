@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emr_dags.aws.emr import (
-    ACTIVE_STEP_STATES,
-    ENDED_CLUSTER_STATES,
-    SUCCESS_STEP_STATES,
-    step_result,
-    step_summary_line,
-)
+from emr_dags.aws.emr import step_result, step_summary_line
+from emr_dags.aws.states import CLUSTER_ALL, CLUSTER_ENDED, STEP_ACTIVE, STEP_CANCELLABLE, STEP_SUCCESS
 from emr_dags.triggers.base import RESUMED_STATES, EmrWaitTrigger
 
 if TYPE_CHECKING:
@@ -19,10 +14,11 @@ if TYPE_CHECKING:
     from airflow.triggers.base import TriggerEvent
 
     from emr_dags.aws.clients import AwsTarget
+    from emr_dags.aws.emr import EmrApi
     from emr_dags.triggers._poller import Fetch
 
 
-def _emr_api(target: AwsTarget) -> Any:
+def _emr_api(target: AwsTarget) -> EmrApi:
     from emr_dags.aws.clients import client_for
     from emr_dags.aws.emr import EmrApi
 
@@ -37,8 +33,8 @@ class EmrStepsTrigger(EmrWaitTrigger):
     just to return it. Any other outcome resumes the task on a worker (a failure is diagnosed there).
     """
 
-    ACTIVE = ACTIVE_STEP_STATES
-    SUCCESS = SUCCESS_STEP_STATES
+    ACTIVE = STEP_ACTIVE
+    SUCCESS = STEP_SUCCESS
 
     def __init__(
         self,
@@ -99,7 +95,7 @@ class EmrStepsTrigger(EmrWaitTrigger):
         live = [
             i
             for i, s in api.list_steps(self.cluster_id, self.step_ids).items()
-            if self.state_of(s) in ("PENDING", "RUNNING")
+            if self.state_of(s) in STEP_CANCELLABLE
         ]
         api.cancel_steps(self.cluster_id, live)
         self.log.info("Cancelled steps %s on %s", live, self.cluster_id)
@@ -127,22 +123,10 @@ class EmrClusterStateTrigger(EmrWaitTrigger):
         super().__init__(**kwargs)
         self.cluster_id = cluster_id
         self.target_states = list(target_states)
-        self.failure_states = list(failure_states if failure_states is not None else ENDED_CLUSTER_STATES)
+        self.failure_states = list(failure_states if failure_states is not None else CLUSTER_ENDED)
         failure = set(self.failure_states) - set(self.target_states)
         self.SUCCESS = tuple(self.target_states)
-        self.ACTIVE = tuple(
-            s
-            for s in (
-                "STARTING",
-                "BOOTSTRAPPING",
-                "RUNNING",
-                "WAITING",
-                "TERMINATING",
-                "TERMINATED",
-                "TERMINATED_WITH_ERRORS",
-            )
-            if s not in self.target_states and s not in failure
-        )
+        self.ACTIVE = tuple(s for s in CLUSTER_ALL if s not in self.target_states and s not in failure)
 
     def _own_kwargs(self) -> dict[str, Any]:
         return {

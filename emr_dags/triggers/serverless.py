@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emr_dags.aws.serverless import ACTIVE_JOB_STATES, SUCCESS_JOB_STATES
+from emr_dags.aws.states import SERVERLESS_JOB_ACTIVE, SERVERLESS_JOB_SUCCESS
 from emr_dags.triggers.base import EmrWaitTrigger
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from emr_dags.aws.clients import AwsTarget
+    from emr_dags.aws.serverless import ServerlessApi
     from emr_dags.triggers._poller import Fetch
 
 
-def _api(target: AwsTarget) -> Any:
+def _api(target: AwsTarget) -> ServerlessApi:
     from emr_dags.aws.clients import client_for
     from emr_dags.aws.serverless import ServerlessApi
 
@@ -22,8 +23,8 @@ def _api(target: AwsTarget) -> Any:
 
 
 class EmrServerlessJobTrigger(EmrWaitTrigger):
-    ACTIVE = ACTIVE_JOB_STATES
-    SUCCESS = SUCCESS_JOB_STATES
+    ACTIVE = SERVERLESS_JOB_ACTIVE
+    SUCCESS = SERVERLESS_JOB_SUCCESS
 
     def __init__(self, *, application_id: str, job_run_ids: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

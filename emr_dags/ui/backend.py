@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from emr_dags.aws.clients import AwsClients
     from emr_dags.cost.prices import PriceTable
-    from emr_dags.ops.clients import AwsClients
     from emr_dags.ops.inventory import Inventory, ManagedResource
     from emr_dags.ops.reaper import Result
     from emr_dags.ops.run_state import RunStateSource
@@ -70,9 +70,9 @@ class AirflowBackend:
         self._table: PriceTable | None = None
 
     def _clients(self) -> AwsClients:
-        from emr_dags.ops.clients import AwsClients
+        from emr_dags.aws.clients import AwsClients, AwsTarget
 
-        return AwsClients(aws_conn_id=self.aws_conn_id, region=self.region)
+        return AwsClients(AwsTarget(aws_conn_id=self.aws_conn_id, region_name=self.region))
 
     def prices(self) -> PriceTable:
         if self._table is None:

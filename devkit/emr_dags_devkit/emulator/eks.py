@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.emrcontainers.models import emrcontainers_backends
 
+from emr_dags.aws import states
 from emr_dags_devkit.emulator.errors import AwsError, Reply, json_reply
 from emr_dags_devkit.emulator.rules import Decision, Outcome, RunInfo, Service
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+-(latest|\d{8})$")
 _PATH = re.compile(r"^/virtualclusters(?:/(?P<vc>[^/]+))?(?:/jobruns)?(?:/(?P<run>[^/]+))?")
 FAILURE_REASONS = ("INTERNAL_ERROR", "USER_ERROR", "VALIDATION_ERROR", "CLUSTER_UNAVAILABLE")
-DONE = ("COMPLETED", "FAILED", "CANCELLED")
+DONE = states.EKS_JOB_TERMINAL
 
 
 @dataclass(kw_only=True, slots=True)

@@ -20,33 +20,27 @@ from moto.emr.models import Cluster as MotoCluster
 from moto.emr.models import Step as MotoStep
 from moto.emr.models import emr_backends
 
+from emr_dags.aws import states
+from emr_dags.cost import weights
 from emr_dags_devkit.emulator.errors import AwsError, Reply, json_reply
 from emr_dags_devkit.emulator.rules import Decision, Outcome, RunInfo, Service
 
 if TYPE_CHECKING:
     from emr_dags_devkit.emulator.engine import Engine
 
-ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
-DONE_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
-DONE_STEP_STATES = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
+ACTIVE_CLUSTER_STATES = states.CLUSTER_ACTIVE
+DONE_CLUSTER_STATES = states.CLUSTER_ENDED
+DONE_STEP_STATES = states.STEP_TERMINAL
 RELEASE_LABEL = re.compile(r"^emr-\d+\.\d+\.\d+$")
 MAX_ACTIVE_STEPS = 256  # PENDING + RUNNING + CANCEL_PENDING steps a cluster may hold
 # ActionOnFailure values AddJobFlowSteps refuses on a cluster whose StepConcurrencyLevel is above 1.
 SERIAL_ONLY_ACTIONS = ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW", "CANCEL_AND_WAIT")
-_SIZE_FACTORS = {
-    "nano": 0.25, "micro": 0.5, "small": 1, "medium": 2, "large": 4, "xlarge": 8,
-}  # fmt: skip
 
 
 def normalization_factor(instance_type: str | None) -> float:
-    """EMR's normalised instance hour factor: small=1, large=4, xlarge=8, 4xlarge=32, ..."""
-    size = (instance_type or "m5.xlarge").split(".")[-1]
-    if size in _SIZE_FACTORS:
-        return _SIZE_FACTORS[size]
-    found = re.fullmatch(r"(\d+)xlarge", size)
-    if found:
-        return 8 * int(found.group(1))
-    return 8  # metal and other exotic sizes: count as xlarge
+    """EMR's normalised instance hour factor, from the product's one table (``emr_dags.cost.weights``);
+    an unknown size counts as xlarge (8)."""
+    return weights.normalization_factor(instance_type or "m5.xlarge") or 8.0
 
 
 @dataclass(kw_only=True, slots=True)
@@ -293,7 +287,7 @@ class EmrSim:
                     f"ActionOnFailure {action} is not valid for step '{step.get('Name')}': the cluster's "
                     f"StepConcurrencyLevel is {level}; only CONTINUE is supported when steps run concurrently.",
                 )
-        active = sum(1 for s in _steps(cluster) if s.state in ("PENDING", "RUNNING", "CANCEL_PENDING"))
+        active = sum(1 for s in _steps(cluster) if s.state in states.STEP_ACTIVE)
         if active + len(steps) > MAX_ACTIVE_STEPS:
             raise AwsError(
                 "ValidationException",
@@ -491,7 +485,7 @@ class EmrSim:
                 break
         self._fill_slots(cluster, now)  # a raised StepConcurrencyLevel or new steps may free slots
         self._settle(cluster, now)
-        if cluster.state in ("TERMINATED", "TERMINATED_WITH_ERRORS"):
+        if cluster.state in states.CLUSTER_FINISHED:
             self.active.pop(cluster.id, None)
         self._reschedule(cluster)
 
@@ -502,7 +496,7 @@ class EmrSim:
                 return False
             self._end_phase(cluster)
             return True
-        if state in ("RUNNING", "WAITING"):
+        if state in states.CLUSTER_READY:
             due = self._cluster_due(cluster)
             if due > now:
                 return False
@@ -558,7 +552,7 @@ class EmrSim:
         self._settle(cluster, at)
 
     def _fill_slots(self, cluster: EmulatedCluster, at: float) -> None:
-        if cluster.state not in ("RUNNING", "WAITING"):
+        if cluster.state not in states.CLUSTER_READY:
             return
         running = sum(1 for s in _steps(cluster) if s.state in ("RUNNING", "CANCEL_PENDING"))
         level = max(1, int(cluster.step_concurrency_level or 1))
@@ -571,9 +565,9 @@ class EmrSim:
     def _settle(self, cluster: EmulatedCluster, at: float) -> None:
         """RUNNING while any step is active; otherwise WAITING or (no keep-alive) terminate."""
         emu = cluster._emu
-        if cluster.state not in ("RUNNING", "WAITING"):
+        if cluster.state not in states.CLUSTER_READY:
             return
-        busy = any(s.state in ("PENDING", "RUNNING", "CANCEL_PENDING") for s in _steps(cluster))
+        busy = any(s.state in states.STEP_ACTIVE for s in _steps(cluster))
         if busy:
             cluster.state = "RUNNING"
             emu.idle_since = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from moto.emrserverless.models import JobRun as MotoJobRun
 from moto.emrserverless.models import emrserverless_backends
 
+from emr_dags.aws import states
 from emr_dags_devkit.emulator.errors import AwsError, Reply, json_reply
 from emr_dags_devkit.emulator.rules import Decision, Outcome, RunInfo, Service
 
@@ -29,8 +30,8 @@ _PATH = re.compile(
 )
 # Which job driver each application type runs (a Hive job on a Spark application is refused).
 DRIVER_FOR_TYPE = {"SPARK": "sparkSubmit", "HIVE": "hive"}
-ACTIVE_RUN = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "CANCELLING", "QUEUED")
-DONE_RUN = ("SUCCESS", "FAILED", "CANCELLED")
+ACTIVE_RUN = states.SERVERLESS_JOB_ACTIVE
+DONE_RUN = states.SERVERLESS_JOB_TERMINAL
 
 
 @dataclass(kw_only=True, slots=True)

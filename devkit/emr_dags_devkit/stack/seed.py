@@ -13,16 +13,17 @@ DEMO_VIRTUAL_CLUSTER = "emr-dags-demo"
 
 
 def emulator_client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for the local emulator (fixed test credentials, us-east-1)."""
+    """A client for the local emulator from the product's one factory (fixed test credentials,
+    us-east-1), so seeding gets the same retry mode, timeouts and errors as the DAGs' tasks."""
     import boto3
 
-    return boto3.client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    from emr_dags.aws.clients import AwsTarget, client_for
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
+    target = AwsTarget(aws_conn_id=None, region_name="us-east-1", endpoint_url=endpoint_url)
+    return client_for(service, target, session=session)
 
 
 def seed_demo_fixtures(endpoint_url: str) -> list[str]:

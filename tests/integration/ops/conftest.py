@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from emr_dags.ops.clients import AwsClients
+from emr_dags.aws.clients import AwsClients, AwsTarget
 
 REGION = "us-east-1"
 SLOW = 30.0  # real seconds per simulated minute
@@ -24,5 +24,5 @@ def clients(admin, endpoint_url, monkeypatch):
         monkeypatch.setenv(k, v)
     admin.reset()
     admin.set_time_scale(SLOW)
-    yield AwsClients(region=REGION, endpoint_url=endpoint_url)
+    yield AwsClients(AwsTarget(aws_conn_id=None, region_name=REGION, endpoint_url=endpoint_url))
     admin.reset()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from emr_dags import tags
 
 if TYPE_CHECKING:
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients
 
 ROLE = "arn:aws:iam::123456789012:role/emr"
 

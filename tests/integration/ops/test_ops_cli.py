@@ -9,8 +9,8 @@ import sys
 import pytest
 from ops_helpers import make_cluster, owned
 
+from emr_dags.aws.states import CLUSTER_ACTIVE
 from emr_dags.ops import cli
-from emr_dags.ops.inventory import ACTIVE_CLUSTER_STATES
 from emr_dags.ops.run_state import MappingRunStates
 
 
@@ -29,7 +29,7 @@ def test_reap_is_a_dry_run_by_default_and_says_so(clients, capsys):
     out = capsys.readouterr().out
     assert f"would terminate emr-cluster {cid}" in out
     assert "dry run: nothing was changed" in out
-    assert clients.emr.describe_cluster(ClusterId=cid)["Cluster"]["Status"]["State"] in ACTIVE_CLUSTER_STATES
+    assert clients.emr.describe_cluster(ClusterId=cid)["Cluster"]["Status"]["State"] in CLUSTER_ACTIVE
 
 
 def test_reap_yes_json_reports_what_it_did(clients, capsys):

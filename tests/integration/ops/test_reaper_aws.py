@@ -6,14 +6,9 @@ import pytest
 from ops_helpers import make_cluster, make_eks_run, make_serverless_run, owned
 
 from emr_dags import tags
+from emr_dags.aws.states import CLUSTER_ACTIVE, EKS_JOB_CANCELLABLE, SERVERLESS_JOB_CANCELLABLE
 from emr_dags.cost.prices import load_price_table
-from emr_dags.ops.inventory import (
-    ACTIVE_CLUSTER_STATES,
-    ACTIVE_EKS_STATES,
-    ACTIVE_SERVERLESS_STATES,
-    Kind,
-    collect,
-)
+from emr_dags.ops.inventory import Kind, collect
 from emr_dags.ops.reaper import Action, Outcome, execute, plan, reap
 from emr_dags.ops.run_state import MappingRunStates
 
@@ -66,8 +61,8 @@ def test_dry_run_changes_nothing(clients):
 
     assert {d.resource.id for d in decisions if d.action is Action.REAP} == {*ids, eks_run}
     assert {r.outcome for r in results} == {Outcome.PLANNED}
-    assert all(_cluster_state(clients, i) in ACTIVE_CLUSTER_STATES for i in ids)
-    assert _eks_state(clients, vc, eks_run) in ACTIVE_EKS_STATES
+    assert all(_cluster_state(clients, i) in CLUSTER_ACTIVE for i in ids)
+    assert _eks_state(clients, vc, eks_run) in EKS_JOB_CANCELLABLE
 
 
 def test_reap_stops_orphans_and_never_touches_untagged_or_live(clients):
@@ -86,9 +81,9 @@ def test_reap_stops_orphans_and_never_touches_untagged_or_live(clients):
     assert _cluster_state(clients, orphan) in STOPPED_CLUSTER
     assert _cluster_state(clients, failed_orphan) in STOPPED_CLUSTER
     for untouched in (live, foreign, lookalike):
-        assert _cluster_state(clients, untouched) in ACTIVE_CLUSTER_STATES
+        assert _cluster_state(clients, untouched) in CLUSTER_ACTIVE
     assert _eks_state(clients, vc, eks_orphan) in STOPPED_JOB
-    assert _eks_state(clients, vc, eks_foreign) in ACTIVE_EKS_STATES
+    assert _eks_state(clients, vc, eks_foreign) in EKS_JOB_CANCELLABLE
 
 
 def test_a_passed_deadline_tag_never_reaps_a_live_runs_cluster(clients):
@@ -97,7 +92,7 @@ def test_a_passed_deadline_tag_never_reaps_a_live_runs_cluster(clients):
     decisions, results, _ = reap(clients, STATES, dry_run=False)
     assert results == []
     assert [d.reason for d in decisions if d.resource.id == cid] == ["DAG run is running"]
-    assert _cluster_state(clients, cid) in ACTIVE_CLUSTER_STATES
+    assert _cluster_state(clients, cid) in CLUSTER_ACTIVE
 
 
 def test_a_passed_deadline_reaps_a_cluster_whose_dag_run_airflow_does_not_know(clients):
@@ -121,8 +116,8 @@ def test_another_deployments_cluster_with_copied_tags_is_never_terminated(client
     reasons = {d.resource.id: d.reason for d in decisions}
     assert "deployment-b" in reasons[theirs]
     assert "does not match" in reasons[edited]
-    assert _cluster_state(clients, theirs) in ACTIVE_CLUSTER_STATES
-    assert _cluster_state(clients, edited) in ACTIVE_CLUSTER_STATES
+    assert _cluster_state(clients, theirs) in CLUSTER_ACTIVE
+    assert _cluster_state(clients, edited) in CLUSTER_ACTIVE
 
 
 def test_a_cluster_retagged_to_another_deployment_before_acting_is_skipped(clients):
@@ -132,7 +127,7 @@ def test_a_cluster_retagged_to_another_deployment_before_acting_is_skipped(clien
     results = execute(clients, decisions, dry_run=False)
     assert [r.outcome for r in results] == [Outcome.SKIPPED]
     assert "deployment-b" in results[0].detail
-    assert _cluster_state(clients, cid) in ACTIVE_CLUSTER_STATES
+    assert _cluster_state(clients, cid) in CLUSTER_ACTIVE
 
 
 def test_resource_untagged_between_listing_and_acting_is_skipped(clients):
@@ -141,7 +136,7 @@ def test_resource_untagged_between_listing_and_acting_is_skipped(clients):
     clients.emr.remove_tags(ResourceId=cid, TagKeys=[tags.MANAGED])
     results = execute(clients, decisions, dry_run=False)
     assert [r.outcome for r in results] == [Outcome.SKIPPED]
-    assert _cluster_state(clients, cid) in ACTIVE_CLUSTER_STATES
+    assert _cluster_state(clients, cid) in CLUSTER_ACTIVE
 
 
 @pytest.fixture
@@ -165,12 +160,12 @@ def test_reaper_cancels_only_our_finished_runs_serverless_job(clients, serverles
 
     decisions, _, warnings = reap(clients, STATES, dry_run=True)
     assert warnings == ()
-    assert _sls_state(clients, app, sls_orphan) in ACTIVE_SERVERLESS_STATES  # dry run
+    assert _sls_state(clients, app, sls_orphan) in SERVERLESS_JOB_CANCELLABLE  # dry run
     assert {d.resource.id for d in decisions if d.action is Action.REAP} == {sls_orphan}
 
     _, results, warnings = reap(clients, STATES, dry_run=False)
     assert warnings == ()
     assert [(r.decision.resource.id, r.outcome) for r in results] == [(sls_orphan, Outcome.DONE)]
     assert _sls_state(clients, app, sls_orphan) in STOPPED_JOB
-    assert _sls_state(clients, app, sls_live) in ACTIVE_SERVERLESS_STATES
-    assert _sls_state(clients, app, sls_foreign) in ACTIVE_SERVERLESS_STATES
+    assert _sls_state(clients, app, sls_live) in SERVERLESS_JOB_CANCELLABLE
+    assert _sls_state(clients, app, sls_foreign) in SERVERLESS_JOB_CANCELLABLE

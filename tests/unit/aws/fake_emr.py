@@ -12,7 +12,21 @@ class ClientError(Exception):
         self.response = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
 
 
-class FakeEmr:
+class FakePager:
+    """botocore's ``get_paginator`` over a fake's list method: one page, PageSize as maxResults."""
+
+    def get_paginator(self, operation: str) -> Any:
+        method = getattr(self, operation)
+
+        class _Paginator:
+            def paginate(self, PaginationConfig: dict[str, Any] | None = None, **params: Any) -> Any:
+                size = (PaginationConfig or {}).get("PageSize")
+                yield method(**params, **({"maxResults": size} if size else {}))
+
+        return _Paginator()
+
+
+class FakeEmr(FakePager):
     def __init__(self) -> None:
         self.clusters: dict[str, dict[str, Any]] = {}
         self.steps: dict[str, list[dict[str, Any]]] = {}

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from fake_emr import ClientError
 
-from emr_dags.aws.backoff import acall_with_backoff, backoff_delay, call_with_backoff, is_retryable
+from emr_dags.aws.backoff import backoff_delay, is_retryable
 
 
 @pytest.mark.parametrize(
@@ -37,52 +35,14 @@ def test_delay_is_jittered_and_capped() -> None:
     assert backoff_delay(3, rng=lambda: 0.0) == 0.0
 
 
-def test_retries_throttling_then_returns_the_result() -> None:
-    errors = [ClientError("ThrottlingException", 400), ClientError("InternalFailure", 500)]
-    slept: list[float] = []
+def test_our_own_errors_are_never_retryable() -> None:
+    from emr_dags.aws.clients import AwsEndpointUnreachable
 
-    def flaky() -> str:
-        if errors:
-            raise errors.pop(0)
-        return "ok"
-
-    assert call_with_backoff(flaky, sleep=slept.append) == "ok"
-    assert len(slept) == 2
+    assert not is_retryable(AwsEndpointUnreachable("AWS endpoint http://127.0.0.1:9 is unreachable"))
 
 
-def test_gives_up_after_max_attempts() -> None:
-    calls = []
+def test_no_call_level_retry_is_left_above_botocore() -> None:
+    import emr_dags.aws.backoff as backoff
 
-    def always() -> None:
-        calls.append(1)
-        raise ClientError("ThrottlingException", 400)
-
-    with pytest.raises(ClientError):
-        call_with_backoff(always, max_attempts=3, sleep=lambda _: None)
-    assert len(calls) == 3
-
-
-def test_client_errors_fail_immediately() -> None:
-    calls = []
-
-    def bad() -> None:
-        calls.append(1)
-        raise ClientError("ValidationException", 400)
-
-    with pytest.raises(ClientError):
-        call_with_backoff(bad, sleep=lambda _: None)
-    assert calls == [1]
-
-
-def test_async_variant_retries_too() -> None:
-    errors = [ClientError("ThrottlingException", 400)]
-
-    def flaky() -> int:
-        if errors:
-            raise errors.pop(0)
-        return 7
-
-    async def no_sleep(_: float) -> None:
-        return None
-
-    assert asyncio.run(acall_with_backoff(flaky, sleep=no_sleep)) == 7
+    assert not hasattr(backoff, "call_with_backoff")
+    assert not hasattr(backoff, "acall_with_backoff")

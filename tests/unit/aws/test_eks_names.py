@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fake_emr import FakePager
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.eks import EksApi
@@ -16,7 +17,7 @@ KEY = tagmod.resource_key("daily_features", "scheduled__2026-12-04", "eks.featur
 TAGS = tagmod.ownership_tags("daily_features", "scheduled__2026-12-04", "eks.features")
 
 
-class FakeContainers:
+class FakeContainers(FakePager):
     def __init__(self, runs: list[dict[str, Any]] | None = None) -> None:
         self.runs = runs or []
         self.started: list[dict[str, Any]] = []

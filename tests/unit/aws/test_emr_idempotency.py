@@ -20,7 +20,7 @@ STEP = {"Name": "etl", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "
 
 
 def api(fake: FakeEmr) -> EmrApi:
-    return EmrApi(fake, sleep=lambda _: None)
+    return EmrApi(fake)
 
 
 def test_create_keeps_the_users_name_and_puts_the_key_in_the_tags() -> None:

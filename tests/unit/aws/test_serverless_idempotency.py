@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fake_emr import FakePager
 
 from emr_dags import tags as tagmod
 from emr_dags.aws.serverless import ServerlessApi
 from emr_dags.errors import EmrConfigError
 
 
-class FakeServerless:
+class FakeServerless(FakePager):
     def __init__(self, runs: list[dict[str, Any]], apps: list[dict[str, Any]] | None = None) -> None:
         self.runs = runs
         self.apps = apps or []

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from fake_emr import FakePager
 
 from emr_dags.errors import EmrConfigError
 from emr_dags.operators.eks import EmrEksJobOperator
@@ -105,7 +106,7 @@ def test_find_cluster_needs_an_id_a_name_or_tags() -> None:
         EmrFindClusterOperator(task_id="f")
 
 
-class _LookupOnlyEmr:
+class _LookupOnlyEmr(FakePager):
     """Answers the look-ups; fails the test if a request is sent."""
 
     def list_steps(self, **_: object) -> dict[str, object]:

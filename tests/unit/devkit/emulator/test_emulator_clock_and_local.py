@@ -44,7 +44,8 @@ def test_default_timings_give_a_realistic_demo_at_scale_one():
 
 
 @pytest.mark.parametrize(
-    ("instance_type", "factor"), [("m5.large", 4), ("m5.xlarge", 8), ("r5.4xlarge", 32), ("c5.metal", 8)]
+    ("instance_type", "factor"),
+    [("m5.large", 4), ("m5.xlarge", 8), ("r5.4xlarge", 32), ("c5.metal", 192), (None, 8), ("m5.weird", 8)],
 )
 def test_normalization_factors(instance_type, factor):
     assert normalization_factor(instance_type) == factor

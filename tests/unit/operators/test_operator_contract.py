@@ -197,20 +197,30 @@ def test_every_operator_and_sensor_takes_verify_and_botocore_config_for_its_hook
 ) -> None:
     built = _with_aws(index)
     assert (built.aws_conn_id, built.region_name, built.verify, built.botocore_config) == tuple(AWS.values())
-    # The hook is the amazon provider's, given exactly these.
+    # The client comes from the amazon provider's hook, given exactly these.
     seen: dict[str, Any] = {}
 
+    class Meta:
+        endpoint_url, region_name = "https://emr.eu-west-1.amazonaws.com", "eu-west-1"
+        events = type("Events", (), {"register": staticmethod(lambda *a, **k: None)})()
+
     class Hook:
+        conn_config = type("ConnConfig", (), {"botocore_config": None})()
+        region_name = "eu-west-1"
+
         def __init__(self, **kwargs: Any) -> None:
             seen.update(kwargs)
 
-    import airflow.providers.amazon.aws.hooks.emr as hooks
+        def get_client_type(self, region_name: str | None = None, config: Any = None) -> Any:
+            seen["config"] = config
+            return type("Client", (), {"meta": Meta})()
 
-    for name in ("EmrHook", "EmrServerlessHook", "EmrContainerHook"):
-        monkeypatch.setattr(hooks, name, Hook)
-    from emr_dags.aws.clients import _hook
+    import airflow.providers.amazon.aws.hooks.base_aws as base_aws
 
-    _hook("emr", built.target())
+    monkeypatch.setattr(base_aws, "AwsBaseHook", Hook)
+    from emr_dags.aws.clients import client_for
+
+    client_for("emr", built.target())
     assert (seen["aws_conn_id"], seen["region_name"], seen["verify"]) == (
         "aws_other",
         "eu-west-1",

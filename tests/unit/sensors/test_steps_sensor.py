@@ -35,6 +35,15 @@ class StubClient:
         self.calls.append("ListJobRuns")
         return {"jobRuns": [{"id": i, "state": s} for i, s in self.runs.items()]}
 
+    def get_paginator(self, operation: str) -> Any:  # one page: what the list method returns
+        method = getattr(self, operation)
+
+        class Paginator:
+            def paginate(self, PaginationConfig: Any = None, **params: Any) -> Any:  # noqa: N803 - boto3's name
+                yield method(**params)
+
+        return Paginator()
+
     def __getattr__(self, operation: str) -> Any:  # cancel_steps, cancel_job_run, ...: recorded
         def call(**_: Any) -> dict[str, Any]:
             self.calls.append(operation)

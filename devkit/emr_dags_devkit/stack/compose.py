@@ -276,16 +276,16 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
             # Containers listen on every interface; natively we listen on loopback only.
             value = LOCALHOST if value == "0.0.0.0" else value
             value = _map_hosts(value, hostnames)
-            env[key] = _map_command_paths(value, mapping) if key.endswith("_CMD") else _map_paths(value, mapping)
+            env[key] = (
+                _map_command_paths(value, mapping) if key.endswith("_CMD") else _map_paths(value, mapping)
+            )
         if "AIRFLOW__CORE__EXECUTOR" in env:
             env["AIRFLOW__CORE__EXECUTOR"] = NATIVE_EXECUTOR
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
                 f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT_S}"
             )
-        argv = [
-            _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _native_argv(spec, name)
-        ]
+        argv = [_map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _native_argv(spec, name)]
         if argv[0] in ("python", "python3"):
             argv = [where.python, *argv[1:]]
         elif argv[0] != "bash":

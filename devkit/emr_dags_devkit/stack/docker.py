@@ -195,9 +195,7 @@ class DockerStack:
         dags = self.project_dir / "dags"
         if dags.exists():
             shutil.rmtree(dags)
-        shutil.copytree(
-            self.repo_root / "dags", dags, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
+        shutil.copytree(self.repo_root / "dags", dags, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for name in ("logs", "config", "plugins"):
             (self.project_dir / name).mkdir(parents=True, exist_ok=True)
 
@@ -243,7 +241,11 @@ class DockerStack:
 
     def admin_password(self) -> str:
         out = self.compose(
-            "exec", "-T", "airflow-apiserver", "cat", "/opt/airflow/secrets/simple_auth_manager_passwords.json"
+            "exec",
+            "-T",
+            "airflow-apiserver",
+            "cat",
+            "/opt/airflow/secrets/simple_auth_manager_passwords.json",
         )
         return str(json.loads(out)["admin"])
 
@@ -355,7 +357,11 @@ def ensure_engine(echo: Callable[[str], None], *, need_debootstrap: bool = True)
     echo(f"starting dockerd (it keeps running after this command; log: {log})")
     with open(log, "ab") as handle:
         subprocess.Popen(
-            ["dockerd"], stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            ["dockerd"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + 60
     while not _engine_running():
@@ -410,7 +416,9 @@ def build_debian_image(stack: DockerStack) -> float:
             ]
             result = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if result.returncode != 0:
-                raise DockerStackError(f"debootstrap failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+                raise DockerStackError(
+                    f"debootstrap failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+                )
             partial = tarball.with_suffix(".part")
             subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
             partial.rename(tarball)
@@ -460,7 +468,9 @@ def build_images(stack: DockerStack) -> dict[str, float]:
         if not image_exists(DEBIAN_IMAGE):
             timings["debian rootfs"] = build_debian_image(stack)
         missing = [
-            tag for tag in (LOCAL_AIRFLOW_BASE, LOCAL_POSTGRES_IMAGE, LOCAL_REDIS_IMAGE) if not image_exists(tag)
+            tag
+            for tag in (LOCAL_AIRFLOW_BASE, LOCAL_POSTGRES_IMAGE, LOCAL_REDIS_IMAGE)
+            if not image_exists(tag)
         ]
         if LOCAL_AIRFLOW_BASE in missing:
             with tempfile.TemporaryDirectory() as tmp:

@@ -82,8 +82,17 @@ class StackConfig:
         return Path(self.state_dir) / "plugins"
 
     @property
+    def secrets_dir(self) -> Path:
+        """What the compose file's airflow-init writes in Docker (the ``airflow-secrets`` volume)."""
+        return self.airflow_home / "secrets"
+
+    @property
     def password_file(self) -> Path:
-        return self.airflow_home / "simple_auth_manager_passwords.json"
+        return self.secrets_dir / "simple_auth_manager_passwords.json"
+
+    @property
+    def jwt_secret_file(self) -> Path:
+        return self.secrets_dir / "jwt_secret"
 
     def ports(self) -> dict[str, int]:
         ports = {
@@ -110,7 +119,6 @@ class StackConfig:
             # Idle timeouts count real time (see Timings.idle_timeout_factor): Airflow's gaps between
             # tasks are not scaled, so a scaled 30-minute idle timeout would end clusters mid-pipeline.
             "EMR_DAGS_IDLE_TIMEOUT_FACTOR": f"{60.0 / self.time_scale:g}",
-            "EMR_DAGS_JWT_SECRET": _secret(Path(self.state_dir) / "jwt_secret"),
         }
 
 
@@ -194,8 +202,10 @@ class Stack:
         self._refuse_if_running()
         self._check_ports()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        for folder in (self.pid_dir, self.log_dir, self.config.airflow_home):
+        for folder in (self.pid_dir, self.log_dir, self.config.airflow_home, self.config.secrets_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # The secrets airflow-init generates in Docker; the services read them from these files.
+        _secret(self.config.jwt_secret_file)
         self._write_password_file()
         self._build_folders()
         services = self.services_cache  # fails early on a compose file we cannot run

@@ -379,7 +379,7 @@ def image_exists(name: str) -> bool:
 def _build(stack: DockerStack, tag: str, dockerfile: Path, context: Path, **build_args: str) -> float:
     start = time.monotonic()
     stack.echo(f"building {tag}")
-    cmd = ["docker", "build", "--network", "host", "-t", tag, "-f", str(dockerfile)]
+    cmd = ["docker", "build", "--force-rm", "--network", "host", "-t", tag, "-f", str(dockerfile)]
     for key, value in build_args.items():
         cmd += ["--build-arg", f"{key}={value}"]
     result = subprocess.run([*cmd, str(context)], capture_output=True, text=True, check=False)

@@ -94,8 +94,10 @@ def test_the_jwt_secret_and_admin_password_are_generated_at_init_not_shipped(com
     assert env["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "cat /opt/airflow/secrets/jwt_secret"
     init = compose["services"]["airflow-init"]
     script = init["command"][-1]
-    assert "secrets.token_urlsafe" in script and "/opt/airflow/secrets/jwt_secret" in script
-    assert "airflow db migrate" in script and "chown -R" in script
+    assert "secrets.token_urlsafe" in script
+    assert "/opt/airflow/secrets/jwt_secret" in script
+    assert "airflow db migrate" in script
+    assert "chown -R" in script
     for name in (*AIRFLOW_SERVICES, *WORKERS, "airflow-init"):
         assert "airflow-secrets:/opt/airflow/secrets" in compose["services"][name]["volumes"], name
 

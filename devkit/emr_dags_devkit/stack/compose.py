@@ -209,6 +209,8 @@ def _healthcheck(spec: Any, service: str, hostnames: list[str]) -> HealthCheck |
         return HealthCheck(kind="postgres", target=service)
     if kind == "CMD-SHELL" and args:
         words = shlex.split(args[0])
+        if words[:1] == ["timeout"] and len(words) > 2:
+            words = words[2:]  # `timeout N cmd`: the native check has its own timeout
         if words[:3] == ["airflow", "jobs", "check"] and "--job-type" in words:
             job_type = words[words.index("--job-type") + 1]
             if job_type in JOB_TYPE_COMPONENTS:

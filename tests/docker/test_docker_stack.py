@@ -118,7 +118,9 @@ def _cli(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     start = time.monotonic()
     result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)
     print(f"emr-dags {' '.join(args)}: exit {result.returncode} in {time.monotonic() - start:.0f} s")
-    print(result.stdout[-6000:])
+    out = result.stdout
+    # The head has the build lines, the tail the health lines (and, on failure, the services' logs).
+    print(out if len(out) < 8000 else f"{out[:3000]}\n[...]\n{out[-5000:]}")
     return result
 
 

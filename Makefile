@@ -3,12 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install browser up down status bench chaos lint clean
+.PHONY: demo test install browser up down up-docker down-docker status bench chaos lint clean
 
 demo: install  ## start the local stack and run the example pipelines to success
 	$(BIN)/emr-dags demo
 
-test: install browser  ## unit, integration and end-to-end tests (starts and stops its own stack)
+test: install browser  ## unit, integration, Docker and end-to-end tests (starts and stops its own stacks)
 	$(BIN)/python -m pytest -q
 
 # The UI browser test drives Debian's Chromium (Playwright's own browser download does not work offline).
@@ -39,6 +39,12 @@ up: install
 
 down:
 	$(BIN)/emr-dags down
+
+up-docker: install  ## the compose stack on Docker (CeleryExecutor); installs Docker and builds images when needed
+	$(BIN)/emr-dags up --docker
+
+down-docker:
+	$(BIN)/emr-dags down --docker
 
 status:
 	$(BIN)/emr-dags status

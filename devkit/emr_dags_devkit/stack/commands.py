@@ -92,6 +92,7 @@ def register(subparsers: Any) -> None:
 
     down = _parser(subparsers, "down", "stop everything `up` started", DOWN_EXIT_CODES)
     _add_location_args(down)
+    _add_docker_args(down)
     down.set_defaults(func=cmd_down)
 
     status = _parser(
@@ -172,6 +173,24 @@ def _add_up_args(parser: argparse.ArgumentParser) -> None:
         default=300.0,
         help="seconds to wait for the stack to be healthy (default 300)",
     )
+    _add_docker_args(parser)
+
+
+def _add_docker_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Docker (docker-compose.yaml on this machine's Docker engine)")
+    group.add_argument(
+        "--docker",
+        action="store_true",
+        help="the compose stack in Docker (CeleryExecutor, PostgreSQL, Redis, two workers) instead of "
+        "local processes; installs Docker and builds the images first when needed",
+    )
+    group.add_argument("--project-name", default=None, help="the compose project name (default: emr-dags)")
+    group.add_argument(
+        "--official-images",
+        action="store_true",
+        help="build FROM apache/airflow and use the postgres/redis images of a registry, instead of "
+        "base images built here from Debian packages (for machines that can pull)",
+    )
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -220,9 +239,46 @@ def _print_login(stack: Any) -> None:
     print(f"Stop it with: {Path(sys.executable).parent / 'emr-dags'} down{where}")
 
 
+def _docker_stack(args: argparse.Namespace) -> Any:
+    from emr_dags_devkit.stack.docker import DEFAULT_PROJECT, DockerStack
+
+    return DockerStack(
+        repo_root=repo_root(),
+        state_dir=_state_dir(args),
+        project_name=args.project_name or DEFAULT_PROJECT,
+        api_port=getattr(args, "api_port", 8080),
+        emulator_port=getattr(args, "emulator_port", 5055),
+        time_scale=getattr(args, "time_scale", 1.0),
+        local_base=not args.official_images,
+        extra_env={"EMR_DAGS_LOCAL_EXEC": "true" if getattr(args, "local_exec", False) else "false"},
+    )
+
+
+def cmd_up_docker(args: argparse.Namespace) -> int:
+    import time
+
+    stack = _docker_stack(args)
+    start = time.monotonic()
+    try:
+        timings = stack.up(timeout=max(args.timeout, 600.0))
+        password = stack.admin_password()
+    except EmrDagsError as exc:
+        return _fail(exc)
+    spent = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+    print(f"the Docker stack is healthy ({time.monotonic() - start:.0f} s: {spent})")
+    print(f"\nAirflow UI:   {stack.api_url}   (user: admin, password: {password})")
+    print(f"Emulator:     {stack.emulator_url}   (boto3 endpoint_url; admin API under /emr-dags/)")
+    print(f"Project dir:  {stack.project_dir}   (AIRFLOW_PROJ_DIR: dags, logs, config, plugins)")
+    name = "" if stack.project_name == "emr-dags" else f" --project-name {stack.project_name}"
+    print(f"Stop it with: {Path(sys.executable).parent / 'emr-dags'} down --docker{name}")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from emr_dags_devkit.stack.runner import Stack
 
+    if args.docker:
+        return cmd_up_docker(args)
     try:
         stack = Stack(_config(args), progress=Progress("up"))
         stack.up(timeout=args.timeout)
@@ -234,6 +290,21 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
+    if args.docker:
+        try:
+            stack = _docker_stack(args)
+            removed = stack.down()
+            left = stack.leftovers() if removed else {}
+        except EmrDagsError as exc:
+            return _fail(exc)
+        print(
+            f"removed {len(removed)} container(s) and the project's network and volumes"
+            if removed
+            else "nothing was running"
+        )
+        if any(left.values()):
+            return _fail(EmrDagsError(f"left behind by docker-compose down: {left}"))
+        return 0
     stack = _existing(args)
     if stack is None:
         print(f"no stack in {_state_dir(args)}: nothing to stop")
@@ -297,6 +368,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from emr_dags_devkit.stack.demo import run_demo
     from emr_dags_devkit.stack.runner import Stack
 
+    if args.docker:
+        return _fail(EmrDagsError("demo runs on the native stack; for Docker: emr-dags up --docker"))
     stack = _existing(args)
     try:
         if stack is None or not stack.status()["healthy"]:

@@ -10,7 +10,12 @@ machine. The translation is small and explicit:
   (``/opt/airflow``) becomes the stack's state folder;
 * the official image's entrypoint is mimicked: ``python ...`` runs this interpreter, anything else
   is an ``airflow`` subcommand;
-* healthchecks become HTTP checks, or a component of Airflow's ``/api/v2/monitor/health``.
+* healthchecks become HTTP checks, or a component of Airflow's ``/api/v2/monitor/health``;
+* Docker-only services are skipped: those labelled ``dev.emr-dags.native: skip`` and any Celery
+  command (the broker and the workers); the executor is forced to the ``LocalExecutor``;
+* a one-shot service labelled ``dev.emr-dags.native-command`` runs that Airflow command natively
+  instead of its Docker command (``airflow-init``'s folder/secret script is Docker's business: the
+  native stack writes its secrets itself).
 
 Anything the translation does not understand raises :class:`ComposeError`, so the file and the
 native stack cannot drift apart silently (a unit test translates every service).
@@ -41,7 +46,15 @@ JOB_TYPE_COMPONENTS = {
 }
 
 # Environment that only makes sense inside the official image.
-DOCKER_ONLY_ENV = frozenset({"_PIP_ADDITIONAL_REQUIREMENTS", "PGPORT"})
+DOCKER_ONLY_ENV = frozenset(
+    {"_PIP_ADDITIONAL_REQUIREMENTS", "_AIRFLOW_WWW_USER_PASSWORD", "DUMB_INIT_SETSID", "PGPORT"}
+)
+DOCKER_ONLY_ENV_PREFIXES = ("AIRFLOW__CELERY__",)
+# The native stack runs every task in the scheduler's LocalExecutor: there is no broker or worker.
+NATIVE_EXECUTOR = "LocalExecutor"
+# Service labels that steer the translation (Docker ignores them).
+LABEL_NATIVE = "dev.emr-dags.native"  # "skip": a Docker-only service
+LABEL_NATIVE_COMMAND = "dev.emr-dags.native-command"  # the Airflow command a one-shot runs natively
 # With many runs in flight, SQLite's default 5 s busy timeout gives "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -168,6 +181,11 @@ def _map_paths(value: str, mapping: list[tuple[str, str]]) -> str:
     return value
 
 
+def _map_command_paths(value: str, mapping: list[tuple[str, str]]) -> str:
+    """A ``*_CMD`` setting is a command line: map each word that is a container path."""
+    return " ".join(_map_paths(word, mapping) for word in value.split(" "))
+
+
 def _map_hosts(value: str, hostnames: list[str]) -> str:
     for host in hostnames:
         value = re.sub(rf"(?<=[/@]){re.escape(host)}(?=[:/]|$)", LOCALHOST, value)
@@ -191,6 +209,8 @@ def _healthcheck(spec: Any, service: str, hostnames: list[str]) -> HealthCheck |
         return HealthCheck(kind="postgres", target=service)
     if kind == "CMD-SHELL" and args:
         words = shlex.split(args[0])
+        if words[:1] == ["timeout"] and len(words) > 2:
+            words = words[2:]  # `timeout N cmd`: the native check has its own timeout
         if words[:3] == ["airflow", "jobs", "check"] and "--job-type" in words:
             job_type = words[words.index("--job-type") + 1]
             if job_type in JOB_TYPE_COMPONENTS:
@@ -201,12 +221,37 @@ def _healthcheck(spec: Any, service: str, hostnames: list[str]) -> HealthCheck |
 
 
 def _ports(spec: Any) -> tuple[int, ...]:
+    """Host ports of ``[ip:]host:container`` entries (``127.0.0.1:8080:8080`` -> 8080)."""
     ports = []
     for entry in spec or []:
-        host = str(entry).split(":")[0]
+        parts = str(entry).split(":")
+        host = parts[-2] if len(parts) >= 2 else ""
         if host.isdigit():
             ports.append(int(host))
     return tuple(ports)
+
+
+def _labels(spec: dict[str, Any]) -> dict[str, str]:
+    labels = spec.get("labels") or {}
+    if isinstance(labels, list):
+        return dict(str(item).split("=", 1) for item in labels if "=" in str(item))
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def docker_only(spec: dict[str, Any]) -> bool:
+    """A service the native stack does not run: labelled so, or a Celery process (broker, worker, flower)."""
+    if _labels(spec).get(LABEL_NATIVE) == "skip":
+        return True
+    command = spec.get("command")
+    first = (shlex.split(command) if isinstance(command, str) else list(command or []))[:1]
+    return first == ["celery"]
+
+
+def _native_argv(spec: dict[str, Any], service: str) -> list[str]:
+    override = _labels(spec).get(LABEL_NATIVE_COMMAND)
+    if override:
+        return shlex.split(override)
+    return _argv(spec.get("command"), service)
 
 
 def translate(compose: dict[str, Any], where: Translation, *, with_postgres: bool) -> list[NativeService]:
@@ -223,21 +268,26 @@ def translate(compose: dict[str, Any], where: Translation, *, with_postgres: boo
     for name, spec in services.items():
         if name == "postgres":
             continue  # started by emr_dags_devkit.stack.postgres from its environment when --postgres
+        if docker_only(spec):
+            continue
         mapping = where.path_map(spec.get("volumes", []))
         env = {}
         for key, value in _env_dict(spec.get("environment"), name).items():
-            if key in DOCKER_ONLY_ENV:
+            if key in DOCKER_ONLY_ENV or key.startswith(DOCKER_ONLY_ENV_PREFIXES):
                 continue
             # Containers listen on every interface; natively we listen on loopback only.
             value = LOCALHOST if value == "0.0.0.0" else value
-            env[key] = _map_paths(_map_hosts(value, hostnames), mapping)
+            value = _map_hosts(value, hostnames)
+            env[key] = (
+                _map_command_paths(value, mapping) if key.endswith("_CMD") else _map_paths(value, mapping)
+            )
+        if "AIRFLOW__CORE__EXECUTOR" in env:
+            env["AIRFLOW__CORE__EXECUTOR"] = NATIVE_EXECUTOR
         if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env and not with_postgres:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
                 f"sqlite:///{where.airflow_home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT_S}"
             )
-        argv = [
-            _map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _argv(spec.get("command"), name)
-        ]
+        argv = [_map_paths(a.replace("0.0.0.0", LOCALHOST), mapping) for a in _native_argv(spec, name)]
         if argv[0] in ("python", "python3"):
             argv = [where.python, *argv[1:]]
         elif argv[0] != "bash":

@@ -90,8 +90,17 @@ class StackConfig:
         return Path(self.state_dir) / "plugins"
 
     @property
+    def secrets_dir(self) -> Path:
+        """What the compose file's airflow-init writes in Docker (the ``airflow-secrets`` volume)."""
+        return self.airflow_home / "secrets"
+
+    @property
     def password_file(self) -> Path:
-        return self.airflow_home / "simple_auth_manager_passwords.json"
+        return self.secrets_dir / "simple_auth_manager_passwords.json"
+
+    @property
+    def jwt_secret_file(self) -> Path:
+        return self.secrets_dir / "jwt_secret"
 
     @property
     def emulator_token_file(self) -> Path:
@@ -134,7 +143,6 @@ class StackConfig:
             # Idle timeouts count real time (see Timings.idle_timeout_factor): Airflow's gaps between
             # tasks are not scaled, so a scaled 30-minute idle timeout would end clusters mid-pipeline.
             "EMR_DAGS_IDLE_TIMEOUT_FACTOR": f"{60.0 / self.time_scale:g}",
-            "EMR_DAGS_JWT_SECRET": _secret(Path(self.state_dir) / "jwt_secret"),
             "EMR_DAGS_EMULATOR_TOKEN": self.emulator_token(),
             "EMR_DAGS_EMULATOR_TOKEN_FILE": str(self.emulator_token_file),
             "EMR_DAGS_LOCAL_EXEC": "true" if self.local_exec else "false",
@@ -228,8 +236,10 @@ class Stack:
         self._refuse_if_running()
         self._check_ports()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        for folder in (self.pid_dir, self.log_dir, self.config.airflow_home):
+        for folder in (self.pid_dir, self.log_dir, self.config.airflow_home, self.config.secrets_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # The secrets airflow-init generates in Docker; the services read them from these files.
+        _secret(self.config.jwt_secret_file)
         self._write_password_file()
         from emr_dags_devkit.emulator.client import new_token, write_token_file
 

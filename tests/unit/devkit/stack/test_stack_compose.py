@@ -19,6 +19,8 @@ from emr_dags_devkit.stack.compose import (
 REPO = Path(__file__).resolve().parents[4]
 COMPOSE = REPO / "docker-compose.yaml"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
+WORKERS = {"airflow-worker-1", "airflow-worker-2"}
+DOCKER_ONLY = {"redis", *WORKERS}
 
 
 @pytest.fixture(scope="module")
@@ -38,18 +40,66 @@ def test_interpolate_defaults_values_and_escapes():
     assert interpolate("${A:-x}", {"A": ""}) == "x"
 
 
-def test_compose_uses_the_official_airflow_image_of_the_installed_version(compose):
-    airflow = version("apache-airflow")
-    for name in (*AIRFLOW_SERVICES, "airflow-init", "emulator"):
-        assert compose["services"][name]["image"] == f"apache/airflow:{airflow}-python3.11"
-    assert compose["services"]["postgres"]["image"] == "postgres:15"
+def test_compose_uses_the_emr_dags_images_built_on_the_official_one_of_the_installed_airflow(compose):
+    tag = version("emr-dags")
+    for name in (*AIRFLOW_SERVICES, *WORKERS, "airflow-init"):
+        assert compose["services"][name]["image"] == f"emr-dags-airflow:{tag}"
+    assert compose["services"]["emulator"]["image"] == f"emr-dags-emulator:{tag}"
+    dockerfile = (REPO / "docker" / "airflow" / "Dockerfile").read_text()
+    assert f"ARG AIRFLOW_BASE=apache/airflow:{version('apache-airflow')}-python3.11" in dockerfile
+    assert "_PIP_ADDITIONAL_REQUIREMENTS" not in COMPOSE.read_text()
+
+
+def test_every_image_name_comes_from_a_variable():
+    compose = load_compose(
+        COMPOSE,
+        {
+            "AIRFLOW_IMAGE_NAME": "a:1",
+            "EMR_DAGS_EMULATOR_IMAGE": "e:1",
+            "POSTGRES_IMAGE": "p:1",
+            "REDIS_IMAGE": "r:1",
+        },
+    )
+    images = {name: spec["image"] for name, spec in compose["services"].items()}
+    assert set(images.values()) == {"a:1", "e:1", "p:1", "r:1"}
 
 
 def test_compose_declares_every_component_with_a_healthcheck(compose):
     services = compose["services"]
-    assert {"postgres", "emulator", "airflow-init", *AIRFLOW_SERVICES} <= set(services)
-    for name in ("postgres", "emulator", *AIRFLOW_SERVICES):
+    assert {"postgres", "emulator", "airflow-init", *AIRFLOW_SERVICES, *DOCKER_ONLY} <= set(services)
+    for name in ("postgres", "emulator", *AIRFLOW_SERVICES, *DOCKER_ONLY):
         assert services[name].get("healthcheck", {}).get("test"), name
+        assert services[name]["healthcheck"].get("start_period"), name
+
+
+def test_compose_runs_celery_with_redis_and_two_workers(compose):
+    services = compose["services"]
+    for name in (*AIRFLOW_SERVICES, *WORKERS, "airflow-init"):
+        assert services[name]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert services[name]["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
+    for name in WORKERS:
+        assert services[name]["command"] == ["celery", "worker"]
+        assert services[name]["hostname"] == name  # the api-server fetches task logs by this name
+
+
+def test_published_ports_are_bound_to_loopback(compose):
+    published = [p for spec in compose["services"].values() for p in spec.get("ports", [])]
+    assert published
+    assert all(str(p).startswith("127.0.0.1:") for p in published), published
+
+
+def test_the_jwt_secret_and_admin_password_are_generated_at_init_not_shipped(compose):
+    env = compose["services"]["airflow-scheduler"]["environment"]
+    assert "AIRFLOW__API_AUTH__JWT_SECRET" not in env
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "cat /opt/airflow/secrets/jwt_secret"
+    init = compose["services"]["airflow-init"]
+    script = init["command"][-1]
+    assert "secrets.token_urlsafe" in script
+    assert "/opt/airflow/secrets/jwt_secret" in script
+    assert "airflow db migrate" in script
+    assert "chown -R" in script
+    for name in (*AIRFLOW_SERVICES, *WORKERS, "airflow-init"):
+        assert "airflow-secrets:/opt/airflow/secrets" in compose["services"][name]["volumes"], name
 
 
 def test_compose_mounts_dags_and_plugins_into_every_airflow_service(compose):
@@ -60,10 +110,13 @@ def test_compose_mounts_dags_and_plugins_into_every_airflow_service(compose):
         assert compose["services"][name]["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/dags"
 
 
-def test_every_service_translates_to_a_native_process(compose):
+def test_every_service_but_the_docker_only_ones_translates_to_a_native_process(compose):
     natives = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}
     assert set(natives) == {"emulator", "airflow-init", *AIRFLOW_SERVICES}
+    assert not DOCKER_ONLY & set(natives)
     assert natives["airflow-init"].one_shot
+    # airflow-init's Docker script (folders, chown, secrets) is replaced by its labelled command.
+    assert natives["airflow-init"].argv == ("/venv/bin/airflow", "db", "migrate")
     assert natives["airflow-scheduler"].argv == ("/venv/bin/airflow", "scheduler")
     assert natives["emulator"].argv[:3] == ("/venv/bin/python", "-m", "emr_dags_devkit.emulator")
     assert "0.0.0.0" not in natives["emulator"].argv  # bound to loopback natively
@@ -82,8 +135,10 @@ def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose)
     docker_env = compose["services"]["airflow-scheduler"]["environment"]
     # Same settings as Docker users get, except what the mapping must change.
     for key, value in docker_env.items():
-        if key in {"_PIP_ADDITIONAL_REQUIREMENTS"}:
+        if key.startswith("AIRFLOW__CELERY__"):
             assert key not in env
+        elif key == "AIRFLOW__CORE__EXECUTOR":
+            assert env[key] == "LocalExecutor"
         elif any(
             m in value
             for m in ("emulator", "airflow-apiserver", "/opt/airflow", "postgres", "localhost", "0.0.0.0")
@@ -97,6 +152,48 @@ def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose)
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "sqlite:////state/af/airflow.db?timeout=30"
     assert '"endpoint_url": "http://127.0.0.1:5055"' in env["AIRFLOW_CONN_AWS_DEFAULT"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8080/execution/"
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "cat /state/af/secrets/jwt_secret"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == (
+        "/state/af/secrets/simple_auth_manager_passwords.json"
+    )
+
+
+def test_every_native_service_runs_the_local_executor(compose):
+    for svc in translate(compose, _where(), with_postgres=False):
+        if "AIRFLOW__CORE__EXECUTOR" in svc.env or svc.name.startswith("airflow"):
+            assert svc.env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", svc.name
+        assert not any(k.startswith("AIRFLOW__CELERY__") for k in svc.env), svc.name
+
+
+def _translate_edited(tmp_path: Path, edit) -> dict:
+    doc = yaml.safe_load(COMPOSE.read_text())
+    edit(doc["services"])
+    path = tmp_path / "compose.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return {svc.name: svc for svc in translate(load_compose(path, {}), _where(), with_postgres=False)}
+
+
+def test_a_celery_service_is_docker_only_even_without_the_label(tmp_path):
+    def add_flower(services):
+        services["flower"] = {"image": "x", "command": ["celery", "flower"], "ports": ["127.0.0.1:5555:5555"]}
+        for name in WORKERS:
+            services[name].pop("labels", None)
+
+    natives = _translate_edited(tmp_path, add_flower)
+    assert not {"flower", *WORKERS} & set(natives)
+
+
+def test_a_service_labelled_native_skip_is_not_run(tmp_path):
+    def label(services):
+        services["emulator"]["labels"] = ["dev.emr-dags.native=skip"]
+
+    assert "emulator" not in _translate_edited(tmp_path, label)
+
+
+def test_published_ports_on_loopback_translate_to_their_host_port(compose):
+    natives = {svc.name: svc for svc in translate(compose, _where(), with_postgres=False)}
+    assert natives["airflow-apiserver"].ports == (8080,)
+    assert natives["emulator"].ports == (5055,)
 
 
 def test_postgres_mode_keeps_the_compose_database_url_on_loopback(compose):

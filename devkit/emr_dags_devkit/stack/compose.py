@@ -208,16 +208,22 @@ def _healthcheck(spec: Any, service: str, hostnames: list[str]) -> HealthCheck |
     if kind == "CMD" and args[:1] == ["pg_isready"]:
         return HealthCheck(kind="postgres", target=service)
     if kind == "CMD-SHELL" and args:
-        words = shlex.split(args[0])
-        if words[:1] == ["timeout"] and len(words) > 2:
-            words = words[2:]  # `timeout N cmd`: the native check has its own timeout
-        if words[:3] == ["airflow", "jobs", "check"] and "--job-type" in words:
-            job_type = words[words.index("--job-type") + 1]
-            if job_type in JOB_TYPE_COMPONENTS:
-                return HealthCheck(kind="airflow-component", target=JOB_TYPE_COMPONENTS[job_type])
+        component = _airflow_jobs_check(args[0])
+        if component:
+            return HealthCheck(kind="airflow-component", target=component)
     raise ComposeError(
         f"service {service}: healthcheck {test!r} has no native equivalent; use curl or airflow jobs check"
     )
+
+
+def _airflow_jobs_check(shell: str) -> str | None:
+    """The Airflow component an ``[timeout N] airflow jobs check --job-type X`` healthcheck checks."""
+    words = shlex.split(shell)
+    if words[:1] == ["timeout"] and len(words) > 2:
+        words = words[2:]  # `timeout N cmd`: the native check has its own timeout
+    if words[:3] == ["airflow", "jobs", "check"] and "--job-type" in words:
+        return JOB_TYPE_COMPONENTS.get(words[words.index("--job-type") + 1])
+    return None
 
 
 def _ports(spec: Any) -> tuple[int, ...]:

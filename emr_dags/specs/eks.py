@@ -39,9 +39,11 @@ EKS_RELEASE_LABEL = re.compile(r"emr-[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(-[a-z0-9
 class EksJobSpec:
     """A Spark job on an EMR on EKS virtual cluster. ``to_start_job_run()`` renders StartJobRun
     kwargs without ``clientToken`` (the operator adds a deterministic one).
+
+    ``virtual_cluster_id`` may be left out (None or "") when the operator or ``eks_jobs`` is given
+    ``virtual_cluster_id=`` or ``virtual_cluster_name=`` (found at run time).
     """
 
-    virtual_cluster_id: str
     name: str
     release_label: str
     execution_role_arn: str
@@ -60,8 +62,11 @@ class EksJobSpec:
     max_attempts: int | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    virtual_cluster_id: str | None = None
 
     def __post_init__(self) -> None:
+        if self.virtual_cluster_id == "":  # an empty template (e.g. a Param): look it up by name
+            object.__setattr__(self, "virtual_cluster_id", None)
         check_str(
             self,
             "virtual_cluster_id",
@@ -69,6 +74,8 @@ class EksJobSpec:
             max_len=64,
             pattern=_VIRTUAL_CLUSTER_ID,
             expected="a virtual cluster id like 'a1b2c3d4e5f6g7h8i9j0k1l2m'",
+            fix="or leave it out and give the operator virtual_cluster_name=",
+            optional=True,
         )
         check_str(
             self,
@@ -117,7 +124,7 @@ class EksJobSpec:
 
     def to_start_job_run(self) -> dict[str, Any]:
         request: dict[str, Any] = {
-            "virtualClusterId": self.virtual_cluster_id,
+            **({"virtualClusterId": self.virtual_cluster_id} if self.virtual_cluster_id else {}),
             "name": self.name,
             "executionRoleArn": self.execution_role_arn,
             "releaseLabel": self.release_label,

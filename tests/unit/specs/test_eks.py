@@ -71,3 +71,20 @@ def test_bad_fields_name_the_field(field: str, value: object) -> None:
         _job(**{field: value})
     assert exc.value.field == field
     assert f"EksJobSpec.{field}" in str(exc.value)
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_the_virtual_cluster_id_may_be_left_to_the_operators_lookup_by_name(missing: object) -> None:
+    job = _job(virtual_cluster_id=missing)
+    assert job.virtual_cluster_id is None
+    assert "virtualClusterId" not in job.to_start_job_run()
+
+
+def test_an_eks_operator_given_only_a_virtual_cluster_name_builds_from_a_spec_without_an_id() -> None:
+    from emr_dags.operators.eks import EmrEksJobOperator
+
+    job = _job(virtual_cluster_id="{{ params.virtual_cluster_id }}")
+    op = EmrEksJobOperator(task_id="eks", job=job, virtual_cluster_name="analytics")
+    assert op.virtual_cluster_name == "analytics"
+    with pytest.raises(EmrConfigError, match="virtual_cluster_id"):
+        EmrEksJobOperator(task_id="eks2", job=_job(virtual_cluster_id=None))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import emr_dags
+
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "emr_transient_pipeline"
@@ -68,7 +70,7 @@ def test_airflow_lists_emr_dags_as_a_provider(stack):
     out = stack.airflow("providers", "list").stdout
     line = next((line for line in out.splitlines() if line.startswith("emr-dags ")), None)
     assert line is not None, out
-    assert "0.1.0" in line
+    assert emr_dags.__version__ in line
 
 
 def test_up_refuses_a_second_stack_in_the_same_folder(stack):

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 DEMO_DAG = "emr_transient_pipeline"
+DEPLOYMENT = "emr-dags-local"  # docker-compose.yaml's AIRFLOW__EMR_DAGS__DEPLOYMENT_ID default
 CHROMIUM = os.environ.get("EMR_DAGS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("EMR_DAGS_CHROMEDRIVER", "/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
@@ -98,7 +99,7 @@ def finished_demo_run(target: Target) -> str:
 def _leak_cluster(target: Target, run_id: str, *, tagged: bool) -> str:
     """A WAITING cluster as a teardown that never ran would leave behind (or, untagged, someone else's)."""
     resource_tags = (
-        {tags.MANAGED: "true", tags.DAG_ID: DEMO_DAG, tags.RUN_ID: run_id, tags.TASK_ID: "create_cluster"}
+        tags.ownership_tags(DEMO_DAG, run_id, "create_cluster", deployment=DEPLOYMENT)
         if tagged
         else {"team": "not-emr-dags", tags.DAG_ID: DEMO_DAG, tags.RUN_ID: run_id}
     )
@@ -232,6 +233,7 @@ def test_reap_cli_against_the_stack_stops_only_tagged_orphans(target: Target, fi
         os.environ,
         EMR_DAGS_AIRFLOW_USER="admin",
         EMR_DAGS_AIRFLOW_PASSWORD=target.password,
+        AIRFLOW__EMR_DAGS__DEPLOYMENT_ID=DEPLOYMENT,  # the stack's (docker-compose.yaml)
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
@@ -277,12 +279,7 @@ def test_reaper_dag_stops_the_orphan_through_the_task_sdk(target: Target) -> Non
     assert api.wait_for_run("emr_dags_reaper", first, timeout=300)["state"] == "success"
 
     emr = target.client("emr")
-    orphan_tags = {
-        tags.MANAGED: "true",
-        tags.DAG_ID: "emr_dags_reaper",
-        tags.RUN_ID: first,
-        tags.TASK_ID: "x",
-    }
+    orphan_tags = tags.ownership_tags("emr_dags_reaper", first, "x", deployment=DEPLOYMENT)
     orphan = emr.run_job_flow(
         Name="leaked-by-reaper-run",
         ReleaseLabel="emr-7.5.0",

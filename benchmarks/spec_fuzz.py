@@ -69,12 +69,19 @@ class Kind:
     hi: float | None = None
     element: str = ""
     required: bool = True
+    empty_ok: bool = False  # "" means "not given" (e.g. EksJobSpec.virtual_cluster_id: looked up by name)
 
 
 def k(
-    name: str, lo: float | None = None, hi: float | None = None, *, element: str = "", opt: bool = False
+    name: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    element: str = "",
+    opt: bool = False,
+    empty_ok: bool = False,
 ) -> Kind:
-    return Kind(name, lo, hi, element, not opt)
+    return Kind(name, lo, hi, element, not opt, empty_ok)
 
 
 def _spark_job(**kw: Any) -> dict[str, Any]:
@@ -189,7 +196,7 @@ CLASSES: dict[type, tuple[dict[str, Any], dict[str, Kind], dict[str, dict[str, A
             "max_attempts": 2,
         },
         {
-            "virtual_cluster_id": k("ident"),
+            "virtual_cluster_id": k("ident", opt=True, empty_ok=True),
             "name": k("ident"),
             "release_label": k("ident"),
             "execution_role_arn": k("ident"),
@@ -607,9 +614,10 @@ def field_invalids(kind: Kind, valid: Any) -> Iterator[tuple[str, Any]]:
     if kind.required and kind.name != "extra":
         yield "wrong-type", None
     if kind.name in ("ident", "name", "text", "s3", "path", "bucket"):
-        yield from string_invalids(
+        invalids = string_invalids(
             kind.name, valid if isinstance(valid, str) else EXAMPLES.get(kind.name, "abc")
         )
+        yield from ((c, v) for c, v in invalids if not (kind.empty_ok and v == ""))
     elif kind.name in ("int", "float"):
         yield from number_invalids(kind)
     elif kind.name == "bool":

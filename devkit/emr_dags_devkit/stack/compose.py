@@ -47,7 +47,15 @@ JOB_TYPE_COMPONENTS = {
 
 # Environment that only makes sense inside the official image.
 DOCKER_ONLY_ENV = frozenset(
-    {"_PIP_ADDITIONAL_REQUIREMENTS", "_AIRFLOW_WWW_USER_PASSWORD", "DUMB_INIT_SETSID", "PGPORT"}
+    {
+        "_PIP_ADDITIONAL_REQUIREMENTS",
+        "_AIRFLOW_WWW_USER_PASSWORD",
+        "DUMB_INIT_SETSID",
+        "PGPORT",
+        # Docker's short heartbeat timeout retries a killed Celery worker's task sooner; on the native
+        # stack's SQLite, heartbeats can stall behind a busy writer, so Airflow's default (300 s) stays.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT",
+    }
 )
 DOCKER_ONLY_ENV_PREFIXES = ("AIRFLOW__CELERY__",)
 # The native stack runs every task in the scheduler's LocalExecutor: there is no broker or worker.

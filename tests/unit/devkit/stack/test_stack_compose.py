@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from emr_dags_devkit.stack.compose import (
+    DOCKER_ONLY_ENV,
     ComposeError,
     Translation,
     interpolate,
@@ -135,7 +136,7 @@ def test_native_environment_matches_compose_with_hosts_and_paths_mapped(compose)
     docker_env = compose["services"]["airflow-scheduler"]["environment"]
     # Same settings as Docker users get, except what the mapping must change.
     for key, value in docker_env.items():
-        if key.startswith("AIRFLOW__CELERY__"):
+        if key.startswith("AIRFLOW__CELERY__") or key in DOCKER_ONLY_ENV:
             assert key not in env
         elif key == "AIRFLOW__CORE__EXECUTOR":
             assert env[key] == "LocalExecutor"
@@ -283,3 +284,12 @@ def test_up_leaves_local_execution_off_and_demo_turns_it_on():
     assert parser.parse_args(["up", "--local-exec"]).local_exec is True
     assert parser.parse_args(["demo"]).local_exec is True
     assert parser.parse_args(["demo", "--no-local-exec"]).local_exec is False
+
+
+def test_the_docker_heartbeat_timeout_is_not_applied_to_the_native_sqlite_stack(tmp_path):
+    from emr_dags_devkit.stack.runner import Stack, StackConfig
+
+    config = StackConfig(repo_root=str(REPO), state_dir=str(tmp_path), compose_file=str(COMPOSE))
+    assert "TASK_INSTANCE_HEARTBEAT_TIMEOUT" in COMPOSE.read_text()  # Docker still sets it
+    for service in Stack(config).services():
+        assert "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT" not in service.env, service.name

@@ -126,11 +126,17 @@ def test_json_stdout_is_json_and_nothing_else_while_credentials_discovery_logs(
 
 
 def test_cost_and_reap_exit_1_when_every_aws_call_failed(clients, capsys, monkeypatch):
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # connection refused is retried otherwise
     dead = argparse.Namespace(endpoint_url="http://127.0.0.1:9")
-    from emr_dags.ops.clients import AwsClients
+    from emr_dags.aws.clients import AwsClients, AwsTarget
 
-    unreachable = AwsClients(region="us-east-1", endpoint_url=dead.endpoint_url)
+    # One attempt: a refused connection is otherwise retried by botocore (standard mode).
+    target = AwsTarget(
+        aws_conn_id=None,
+        region_name="us-east-1",
+        endpoint_url=dead.endpoint_url,
+        botocore_config={"retries": {"total_max_attempts": 1}},
+    )
+    unreachable = AwsClients(target)
     assert cli.run_cost(_args("cost", "--json"), clients=unreachable) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["exit_code"] == 1
